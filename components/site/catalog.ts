@@ -1,0 +1,88 @@
+/**
+ * Hetzner Cloud catalog as data: locations, network zones, server types (size and monthly
+ * price) and the other billed items. One table serves config validation (is this a real
+ * server type?), tenant capacity checks (cores and memory per worker) and the PR cost delta.
+ *
+ * Prices are EUR per month excluding VAT, for EU locations; US/SG locations carry a
+ * surcharge factor. A price change is a one-line reviewed change here; `takenOn` says how old
+ * the table is so reviewers can tell when it needs a refresh.
+ */
+export const priceTable = {
+  takenOn: "2026-11-26",
+  source:
+    "Hetzner Cloud public price list (hetzner.com/cloud), monthly caps excl. VAT, after the 2026-04-01 adjustment",
+  currency: "EUR",
+} as const;
+
+export const LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
+export type Location = (typeof LOCATIONS)[number];
+
+/** Private networks are per network zone; a subnet's zone must match its servers' location. */
+export const NETWORK_ZONE: Record<Location, string> = {
+  fsn1: "eu-central",
+  nbg1: "eu-central",
+  hel1: "eu-central",
+  ash: "us-east",
+  hil: "us-west",
+  sin: "ap-southeast",
+};
+
+/** Non-EU locations are priced higher than EU ones for the same server type. */
+export const LOCATION_PRICE_FACTOR: Record<Location, number> = {
+  fsn1: 1,
+  nbg1: 1,
+  hel1: 1,
+  ash: 1.2,
+  hil: 1.2,
+  sin: 1.35,
+};
+
+export interface ServerType {
+  cores: number;
+  memoryGiB: number;
+  diskGB: number;
+  arch: "x86" | "arm";
+  /** EUR per month, EU locations, IPv4 not included. */
+  monthlyEur: number;
+  /** Traffic included per month, TB. */
+  includedTrafficTB: number;
+}
+
+export const SERVER_TYPES: Record<string, ServerType> = {
+  // Shared vCPU, Intel/AMD (2025 generation names).
+  cx23: { cores: 2, memoryGiB: 4, diskGB: 40, arch: "x86", monthlyEur: 3.99, includedTrafficTB: 20 },
+  cx33: { cores: 4, memoryGiB: 8, diskGB: 80, arch: "x86", monthlyEur: 6.49, includedTrafficTB: 20 },
+  cx43: { cores: 8, memoryGiB: 16, diskGB: 160, arch: "x86", monthlyEur: 11.99, includedTrafficTB: 20 },
+  cx53: { cores: 16, memoryGiB: 32, diskGB: 320, arch: "x86", monthlyEur: 22.49, includedTrafficTB: 20 },
+  // Shared vCPU, AMD.
+  cpx22: { cores: 2, memoryGiB: 4, diskGB: 80, arch: "x86", monthlyEur: 7.99, includedTrafficTB: 20 },
+  cpx32: { cores: 4, memoryGiB: 8, diskGB: 160, arch: "x86", monthlyEur: 13.99, includedTrafficTB: 20 },
+  cpx42: { cores: 8, memoryGiB: 16, diskGB: 320, arch: "x86", monthlyEur: 25.49, includedTrafficTB: 20 },
+  cpx52: { cores: 12, memoryGiB: 24, diskGB: 480, arch: "x86", monthlyEur: 36.49, includedTrafficTB: 20 },
+  cpx62: { cores: 16, memoryGiB: 32, diskGB: 640, arch: "x86", monthlyEur: 49.99, includedTrafficTB: 20 },
+  // Shared vCPU, Ampere (arm64).
+  cax11: { cores: 2, memoryGiB: 4, diskGB: 40, arch: "arm", monthlyEur: 4.49, includedTrafficTB: 20 },
+  cax21: { cores: 4, memoryGiB: 8, diskGB: 80, arch: "arm", monthlyEur: 7.99, includedTrafficTB: 20 },
+  cax31: { cores: 8, memoryGiB: 16, diskGB: 160, arch: "arm", monthlyEur: 15.99, includedTrafficTB: 20 },
+  cax41: { cores: 16, memoryGiB: 32, diskGB: 320, arch: "arm", monthlyEur: 31.49, includedTrafficTB: 20 },
+  // Dedicated vCPU: ingest/transcode nodes want these.
+  ccx13: { cores: 2, memoryGiB: 8, diskGB: 80, arch: "x86", monthlyEur: 15.49, includedTrafficTB: 20 },
+  ccx23: { cores: 4, memoryGiB: 16, diskGB: 160, arch: "x86", monthlyEur: 30.49, includedTrafficTB: 20 },
+  ccx33: { cores: 8, memoryGiB: 32, diskGB: 240, arch: "x86", monthlyEur: 60.49, includedTrafficTB: 30 },
+  ccx43: { cores: 16, memoryGiB: 64, diskGB: 360, arch: "x86", monthlyEur: 120.49, includedTrafficTB: 40 },
+  ccx53: { cores: 32, memoryGiB: 128, diskGB: 600, arch: "x86", monthlyEur: 240.49, includedTrafficTB: 50 },
+  ccx63: { cores: 48, memoryGiB: 192, diskGB: 960, arch: "x86", monthlyEur: 360.49, includedTrafficTB: 60 },
+};
+
+export const LOAD_BALANCER_TYPES: Record<string, { monthlyEur: number; includedTrafficTB: number }> = {
+  lb11: { monthlyEur: 5.99, includedTrafficTB: 20 },
+  lb21: { monthlyEur: 17.99, includedTrafficTB: 20 },
+  lb31: { monthlyEur: 35.49, includedTrafficTB: 20 },
+};
+
+/** Other billed items, EUR per month. */
+export const OTHER_PRICES = {
+  primaryIpv4: 0.5,
+  volumePerGB: 0.0572,
+  trafficOveragePerTB: 1.0,
+} as const;

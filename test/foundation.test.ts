@@ -1,0 +1,210 @@
+import { strict as assert } from "node:assert";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as hcloud from "@pulumi/hcloud";
+import * as pulumi from "@pulumi/pulumi";
+import { writeFileSync } from "node:fs";
+import { parse } from "yaml";
+import { SECRET_KEYS } from "../components/config/schema";
+import { byName, expectInputError, planJson, planStack, planWith, readStackConfig, repoRoot } from "./helpers/harness";
+
+const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
+
+function runCli(args: string[]) {
+  return spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
+}
+
+/** A stack file's config with one nested value changed. */
+function withConfig(stack: string, mutate: (c: Record<string, any>) => void): Record<string, unknown> {
+  const c = JSON.parse(JSON.stringify(readStackConfig(stack))) as Record<string, any>;
+  mutate(c);
+  return c;
+}
+
+describe("foundation: config validation", () => {
+  it("reports every problem with file and key path, and plans nothing", async () => {
+    const problems = await expectInputError(() =>
+      planWith({
+        stack: "staging",
+        stackConfig: withConfig("staging", (c) => {
+          c["video-platform:site"].location = "mars1";
+          c["video-platform:site"].controlPlane.count = "one";
+          c["video-platform:site"].workerPools[0].count = -1;
+          c["video-platform:site"].adminCidrs = ["0.0.0.0/0"];
+          c["video-platform:site"].extra = 1;
+        }),
+      }),
+    );
+    const lines = problems.map((p) => `${p.file}: ${p.path}: ${p.message}`);
+    const expect = [
+      "video-platform:site.location",
+      "video-platform:site.controlPlane.count",
+      "video-platform:site.workerPools[0].count",
+      "video-platform:site.adminCidrs[0]",
+      "video-platform:site",
+    ];
+    for (const path of expect)
+      assert.ok(
+        problems.some((p) => p.path === path && p.file === "Pulumi.staging.yaml"),
+        `missing ${path} in\n${lines.join("\n")}`,
+      );
+    assert.ok(
+      problems.some((p) => /extra/.test(p.message)),
+      "unknown key named",
+    );
+  });
+
+  it("rejects an even control-plane count, unknown keys and plain-text secrets", async () => {
+    const problems = await expectInputError(() =>
+      planWith({
+        stack: "prod",
+        stackConfig: withConfig("prod", (c) => {
+          c["video-platform:site"].controlPlane.count = 2;
+          c["video-platform:sites"] = {};
+        }),
+        overrides: { hcloudToken: { value: "plaintext-token", secret: false } },
+      }),
+    );
+    assert.ok(problems.some((p) => p.path === "video-platform:site.controlPlane.count" && /odd/.test(p.message)));
+    assert.ok(problems.some((p) => p.path === "video-platform:sites" && /unknown key/.test(p.message)));
+    assert.ok(
+      problems.some(
+        (p) => p.path === "video-platform:hcloudToken" && /pulumi config set --secret hcloudToken/.test(p.message),
+      ),
+    );
+    assert.ok(!problems.some((p) => p.message.includes("plaintext-token")), "the secret value is never echoed");
+  });
+
+  it("a missing required secret fails with the command that sets it (as a real run would)", async () => {
+    // A real run whose stack has no secrets set: no placeholders are filled.
+    const problems = await expectInputError(() => planWith({ stack: "staging", placeholders: false }));
+    for (const k of SECRET_KEYS)
+      assert.ok(
+        problems.some(
+          (p) =>
+            p.path === `video-platform:${k}` &&
+            p.message.includes(`pulumi config set --secret ${k} <value> --stack staging`),
+        ),
+        `no problem for missing ${k}`,
+      );
+  });
+
+  it("Pulumi.yaml declares exactly the program's secrets, as secrets", () => {
+    const project = parse(readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8")) as {
+      config: Record<string, { secret?: boolean }>;
+    };
+    const declared = Object.entries(project.config)
+      .filter(([, v]) => v.secret)
+      .map(([k]) => k)
+      .sort();
+    assert.deepEqual(declared, [...SECRET_KEYS].sort());
+  });
+
+  it("the sample stack files hold no ciphertext and no plain secret", () => {
+    for (const f of ["Pulumi.staging.yaml", "Pulumi.prod.yaml"]) {
+      const text = readFileSync(join(repoRoot, f), "utf8");
+      assert.ok(!/secure:/.test(text), `${f} must not carry ciphertext (no CLI here can make it)`);
+      for (const k of SECRET_KEYS)
+        assert.ok(!new RegExp(`^\\s*(video-platform:)?${k}:`, "m").test(text), `${f} sets ${k} in clear`);
+    }
+  });
+});
+
+describe("foundation: offline plan", () => {
+  it("captures protect, dependsOn and provider from the register requests", async () => {
+    const prod = await planStack("prod");
+    const staging = await planStack("staging");
+    assert.equal(byName(prod, "site-net").options.protect, true, "prod network is protected");
+    assert.equal(byName(staging, "site-net").options.protect, false, "staging network is not");
+    const subnet = byName(prod, "site-subnet");
+    assert.ok(subnet.options.dependsOn.includes(byName(prod, "site-net").urn), "subnet depends on the network");
+    const ns = prod.resources.find((r) => r.type === "kubernetes:core/v1:Namespace");
+    assert.ok(
+      ns?.options.provider?.startsWith(byName(prod, "platform-k8s").urn),
+      "namespace uses the platform's provider",
+    );
+  });
+
+  it("captures ignoreChanges, retainOnDelete and explicit dependsOn from real options", async () => {
+    const p = await planWith({
+      stack: "staging",
+      program: async () => {
+        const a = new hcloud.Network("a", { ipRange: "10.0.0.0/16" });
+        new hcloud.Network(
+          "b",
+          { ipRange: "10.1.0.0/16" },
+          { dependsOn: [a], ignoreChanges: ["labels"], retainOnDelete: true, protect: true },
+        );
+        return { secretOut: pulumi.secret("s3cr3t-output") };
+      },
+    });
+    const b = byName(p, "b");
+    assert.deepEqual(b.options.ignoreChanges, ["labels"]);
+    assert.equal(b.options.retainOnDelete, true);
+    assert.equal(b.options.protect, true);
+    assert.deepEqual(b.options.dependsOn, [byName(p, "a").urn]);
+    assert.equal(p.outputs.secretOut, "[secret]");
+    assert.ok(!planJson(p).includes("s3cr3t-output"));
+  });
+
+  it("never writes a secret in clear: a seeded secret is masked everywhere", async () => {
+    const seed = "SEEDED-SECRET-7f3a9c";
+    const p = await planWith({
+      stack: "prod",
+      overrides: { hcloudToken: { value: seed, secret: true }, k3sToken: { value: `${seed}-k3s`, secret: true } },
+    });
+    const text = planJson(p);
+    assert.ok(!text.includes(seed), "seeded secret found in plan JSON");
+    assert.ok(text.includes('"[secret]"'));
+  });
+
+  it("is deterministic: the same tree twice gives byte-identical JSON", async () => {
+    const a = await planWith({ stack: "prod" });
+    const b = await planWith({ stack: "prod" });
+    assert.equal(planJson(a), planJson(b));
+  });
+
+  it("registers the same resources under the CLI and under the test harness", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-plan-"));
+    try {
+      const out = join(dir, "p.json");
+      const r = runCli(["--stack", "prod", "--json", out, "--quiet"]);
+      assert.equal(r.status, 0, r.stderr);
+      const fromCli = JSON.parse(readFileSync(out, "utf8"));
+      const fromHarness = JSON.parse(planJson(await planStack("prod")));
+      assert.deepEqual(fromCli, fromHarness);
+      assert.deepEqual(Object.keys(fromCli).sort(), ["outputs", "project", "resources", "stack"]);
+      for (const r of fromCli.resources) {
+        assert.deepEqual(Object.keys(r).sort(), ["custom", "inputs", "name", "options", "parent", "type", "urn"]);
+        for (const k of ["protect", "retainOnDelete", "deleteBeforeReplace", "ignoreChanges", "dependsOn", "provider"])
+          assert.ok(k in r.options, k);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("CLI: broken stack file exits 1, names file and key, writes nothing", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-bad-"));
+    try {
+      // A copy of the project whose staging file is broken; the CLI reads it via --stack.
+      execFileSync("cp", ["Pulumi.yaml", join(dir, "Pulumi.yaml")], { cwd: repoRoot });
+      const bad = readFileSync(join(repoRoot, "Pulumi.staging.yaml"), "utf8").replace("count: 1", "count: -3");
+      writeFileSync(join(repoRoot, "Pulumi.brokentest.yaml"), bad);
+      const out = join(dir, "p.json");
+      const r = runCli(["--stack", "brokentest", "--json", out]);
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^Pulumi\.brokentest\.yaml: video-platform:site\.controlPlane\.count: /m);
+      assert.ok(!existsSync(out), "no plan written");
+      const none = runCli(["--stack", "nosuchstack", "--json", out]);
+      assert.equal(none.status, 1);
+      assert.match(none.stderr, /Pulumi\.nosuchstack\.yaml: no such stack file/);
+      assert.ok(!existsSync(out));
+    } finally {
+      rmSync(join(repoRoot, "Pulumi.brokentest.yaml"), { force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

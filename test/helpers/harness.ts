@@ -1,0 +1,83 @@
+/**
+ * Test harness: the same mock runtime as `npm run plan` (tools/plan/runtime.ts), plus helpers to
+ * find resources and read their inputs. Plans are cached per (stack, tenants dir) because the
+ * program is deterministic; a test that changes inputs passes its own options.
+ */
+import { plan, Plan, PlanOptions, PlannedResource } from "../../tools/plan/runtime";
+
+export { plan, SECRET, placeholder, planJson, repoRoot, readStackConfig } from "../../tools/plan/runtime";
+export type { Plan, PlannedResource, PlanOptions } from "../../tools/plan/runtime";
+
+const cache = new Map<string, Promise<Plan>>();
+
+/** Plans a committed stack with the committed (or given) tenants directory, once per run. */
+export function planStack(stack: string, tenantsDir?: string): Promise<Plan> {
+  const key = `${stack}\u0000${tenantsDir ?? ""}`;
+  let p = cache.get(key);
+  if (!p) {
+    p = serial(() => plan({ stack, tenantsDir }));
+    cache.set(key, p);
+  }
+  return p;
+}
+
+let queue: Promise<unknown> = Promise.resolve();
+/** Plans run one at a time (the Pulumi runtime is process-global). */
+export function serial<T>(fn: () => Promise<T>): Promise<T> {
+  const next = queue.then(fn, fn);
+  queue = next.catch(() => undefined);
+  return next;
+}
+
+/** Plans with custom options (variants of config or tenants). */
+export function planWith(opts: PlanOptions): Promise<Plan> {
+  return serial(() => plan(opts));
+}
+
+/** Resources of a type (full token, or the short `kubernetes:Namespace` form). */
+export function ofType(p: Plan, type: string): PlannedResource[] {
+  return p.resources.filter((r) => r.type === type || `${r.type.split(":")[0]}:${r.type.split(":")[2]}` === type);
+}
+
+/** The one resource with this logical name (and type, if given); throws if absent or ambiguous. */
+export function byName(p: Plan, name: string, type?: string): PlannedResource {
+  const found = p.resources.filter((r) => r.name === name && (!type || r.type === type || r.type.endsWith(`:${type}`)));
+  if (found.length !== 1)
+    throw new Error(`expected one resource named ${name}${type ? ` of type ${type}` : ""}, found ${found.length}`);
+  return found[0];
+}
+
+/** Reads a nested input by dotted path (`metadata.labels`). */
+export function input(r: PlannedResource, path: string): unknown {
+  return path
+    .split(".")
+    .reduce<unknown>((v, k) => (v && typeof v === "object" ? (v as Record<string, unknown>)[k] : undefined), r.inputs);
+}
+
+/** All resources below a component (by URN), excluding the component itself. */
+export function descendants(p: Plan, urn: string): PlannedResource[] {
+  const out: PlannedResource[] = [];
+  const walk = (u: string) => {
+    for (const r of p.resources)
+      if (r.parent === u) {
+        out.push(r);
+        walk(r.urn);
+      }
+  };
+  walk(urn);
+  return out;
+}
+
+/** Runs fn expecting an InputError; returns its problems. */
+export async function expectInputError(
+  fn: () => Promise<unknown>,
+): Promise<{ file: string; path: string; message: string }[]> {
+  try {
+    await fn();
+  } catch (e) {
+    const err = e as { name?: string; problems?: { file: string; path: string; message: string }[] };
+    if (err.name === "InputError" && err.problems) return err.problems;
+    throw e;
+  }
+  throw new Error("expected an InputError, but the plan succeeded");
+}
