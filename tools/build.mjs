@@ -2,7 +2,7 @@
 // The plan, the tests and the bench run precompiled JavaScript: the issue's measurements show
 // ts-node at about 3x the cost, and type-checking is a separate step (`npm run typecheck`).
 import { build } from "esbuild";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -26,7 +26,6 @@ function collect(path, out) {
 }
 
 const entryPoints = roots.flatMap((r) => collect(join(root, r), []));
-rmSync(join(root, "build"), { recursive: true, force: true });
 await build({
   entryPoints,
   outdir: join(root, "build"),
@@ -39,3 +38,23 @@ await build({
 });
 if (process.env.VP_BUILD_VERBOSE)
   console.log(`built ${entryPoints.length} files: ${entryPoints.map((e) => relative(root, e)).join(", ")}`);
+
+// Remove outputs whose source is gone (a deleted test must not keep running). No wholesale
+// `rm -rf build`: several processes (a test run, a plan) may be reading build/ at once.
+function stale(dir) {
+  let entries = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) stale(p);
+    else if (p.endsWith(".js")) {
+      const src = join(root, relative(join(root, "build"), p)).replace(/\.js$/, ".ts");
+      if (!existsSync(src)) rmSync(p, { force: true });
+    }
+  }
+}
+stale(join(root, "build"));
