@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the non-npm tools the tests use, once per machine; a no-op when they are present.
+# - shellcheck: tests lint every shell script cloud-init runs.
+# - Debian's cloud-init schema: tests validate rendered user-data against it. The schema is data,
+#   so `apt-get download` + `dpkg -x` into .cache/ instead of installing cloud-init (whose install
+#   scripts would enable services on this machine).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+schema=.cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json
+need_shellcheck=0
+command -v shellcheck >/dev/null 2>&1 || need_shellcheck=1
+[ "$need_shellcheck" = 0 ] && [ -f "$schema" ] && exit 0
+
+if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
+  echo "ensure-tools: need shellcheck and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
+  exit 1
+fi
+apt-get update -qq >/dev/null
+if [ "$need_shellcheck" = 1 ]; then
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null
+fi
+if [ ! -f "$schema" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq cloud-init >/dev/null)
+  mkdir -p .cache/cloud-init
+  dpkg -x "$tmp"/cloud-init_*.deb .cache/cloud-init
+  rm -rf "$tmp"
+fi
+echo "ensure-tools: shellcheck $(shellcheck --version | sed -n 's/^version: //p'); cloud-init schema at $schema"
