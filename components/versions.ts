@@ -1,7 +1,11 @@
 /**
- * Every chart and image the platform installs, pinned in one place so an upgrade is a one-line
- * reviewed change. A stack may override a chart version (`platform.charts.<name>.version`) to try
- * an upgrade on staging first.
+ * Every chart and image registry the platform installs, pinned in one place so an upgrade is a
+ * one-line reviewed change. A stack may override a chart version (`platform.charts.<name>.version`
+ * in its stack file) to try an upgrade on staging first; `chartPin()` resolves the two.
+ *
+ * Image tags are not repeated here: each chart pins its own images to its appVersion, so the
+ * chart version pins the images too. What the platform does set is the registry every image
+ * comes from (`REGISTRIES`), passed into each chart's values, so moving to a mirror is one line.
  */
 export const DEFAULT_VERSIONS = {
   charts: {
@@ -16,14 +20,40 @@ export const DEFAULT_VERSIONS = {
     },
     argocd: { repo: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "8.1.3" },
   },
-  /** Registries images are pulled from (charts' defaults point at these). */
+  /**
+   * Registries images are pulled from, each wired into the chart values that choose it
+   * (components/platform/*.ts). These are the charts' own defaults at the versions above.
+   */
   registries: {
-    argocd: "quay.io",
-    ingressNginx: "registry.k8s.io",
-    certManager: "quay.io",
-    sealedSecrets: "docker.io",
+    /** hcloud-cloud-controller-manager and hcloud-csi-driver images (hetznercloud/*). */
     hcloud: "docker.io",
+    /** The CSI sidecars the hcloud-csi chart runs (sig-storage/csi-attacher, -provisioner, ...). */
+    csiSidecars: "registry.k8s.io",
+    /** ingress-nginx controller and its admission webhook certgen (ingress-nginx/*). */
+    ingressNginx: "registry.k8s.io",
+    /** cert-manager controller, webhook, cainjector, acmesolver, startupapicheck (jetstack/*). */
+    certManager: "quay.io",
+    /** The Sealed Secrets controller (bitnami/sealed-secrets-controller). */
+    sealedSecrets: "docker.io",
+    /** Every Argo CD component (argoproj/argocd). */
+    argocd: "quay.io",
+    /** Argo CD's Redis (the Docker library image, as the argo-cd chart mirrors it on ECR Public). */
+    redis: "ecr-public.aws.com",
   },
 } as const;
 
 export type ChartName = keyof typeof DEFAULT_VERSIONS.charts;
+export const REGISTRIES = DEFAULT_VERSIONS.registries;
+
+/** Where a chart comes from and which exact version a stack installs. */
+export interface ChartPin {
+  repo: string;
+  chart: string;
+  version: string;
+}
+
+/** The chart a stack installs: the default pin, or the stack's `platform.charts.<name>` override. */
+export function chartPin(name: ChartName, overrides: Partial<Record<ChartName, { version: string }>> = {}): ChartPin {
+  const d = DEFAULT_VERSIONS.charts[name];
+  return { repo: d.repo, chart: d.chart, version: overrides[name]?.version ?? d.version };
+}

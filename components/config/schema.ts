@@ -100,7 +100,7 @@ const gitRepoURL = z
 export const siteSchema = z.strictObject({
   /** Hetzner location code; relocation is changing this. */
   location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }),
-  /** The private network's range; servers sit in its first /24 subnet. */
+  /** The private network's range (/20 or larger); addresses are planned in components/site/addresses.ts. */
   networkCidr: cidr4,
   /** OS image for every server. */
   image: z.string().min(1).default("debian-12"),

@@ -1,7 +1,38 @@
+/**
+ * The platform: turns the site's bare k3s into what tenants run on, in the same `pulumi up`.
+ *
+ *   site servers ─► readiness gate (/readyz, cluster CA) ─► Kubernetes provider
+ *     ─► hcloud Secret ─► cloud controller manager (untaints nodes) ─┬► CSI driver ─► StorageClass
+ *                                                                    ├► ingress-nginx (+ Hetzner LB)
+ *                                                                    ├► cert-manager ─► ClusterIssuer
+ *                                                                    ├► sealing key ─► Sealed Secrets
+ *                                                                    └► Argo CD ─► project, root app
+ *
+ * Every Kubernetes object goes through the one provider, and the provider waits for the gate, so
+ * nothing reaches the cluster before its API is ready.
+ */
+import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import type { Site } from "../site";
+import { argocd } from "./argocd";
+import { certManager } from "./cert-manager";
+import { ReadinessGate } from "./gate";
+import { hcloudIntegration } from "./hcloud";
+import { ingress } from "./ingress";
+import { CLUSTER_ISSUER, INGRESS_CLASS, STORAGE_CLASS } from "./namespaces";
+import { clusterProvider, kubeconfigCredentials } from "./provider";
+import type { PlatformContext } from "./releases";
+import { sealedSecrets } from "./sealed-secrets";
+
+export {
+  CLUSTER_ISSUER,
+  INGRESS_CLASS,
+  PLATFORM_ARGOCD_PROJECT,
+  PLATFORM_NAMESPACES,
+  STORAGE_CLASS,
+} from "./namespaces";
 
 export interface PlatformArgs {
   /** The validated stack configuration. */
@@ -10,43 +41,71 @@ export interface PlatformArgs {
   site: Site;
 }
 
-/** Namespaces the platform owns; tenant names may not take them, policies reference them. */
-export const PLATFORM_NAMESPACES = {
-  argocd: "argocd",
-  ingress: "ingress-nginx",
-  certManager: "cert-manager",
-  sealedSecrets: "sealed-secrets",
-  hcloud: "kube-system",
-} as const;
-
-/**
- * Cluster services and ArgoCD on the site's k3s.
- * SKELETON (issue 5 completes it): the public fields are the contract tenants build on.
- */
+/** Cluster services and Argo CD on the site's k3s. */
 export class Platform extends pulumi.ComponentResource {
-  /** Kubernetes provider every cluster object uses. */
+  /** Kubernetes provider every cluster object uses; it waits for the readiness gate. */
   public readonly provider: k8s.Provider;
-  /** What installs ArgoCD's CRDs: tenant AppProjects/Applications depend on exactly this. */
+  /** What installs Argo CD's CRDs: tenant AppProjects/Applications depend on exactly this. */
   public readonly argocdInstall: pulumi.Resource[];
-  /** What must exist before tenant network policies reference the ingress namespace. */
+  /** ingress-nginx and cert-manager: tenant network policies and Ingresses depend on these. */
   public readonly ingressInstall: pulumi.Resource[];
-  /** Everything Kubernetes waits for the API readiness gate through this. */
+  /** The API readiness gate; everything Kubernetes waits for it through the provider. */
   public readonly clusterReady: pulumi.Resource[];
+  /** https://argocd.<baseDomain> */
   public readonly argocdUrl: pulumi.Output<string>;
+  /** Argo CD's admin password (secret). */
   public readonly argocdAdminPassword: pulumi.Output<string>;
+  /** Public IPv4 of the ingress load balancer: point the base domain's DNS records here. */
+  public readonly ingressAddress: pulumi.Output<string>;
+  /** The host name the ingress Service publishes (give it an A record to ingressAddress). */
+  public readonly ingressHostname: string;
+  /** The ingress load balancer (Hetzner), adopted by the cloud controller. */
+  public readonly ingressLoadBalancer: hcloud.LoadBalancer;
+  /** IngressClass tenants' Ingresses use. */
+  public readonly ingressClassName: string;
+  /** ClusterIssuer tenants' Ingresses name for certificates. */
+  public readonly clusterIssuerName: string;
+  /** Default StorageClass (hcloud volumes). */
+  public readonly storageClassName: string;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:platform:Platform", name, {}, opts);
-    this.provider = new k8s.Provider(
-      `${name}-k8s`,
-      { kubeconfig: args.site.kubeconfig, enableServerSideApply: true },
-      { parent: this },
+    const { config, site } = args;
+
+    const gate = new ReadinessGate(
+      `${name}-gate`,
+      {
+        apiEndpoint: site.apiEndpoint,
+        caCertPem: site.clusterCaCertPem,
+        timeoutMinutes: config.platform.readinessTimeoutMinutes,
+        credentials: pulumi.secret(site.kubeconfig.apply(kubeconfigCredentials)),
+      },
+      { parent: this, dependsOn: site.servers },
     );
-    this.argocdInstall = [];
-    this.ingressInstall = [];
-    this.clusterReady = [];
-    this.argocdUrl = pulumi.output(`https://argocd.${args.config.platform.baseDomain}`);
-    this.argocdAdminPassword = pulumi.secret("");
-    this.registerOutputs({ argocdUrl: this.argocdUrl });
+    this.provider = clusterProvider(`${name}-k8s`, site.kubeconfig, gate, this);
+
+    const ctx: PlatformContext = { name, config, parent: this, provider: this.provider };
+    const cloud = hcloudIntegration(ctx, site);
+    const edge = ingress(ctx, site, cloud.ccm);
+    const certs = certManager(ctx, cloud.ccm);
+    sealedSecrets(ctx, cloud.ccm);
+    const gitops = argocd(ctx, cloud.ccm);
+
+    this.clusterReady = [gate];
+    this.argocdInstall = [gitops.release];
+    this.ingressInstall = [edge.release, certs.release];
+    this.argocdUrl = pulumi.output(gitops.url);
+    this.argocdAdminPassword = pulumi.secret(gitops.adminPassword.result);
+    this.ingressAddress = edge.address;
+    this.ingressHostname = edge.hostname;
+    this.ingressLoadBalancer = edge.loadBalancer;
+    this.ingressClassName = INGRESS_CLASS;
+    this.clusterIssuerName = CLUSTER_ISSUER;
+    this.storageClassName = STORAGE_CLASS;
+    this.registerOutputs({
+      argocdUrl: this.argocdUrl,
+      argocdAdminPassword: this.argocdAdminPassword,
+      ingressAddress: this.ingressAddress,
+    });
   }
 }

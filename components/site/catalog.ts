@@ -6,12 +6,31 @@
  * Prices are EUR per month excluding VAT, for EU locations; US/SG locations carry a
  * surcharge factor. A price change is a one-line reviewed change here; `takenOn` says how old
  * the table is so reviewers can tell when it needs a refresh.
+ *
+ * Where the numbers come from (checked 2026-11-26). Hetzner's price page renders its prices in
+ * the browser and its pricing API (GET /v1/pricing) needs a project token, so neither could be
+ * read from here; what public sources confirm:
+ * - cx23 €3.99 and cx33 €6.49 per month, primary IPv4 €0.50: project notes quoting
+ *   "post-April-2026 pricing" (2026).
+ * - cx33 €6.49, volumes €0.0572/GB, traffic overage €1.00/TB, 20 TB included per server: a
+ *   commit quoting Hetzner's pricing API for fsn1 on 2026-05-27
+ *   (devantler-tech/platform cb791c6).
+ * - The pre-adjustment list (a public table dated 2025-10-21) had cx23 €3.49, cx33 €5.49,
+ *   cx43 €9.49, cpx22 €6.49, ccx13 €12.49, ccx33 €48.49, cax11 €3.79: every other row below is
+ *   this table's post-April estimate, above those old prices, NOT confirmed by a 2026 source.
+ * - On 2026-06-15 Hetzner raised prices again for NEW cloud server orders and for rescales only
+ *   (existing servers keep their rate; IPs, load balancers and volumes unchanged); the new
+ *   numbers were not published in any source found. A server a PR creates or resizes is
+ *   therefore likely billed above this table: the cost delta is a lower bound for those.
  */
 export const priceTable = {
   takenOn: "2026-11-26",
   source:
-    "Hetzner Cloud public price list (hetzner.com/cloud), monthly caps excl. VAT, after the 2026-04-01 adjustment",
+    "Hetzner Cloud list prices, monthly caps excl. VAT, as of the 2026-04-01 adjustment; partly confirmed (see components/site/catalog.ts)",
   currency: "EUR",
+  /** What the reviewer should know when reading a delta computed from this table. */
+  caveat:
+    "servers ordered or rescaled since 2026-06-15 are billed at newer, higher rates not in this table: deltas for new or resized servers are lower bounds",
 } as const;
 
 export const LOCATIONS = ["fsn1", "nbg1", "hel1", "ash", "hil", "sin"] as const;
@@ -27,14 +46,19 @@ export const NETWORK_ZONE: Record<Location, string> = {
   sin: "ap-southeast",
 };
 
-/** Non-EU locations are priced higher than EU ones for the same server type. */
+/**
+ * Non-EU locations are priced higher than EU ones for the same server type. Coarse: the ratios
+ * of the 2025-10-21 per-location list prices of the CCX line (the one line sold everywhere):
+ * US +4–8 %, Singapore +43–72 % (CPX in Singapore was up to 2.3×). CX and CAX are EU-only.
+ * Traffic included outside the EU is far lower (about 1–8 TB instead of 20 TB) and not modeled.
+ */
 export const LOCATION_PRICE_FACTOR: Record<Location, number> = {
   fsn1: 1,
   nbg1: 1,
   hel1: 1,
-  ash: 1.2,
-  hil: 1.2,
-  sin: 1.35,
+  ash: 1.05,
+  hil: 1.05,
+  sin: 1.6,
 };
 
 export interface ServerType {
@@ -50,8 +74,8 @@ export interface ServerType {
 
 export const SERVER_TYPES: Record<string, ServerType> = {
   // Shared vCPU, Intel/AMD (2025 generation names).
-  cx23: { cores: 2, memoryGiB: 4, diskGB: 40, arch: "x86", monthlyEur: 3.99, includedTrafficTB: 20 },
-  cx33: { cores: 4, memoryGiB: 8, diskGB: 80, arch: "x86", monthlyEur: 6.49, includedTrafficTB: 20 },
+  cx23: { cores: 2, memoryGiB: 4, diskGB: 40, arch: "x86", monthlyEur: 3.99, includedTrafficTB: 20 }, // confirmed 2026
+  cx33: { cores: 4, memoryGiB: 8, diskGB: 80, arch: "x86", monthlyEur: 6.49, includedTrafficTB: 20 }, // confirmed 2026
   cx43: { cores: 8, memoryGiB: 16, diskGB: 160, arch: "x86", monthlyEur: 11.99, includedTrafficTB: 20 },
   cx53: { cores: 16, memoryGiB: 32, diskGB: 320, arch: "x86", monthlyEur: 22.49, includedTrafficTB: 20 },
   // Shared vCPU, AMD.
@@ -74,13 +98,14 @@ export const SERVER_TYPES: Record<string, ServerType> = {
   ccx63: { cores: 48, memoryGiB: 192, diskGB: 960, arch: "x86", monthlyEur: 360.49, includedTrafficTB: 60 },
 };
 
+/** Load balancers: not repriced on 2026-06-15; these EUR values are not confirmed by a 2026 source. */
 export const LOAD_BALANCER_TYPES: Record<string, { monthlyEur: number; includedTrafficTB: number }> = {
   lb11: { monthlyEur: 5.99, includedTrafficTB: 20 },
   lb21: { monthlyEur: 17.99, includedTrafficTB: 20 },
   lb31: { monthlyEur: 35.49, includedTrafficTB: 20 },
 };
 
-/** Other billed items, EUR per month. */
+/** Other billed items, EUR per month (all three confirmed for 2026, see the header). */
 export const OTHER_PRICES = {
   primaryIpv4: 0.5,
   volumePerGB: 0.0572,

@@ -1,52 +1,18 @@
-import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
-import { readdirSync, readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { parse } from "yaml";
-import type { StackConfig } from "../config/load";
-import type { Platform } from "../platform";
-
-/** A validated tenant file. SKELETON (issue 3 defines the full schema and validation). */
-export interface TenantSpec {
-  name: string;
-  displayName: string;
-  tier: "small" | "standard" | "premium";
-  /** The file it came from, relative to the project root. */
-  file: string;
-}
-
-/** Loads and validates every tenant file before any resource is declared. */
-export function loadTenants(config: StackConfig): TenantSpec[] {
-  const dir = resolve(config.tenantsDir);
-  return readdirSync(dir)
-    .filter((f) => f.endsWith(".yaml"))
-    .sort()
-    .map((f) => ({ ...(parse(readFileSync(join(dir, f), "utf8")) as TenantSpec), file: join(config.tenantsDir, f) }));
-}
-
-export interface TenantArgs {
-  /** The validated tenant file. */
-  spec: TenantSpec;
-  /** The validated stack configuration. */
-  config: StackConfig;
-  /** The platform the tenant runs on (provider, ArgoCD, ingress). */
-  platform: Platform;
-}
-
-/** One customer: a locked-down, budgeted namespace wired into GitOps. SKELETON (issue 3). */
-export class Tenant extends pulumi.ComponentResource {
-  public readonly namespace: string;
-  public readonly spec: TenantSpec;
-
-  constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("platform:tenant:Tenant", name, {}, opts);
-    this.spec = args.spec;
-    this.namespace = args.spec.name;
-    new k8s.core.v1.Namespace(
-      `${name}-ns`,
-      { metadata: { name: args.spec.name, labels: { "platform.video/tenant": args.spec.name } } },
-      { parent: this, provider: args.platform.provider, protect: args.config.protected },
-    );
-    this.registerOutputs({ namespace: this.namespace });
-  }
-}
+/**
+ * Tenants: one file under tenants/ per customer → one platform:tenant:Tenant component.
+ *   schema.ts    the file contract (zod; also published as schemas/tenant.schema.json)
+ *   load.ts      reading and validating every file, all problems in one InputError
+ *   presets.ts   tier presets and bounds, with the reasoning for their numbers
+ *   quantity.ts  the Kubernetes quantity grammar, exactly
+ *   sizing.ts    quota math: presets + overrides, ingest fit, site capacity
+ *   rules.ts     input and object rules with ids (reused by the guardrails)
+ *   manifests.ts the Kubernetes objects as pure functions
+ *   tenant.ts    the component
+ */
+export { loadTenants, readTenantSources, validateTenants } from "./load";
+export type { TenantSpec, TenantSource } from "./load";
+export { Tenant } from "./tenant";
+export type { TenantArgs } from "./tenant";
+export type { EffectiveIngest, EffectiveQuota } from "./sizing";
+export { PRESETS, TIERS } from "./presets";
+export type { Tier } from "./presets";

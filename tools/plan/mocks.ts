@@ -70,6 +70,8 @@ export function mockOutputs(type: string, urn: string, inputs: Record<string, un
         validityStartTime: "2026-01-01T00:00:00Z",
         validityEndTime: "2036-01-01T00:00:00Z",
       };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: fakePem("CERTIFICATE REQUEST", h) };
     case "random:index/randomPassword:RandomPassword":
     case "random:index/randomString:RandomString": {
       const length = typeof inputs.length === "number" ? inputs.length : 16;

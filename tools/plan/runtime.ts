@@ -6,9 +6,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
+import { formatPath, Segment } from "../diff/paths";
 import { digest, mockId, mockOutputs } from "./mocks";
 
 /** One registered resource, in the JSON plan's documented shape. */
@@ -30,6 +32,13 @@ export interface PlannedResource {
     replaceOnChanges: string[];
     aliases: number;
   };
+  /**
+   * Only when the plan is given a digest key (the offline diff, issue 6): per secret input, by
+   * property path, an HMAC of its value, so two plans can tell a changed secret from an unchanged
+   * one. Keyed with a random per-diff key that is never written, so the digest cannot be used to
+   * guess low-entropy secrets; absent from ordinary plans, whose shape stays as documented.
+   */
+  secretDigests?: Record<string, string>;
 }
 
 export interface Plan {
@@ -54,6 +63,8 @@ export interface PlanOptions {
   placeholders?: boolean;
   /** Program module to run; defaults to <root>/build/index.js. */
   program?: string | (() => unknown);
+  /** Key for `secretDigests` (hex); defaults to $VP_PLAN_DIGEST_KEY; none means no digests. */
+  secretDigestKey?: string;
 }
 
 /** Marker text for every secret value in a plan: never the value itself. */
@@ -113,6 +124,26 @@ function isSecret(v: unknown): boolean {
   return !!v && typeof v === "object" && (v as Record<string, unknown>)[SIG] === SECRET_SIG;
 }
 
+/** `{ secretDigests }` for the secrets in raw wire inputs (empty object when there are none). */
+function secretDigestsOf(raw: unknown, urn: string, key: string): { secretDigests?: Record<string, string> } {
+  const out: Record<string, string> = {};
+  const walk = (v: unknown, path: Segment[]) => {
+    if (Array.isArray(v)) v.forEach((x, i) => walk(x, [...path, i]));
+    else if (v && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (o[SIG] === SECRET_SIG) {
+        const p = formatPath(path);
+        out[p] = createHmac("sha256", Buffer.from(key, "hex"))
+          .update(`${urn}\u0000${p}\u0000${JSON.stringify(plain(o.value))}`)
+          .digest("hex")
+          .slice(0, 32);
+      } else if (o[SIG] === undefined) for (const k of Object.keys(o)) walk(o[k], [...path, k]);
+    }
+  };
+  walk(raw, []);
+  return Object.keys(out).length ? { secretDigests: out } : {};
+}
+
 interface RegisterRequest {
   getType(): string;
   getName(): string;
@@ -144,6 +175,30 @@ function urnOf(parent: string | null, type: string, name: string): string {
 type Callback = (err: Error | null, resp?: unknown) => void;
 
 /**
+ * Exactly what `Struct.fromJavaScript(v).toJavaScript()` returns, without the protobuf objects: a
+ * deep copy whose object keys come in sorted order (protobuf's map iterates sorted keys), and the
+ * same rejection of values a Struct cannot hold (undefined, functions, symbols, bigints).
+ */
+export function structClone(v: unknown): unknown {
+  if (v === null) return null;
+  switch (typeof v) {
+    case "string":
+    case "number":
+    case "boolean":
+      return v;
+    case "object": {
+      if (Array.isArray(v)) return v.map(structClone);
+      const o = v as Record<string, unknown>;
+      const out: Record<string, unknown> = {};
+      for (const k of Object.keys(o).sort()) out[k] = structClone(o[k]);
+      return out;
+    }
+    default:
+      throw new Error("Unexpected struct type.");
+  }
+}
+
+/**
  * A MockMonitor that records each RegisterResource request exactly as sent: inputs in their wire
  * form (so secretness is visible) and the options the SDK resolved (protect inherited from
  * parents, provider references, dependencies).
@@ -153,7 +208,7 @@ export class RecordingMonitor extends MockMonitor {
   stackOutputs: Record<string, unknown> = {};
   private stackUrn = "";
 
-  constructor() {
+  constructor(private readonly digestKey?: string) {
     super({
       newResource: () => {
         throw new Error("unreachable: RecordingMonitor answers registrations itself");
@@ -190,6 +245,7 @@ export class RecordingMonitor extends MockMonitor {
         parent,
         custom,
         inputs: redact(raw) as Record<string, unknown>,
+        ...(this.digestKey ? secretDigestsOf(raw, urn, this.digestKey) : {}),
         options: {
           protect: req.getProtect() ?? false,
           retainOnDelete: req.getRetainondelete() ?? false,
@@ -203,15 +259,16 @@ export class RecordingMonitor extends MockMonitor {
       });
       (this as unknown as { resources: Map<string, unknown> }).resources.set(urn, { urn, id: id || null, state });
 
-      // Build the response with the SDK's own protobuf classes (loaded lazily: internal paths).
+      // Build the response with the SDK's own protobuf class (loaded lazily: internal path). Its
+      // object is handed over as what Struct.fromJavaScript(state).toJavaScript() would give (the
+      // only call the SDK makes on it), without building the protobuf: at 1,000 tenants that
+      // round trip of every resource's whole state was a tenth of the plan (issue 9 profile).
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const resproto = require("@pulumi/pulumi/proto/resource_pb");
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const structproto = require("google-protobuf/google/protobuf/struct_pb");
       const resp = new resproto.RegisterResourceResponse();
       resp.setUrn(urn);
       resp.setId(id);
-      resp.setObject(structproto.Struct.fromJavaScript(state));
+      resp.getObject = () => ({ toJavaScript: () => structClone(state) });
       callback(null, resp);
     } catch (err) {
       callback(err as Error, undefined);
@@ -279,7 +336,9 @@ function withSecureReplaced(v: unknown, key: string, found: { secret: boolean })
     const o = v as Record<string, unknown>;
     if (Object.keys(o).length === 1 && typeof o.secure === "string") {
       found.secret = true;
-      return placeholder(key);
+      // Derived from the ciphertext too, so rotating a secret shows in an offline diff as
+      // "secret changed" (re-encrypting the same value does too: ciphertexts are salted).
+      return `${placeholder(key)}-${digest(o.secure).slice(0, 16)}`;
     }
     return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, withSecureReplaced(x, `${key}.${k}`, found)]));
   }
@@ -330,7 +389,7 @@ export async function plan(opts: PlanOptions): Promise<Plan> {
     if (opts.tenantsDir) overrides.tenantsDir = { value: resolve(root, opts.tenantsDir) };
     const { config, secretKeys } = buildConfig(project, stackConfig, overrides, opts.placeholders ?? true);
 
-    const monitor = new RecordingMonitor();
+    const monitor = new RecordingMonitor(opts.secretDigestKey ?? (process.env.VP_PLAN_DIGEST_KEY || undefined));
     settings.setMockOptions(monitor, project.name, opts.stack, false);
     // Same feature set as pulumi.runtime.setMocks: secrets and resource references on the wire.
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,162 @@
+/**
+ * Argo CD: the chart (CRDs included), a generated admin password, read access to the platform's
+ * GitOps repository, and the root Application (app of apps) that hands the rest of the platform's
+ * cluster state to Git.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { PlatformConfig } from "../config/schema";
+import { REGISTRIES } from "../versions";
+import { CLUSTER_ISSUER, INGRESS_CLASS, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
+import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
+
+/** The in-cluster API as Argo CD names it. */
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+export interface ArgocdValuesArgs {
+  /** argocd.<baseDomain>: the UI/API host, its Ingress and certificate. */
+  domain: string;
+  /** bcrypt hash of the admin password (secret). */
+  adminPasswordBcrypt: pulumi.Input<string>;
+}
+
+/** argo-cd chart values. Holds the admin password hash: pass it to the release as a secret. */
+export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
+  return {
+    global: { domain: args.domain, image: { repository: `${REGISTRIES.argocd}/argoproj/argocd` } },
+    crds: { install: true, keep: true },
+    configs: {
+      // TLS ends at ingress-nginx (certificate from cert-manager); the server speaks HTTP behind it.
+      params: { "server.insecure": true },
+      // Argo CD stores only the bcrypt hash. The chart stamps the modification time on each
+      // upgrade, which logs admin sessions out then; upgrades are reviewed changes, so that is fine.
+      secret: { argocdServerAdminPassword: args.adminPasswordBcrypt },
+    },
+    // No SSO configured yet: no Dex.
+    dex: { enabled: false },
+    redis: { image: { repository: `${REGISTRIES.redis}/docker/library/redis` } },
+    server: {
+      ingress: {
+        enabled: true,
+        ingressClassName: INGRESS_CLASS,
+        annotations: {
+          "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
+          "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
+          "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
+        },
+        // Serves argocd-server-tls, which cert-manager issues for global.domain.
+        tls: true,
+      },
+    },
+  };
+}
+
+/** The repository credentials Argo CD finds by label (https token, or an ssh key for ssh URLs). */
+export function repositoryStringData(
+  gitops: PlatformConfig["gitops"],
+  secret: pulumi.Input<string>,
+): Record<string, pulumi.Input<string>> {
+  const ssh = !gitops.repoURL.startsWith("https://");
+  return ssh
+    ? { type: "git", url: gitops.repoURL, sshPrivateKey: secret }
+    : { type: "git", url: gitops.repoURL, username: gitops.username, password: secret };
+}
+
+/** The root Application's spec: the platform repo, pruned and self-healed. */
+export function rootApplicationSpec(gitops: PlatformConfig["gitops"]) {
+  return {
+    project: PLATFORM_ARGOCD_PROJECT,
+    source: { repoURL: gitops.repoURL, path: gitops.path, targetRevision: gitops.targetRevision },
+    destination: { server: IN_CLUSTER, namespace: PLATFORM_NAMESPACES.argocd },
+    syncPolicy: {
+      automated: { prune: true, selfHeal: true },
+      // The first sync may race the repo credentials or a child's CRDs: retry, bounded.
+      retry: { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } },
+    },
+  };
+}
+
+export interface ArgocdParts {
+  namespace: k8s.core.v1.Namespace;
+  adminPassword: random.RandomPassword;
+  release: k8s.helm.v3.Release;
+  repository: k8s.core.v1.Secret;
+  project: k8s.apiextensions.CustomResource;
+  rootApplication: k8s.apiextensions.CustomResource;
+  url: string;
+}
+
+export function argocd(ctx: PlatformContext, ccm: k8s.helm.v3.Release): ArgocdParts {
+  const { config } = ctx;
+  const { gitops } = config.platform;
+  const domain = `argocd.${config.platform.baseDomain}`;
+  const namespace = platformNamespace(ctx, "argocd", PLATFORM_NAMESPACES.argocd);
+
+  // Generated once and kept in state; @pulumi/random marks result and bcryptHash secret.
+  const adminPassword = new random.RandomPassword(
+    `${ctx.name}-argocd-admin-password`,
+    { length: 32, special: false },
+    { parent: ctx.parent },
+  );
+
+  const rel = release(
+    ctx,
+    "argocd",
+    {
+      chart: "argocd",
+      releaseName: "argocd",
+      namespace: namespace.metadata.name,
+      // Secret as a whole: the values carry the password hash.
+      values: pulumi.secret(argocdValues({ domain, adminPasswordBcrypt: adminPassword.bcryptHash })),
+    },
+    { dependsOn: [ccm] },
+  );
+
+  const repository = new k8s.core.v1.Secret(
+    `${ctx.name}-argocd-repo`,
+    {
+      metadata: {
+        name: "argocd-repo-platform",
+        namespace: namespace.metadata.name,
+        labels: { "argocd.argoproj.io/secret-type": "repository" },
+      },
+      type: "Opaque",
+      stringData: repositoryStringData(gitops, config.secrets.gitopsRepoPassword),
+    },
+    k8sOpts(ctx),
+  );
+
+  // The platform's own project: only its GitOps repository as a source. Its CRD comes with the
+  // release: depend on exactly that.
+  const project = new k8s.apiextensions.CustomResource(
+    `${ctx.name}-argocd-project`,
+    {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "AppProject",
+      metadata: { name: PLATFORM_ARGOCD_PROJECT, namespace: namespace.metadata.name },
+      spec: {
+        description: "The platform's own cluster state (root application of the platform GitOps repository)",
+        sourceRepos: [gitops.repoURL],
+        destinations: [{ server: IN_CLUSTER, namespace: "*" }],
+        clusterResourceWhitelist: [{ group: "*", kind: "*" }],
+      },
+    },
+    k8sOpts(ctx, { dependsOn: [rel] }),
+  );
+
+  // No resources-finalizer: removing the root app from Pulumi must not cascade-delete everything
+  // it deployed.
+  const rootApplication = new k8s.apiextensions.CustomResource(
+    `${ctx.name}-root-app`,
+    {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Application",
+      metadata: { name: "platform-root", namespace: namespace.metadata.name },
+      spec: rootApplicationSpec(gitops),
+    },
+    k8sOpts(ctx, { dependsOn: [rel, repository, project] }),
+  );
+
+  return { namespace, adminPassword, release: rel, repository, project, rootApplication, url: `https://${domain}` };
+}

@@ -1,0 +1,258 @@
+/**
+ * k3s configuration as data: /etc/rancher/k3s/config.yaml per node role, and the files the CIS
+ * hardening guide asks for (docs.k3s.io/security/hardening-guide). Pure functions of plain values;
+ * cloudinit.ts writes their output to disk before k3s first starts.
+ */
+import { stringify } from "yaml";
+
+/** Where k3s keeps server state; the CIS guide's file locations are below it. */
+export const K3S_SERVER_DIR = "/var/lib/rancher/k3s/server";
+export const PSA_CONFIG_PATH = `${K3S_SERVER_DIR}/psa.yaml`;
+export const AUDIT_POLICY_PATH = `${K3S_SERVER_DIR}/audit.yaml`;
+export const AUDIT_LOG_DIR = `${K3S_SERVER_DIR}/logs`;
+export const K3S_CONFIG_PATH = "/etc/rancher/k3s/config.yaml";
+/** Drop-ins merged after config.yaml (k3s ≥ 1.21); the bootstrap script writes what only the host knows. */
+export const K3S_CONFIG_DROPIN_DIR = "/etc/rancher/k3s/config.yaml.d";
+export const SYSCTL_PATH = "/etc/sysctl.d/90-kubelet.conf";
+
+/**
+ * Kernel parameters kubelet's protect-kernel-defaults insists on (it exits when they differ). The
+ * CIS guide lists the first four; the key quotas are the other two values kubelet checks, set
+ * explicitly so a distribution default can never stop a node from joining.
+ */
+export const KUBELET_SYSCTLS: Readonly<Record<string, number>> = {
+  "vm.panic_on_oom": 0,
+  "vm.overcommit_memory": 1,
+  "kernel.panic": 10,
+  "kernel.panic_on_oops": 1,
+  "kernel.keys.root_maxkeys": 1000000,
+  "kernel.keys.root_maxbytes": 25000000,
+};
+
+export function sysctlFile(): string {
+  return (
+    "# kubelet --protect-kernel-defaults refuses to start unless these match (k3s CIS hardening guide).\n" +
+    Object.entries(KUBELET_SYSCTLS)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n") +
+    "\n"
+  );
+}
+
+/**
+ * Admission plugins, from the CIS guide. NodeRestriction keeps a kubelet to its own Node and pods;
+ * PodSecurity enforces the cluster default below. AlwaysPullImages is left out on purpose: every pod
+ * start would hit the registry (Docker Hub rate limits, registry outages stop restarts); tenant image
+ * isolation comes from per-tenant pull secrets instead.
+ */
+export const ADMISSION_PLUGINS = ["NodeRestriction", "NamespaceLifecycle", "ServiceAccount", "PodSecurity"];
+
+export const KUBE_APISERVER_ARGS: readonly string[] = [
+  `admission-control-config-file=${PSA_CONFIG_PATH}`,
+  `enable-admission-plugins=${ADMISSION_PLUGINS.join(",")}`,
+  `audit-policy-file=${AUDIT_POLICY_PATH}`,
+  `audit-log-path=${AUDIT_LOG_DIR}/audit.log`,
+  // Rotation: 10 files of 100 MB, kept 30 days (CIS 1.2.23-1.2.25).
+  "audit-log-maxage=30",
+  "audit-log-maxbackup=10",
+  "audit-log-maxsize=100",
+  "request-timeout=300s",
+  "service-account-lookup=true",
+];
+
+export const KUBE_CONTROLLER_MANAGER_ARGS: readonly string[] = [
+  "terminated-pod-gc-threshold=10",
+  "use-service-account-credentials=true",
+];
+
+/** Every node's kubelet: the CIS settings, and the Hetzner cloud controller (platform issue) owns node addresses. */
+export const KUBELET_ARGS: readonly string[] = [
+  "cloud-provider=external",
+  "streaming-connection-idle-timeout=5m",
+  "make-iptables-util-chains=true",
+];
+
+/** k3s's bundled add-ons the platform replaces: Hetzner LB via the CCM, ingress-nginx, Hetzner CSI. */
+export const DISABLED_COMPONENTS = ["servicelb", "traefik", "local-storage"];
+
+/**
+ * Pod Security Admission defaults for the whole cluster: enforce `baseline` everywhere, warn and
+ * audit at `restricted`. Tenant namespaces enforce `restricted` through their own labels (tenant
+ * issue); kube-system is exempt because the Hetzner CSI node plugin is privileged by nature.
+ */
+export function podSecurityAdmissionConfig(): string {
+  return stringify({
+    apiVersion: "apiserver.config.k8s.io/v1",
+    kind: "AdmissionConfiguration",
+    plugins: [
+      {
+        name: "PodSecurity",
+        configuration: {
+          apiVersion: "pod-security.admission.config.k8s.io/v1",
+          kind: "PodSecurityConfiguration",
+          defaults: {
+            enforce: "baseline",
+            "enforce-version": "latest",
+            audit: "restricted",
+            "audit-version": "latest",
+            warn: "restricted",
+            "warn-version": "latest",
+          },
+          exemptions: { usernames: [], runtimeClasses: [], namespaces: ["kube-system"] },
+        },
+      },
+    ],
+  });
+}
+
+/**
+ * Audit policy: metadata for every request (who did what to which object, never bodies, so Secret
+ * values stay out of the log), minus health probes and Events that would drown the rest.
+ */
+export function auditPolicy(): string {
+  return stringify({
+    apiVersion: "audit.k8s.io/v1",
+    kind: "Policy",
+    omitStages: ["RequestReceived"],
+    rules: [
+      { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
+      { level: "None", resources: [{ group: "", resources: ["events"] }] },
+      { level: "Metadata" },
+    ],
+  });
+}
+
+/** Site-wide k3s settings, all plain validated values. */
+export interface ClusterSettings {
+  /** Stack name; prefixes Hetzner names. */
+  stack: string;
+  /** Pinned k3s release (e.g. v1.32.5+k3s1). */
+  k3sVersion: string;
+  clusterCidr: string;
+  serviceCidr: string;
+  /** The private network; NodePorts listen only here. */
+  networkCidr: string;
+  /** The /28 the control planes live in (etcd accepts peers only from there). */
+  controlPlaneRange: string;
+  /** https://<private address>:6443 where agents and joining servers register. */
+  joinUrl: string;
+  /** More than one control plane (the join address is then the API load balancer). */
+  ha: boolean;
+  etcdSnapshots: {
+    schedule: string;
+    retention: number;
+    bucket: string;
+    endpoint: string;
+    region: string;
+    folder?: string;
+  };
+  /** etcd snapshot to restore on the first control plane (disaster recovery); undefined: none. */
+  restoreSnapshot?: string;
+  /** Admin SSH public keys from config. */
+  sshAuthorizedKeys: string[];
+}
+
+export type NodeRole = "server" | "agent";
+
+/** One node, keyed by a stable identity (cp-<n>, <pool>-<n>). */
+export interface NodeSpec {
+  /** Stable key; part of the logical and physical names. */
+  key: string;
+  /** Hetzner server name = hostname = Kubernetes node name. */
+  name: string;
+  role: NodeRole;
+  /** The first control plane: initialises etcd and receives the cluster CAs. */
+  init: boolean;
+  /** Worker pool (agents only). */
+  pool?: string;
+  /** 1-based index within the control planes or the pool. */
+  index: number;
+  privateIp: string;
+  /** Kubernetes node labels. */
+  nodeLabels: Record<string, string>;
+  /** Kubernetes node taints (key=value:Effect or key:Effect). */
+  nodeTaints: string[];
+}
+
+/** Secret values a node's config carries; plain strings only inside an apply. */
+export interface NodeSecrets {
+  /** Server token (k3sToken): servers only. */
+  token: string;
+  /** Token agents join with; cannot join servers or read the CA keys from the datastore. */
+  agentToken: string;
+  etcdS3AccessKey: string;
+  etcdS3SecretKey: string;
+}
+
+/**
+ * /etc/rancher/k3s/config.yaml for one node. `tlsSans` are the public API addresses the server's
+ * certificate must carry (its own primary IP; the API load balancer's private IP in HA).
+ */
+export function k3sConfig(
+  cluster: ClusterSettings,
+  node: NodeSpec,
+  secrets: NodeSecrets,
+  tlsSans: string[],
+): Record<string, unknown> {
+  const common = {
+    "node-name": node.name,
+    "node-ip": node.privateIp,
+    "kubelet-arg": [...KUBELET_ARGS],
+    // NodePorts only on the private network: Hetzner load balancers reach them there, the
+    // public interface never serves one even if the Hetzner firewall were detached.
+    "kube-proxy-arg": [`nodeport-addresses=${cluster.networkCidr}`],
+    "protect-kernel-defaults": true,
+    ...(Object.keys(node.nodeLabels).length
+      ? {
+          "node-label": Object.entries(node.nodeLabels)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+            .map(([k, v]) => `${k}=${v}`),
+        }
+      : {}),
+    ...(node.nodeTaints.length ? { "node-taint": [...node.nodeTaints] } : {}),
+  };
+  if (node.role === "agent") {
+    return { server: cluster.joinUrl, token: secrets.agentToken, ...common };
+  }
+  const e = cluster.etcdSnapshots;
+  return {
+    ...(node.init ? { "cluster-init": true } : { server: cluster.joinUrl }),
+    token: secrets.token,
+    "agent-token": secrets.agentToken,
+    ...common,
+    "advertise-address": node.privateIp,
+    "tls-san": [...tlsSans],
+    "cluster-cidr": cluster.clusterCidr,
+    "service-cidr": cluster.serviceCidr,
+    "write-kubeconfig-mode": "0600",
+    "disable-cloud-controller": true,
+    disable: [...DISABLED_COMPONENTS],
+    "secrets-encryption": true,
+    "kube-apiserver-arg": [...KUBE_APISERVER_ARGS],
+    "kube-controller-manager-arg": [...KUBE_CONTROLLER_MANAGER_ARGS],
+    "etcd-snapshot-schedule-cron": e.schedule,
+    "etcd-snapshot-retention": e.retention,
+    "etcd-snapshot-compress": true,
+    "etcd-s3": true,
+    "etcd-s3-endpoint": e.endpoint,
+    "etcd-s3-region": e.region,
+    "etcd-s3-bucket": e.bucket,
+    ...(e.folder ? { "etcd-s3-folder": e.folder } : {}),
+    "etcd-s3-access-key": secrets.etcdS3AccessKey,
+    "etcd-s3-secret-key": secrets.etcdS3SecretKey,
+  };
+}
+
+/** The rendered config.yaml text (deterministic key order). */
+export function k3sConfigFile(
+  cluster: ClusterSettings,
+  node: NodeSpec,
+  secrets: NodeSecrets,
+  tlsSans: string[],
+): string {
+  return (
+    `# Rendered by video-platform (components/site/k3s.ts) for ${node.name}. Changing it on a live\n` +
+    "# node is the k3s upgrade runbook's job, not a server replacement.\n" +
+    stringify(k3sConfig(cluster, node, secrets, tlsSans), { lineWidth: 0 })
+  );
+}

@@ -1,0 +1,290 @@
+/**
+ * The Kubernetes objects a tenant gets, as pure functions of its spec and the site config. The
+ * component wraps them in Pulumi resources; tests and rules read them as plain manifests. Every
+ * object has an explicit, stable metadata.name (never auto-named: a rename would be a replace).
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "../config/load";
+import { PLATFORM_NAMESPACES } from "../platform";
+import type { TenantSpec } from "./load";
+import {
+  GUARDRAIL_KINDS,
+  IN_CLUSTER,
+  METADATA_CIDR,
+  PSS_LEVEL,
+  PSS_MODES,
+  RuleContext,
+  TENANT_LABEL,
+  WRITE_VERBS,
+} from "./rules";
+
+/**
+ * Pod Security Standards version the tenant namespaces are checked against. Pinned, not
+ * "latest": a k3s upgrade must not change what tenant pods may do; moving it is its own reviewed
+ * change (a test keeps it no newer than the stacks' k3s).
+ */
+export const PSS_VERSION = "v1.32";
+
+/** Names of the objects inside the tenant namespace: the same in every tenant. */
+export const OBJECT_NAMES = {
+  quota: "tenant-quota",
+  limits: "tenant-limits",
+  networkPolicy: "tenant-isolation",
+  role: "tenant-admin",
+  roleBinding: "tenant-admin",
+  streamKeySecret: "stream-key",
+} as const;
+
+/** The key inside the stream-key Secret (the tenant chart mounts it). */
+export const STREAM_KEY_FIELD = "stream-key";
+
+/** Where cluster DNS runs (k3s's CoreDNS keeps kube-dns's namespace and pod label). */
+export const KUBE_DNS = { namespace: "kube-system", podLabel: { "k8s-app": "kube-dns" } } as const;
+
+export function labels(spec: TenantSpec): Record<string, string> {
+  return { [TENANT_LABEL]: spec.name, "app.kubernetes.io/managed-by": "pulumi" };
+}
+
+/** Ranges tenant pods must never reach: the cloud metadata address and the site's private ranges. */
+export function blockedRanges(config: Pick<StackConfig, "site" | "k3s">): string[] {
+  return [...new Set([METADATA_CIDR, config.site.networkCidr, config.k3s.clusterCidr, config.k3s.serviceCidr])];
+}
+
+export function ruleContext(spec: TenantSpec, config: Pick<StackConfig, "site" | "k3s">): RuleContext {
+  return {
+    tenant: spec.name,
+    repoURL: spec.gitops.repoURL,
+    ingressNamespace: PLATFORM_NAMESPACES.ingress,
+    blockedRanges: blockedRanges(config),
+  };
+}
+
+export function namespace(spec: TenantSpec): k8s.core.v1.NamespaceArgs {
+  const pss: Record<string, string> = {};
+  for (const mode of PSS_MODES) {
+    pss[`pod-security.kubernetes.io/${mode}`] = PSS_LEVEL;
+    pss[`pod-security.kubernetes.io/${mode}-version`] = PSS_VERSION;
+  }
+  return {
+    metadata: {
+      name: spec.name,
+      labels: {
+        ...labels(spec),
+        "platform.video/tier": spec.tier,
+        ...(spec.decommission ? { "platform.video/decommission": "true" } : {}),
+        ...pss,
+      },
+      annotations: { "platform.video/display-name": spec.displayName },
+    },
+  };
+}
+
+export function resourceQuota(spec: TenantSpec, ns: pulumi.Input<string>): k8s.core.v1.ResourceQuotaArgs {
+  const q = spec.quota;
+  return {
+    metadata: { name: OBJECT_NAMES.quota, namespace: ns, labels: labels(spec) },
+    spec: {
+      hard: {
+        "requests.cpu": q.cpu,
+        "limits.cpu": q.limitsCpu,
+        "requests.memory": q.memory,
+        "limits.memory": q.limitsMemory,
+        "requests.storage": q.storage,
+        pods: String(q.pods),
+        services: String(q.services),
+        persistentvolumeclaims: String(q.persistentVolumeClaims),
+        // Tenants are reached through the platform's ingress only: a NodePort opens a port on
+        // every node, a LoadBalancer buys a Hetzner load balancer on the platform's bill.
+        "services.nodeports": "0",
+        "services.loadbalancers": "0",
+      },
+    },
+  };
+}
+
+export function limitRange(spec: TenantSpec, ns: pulumi.Input<string>): k8s.core.v1.LimitRangeArgs {
+  const c = spec.container;
+  return {
+    metadata: { name: OBJECT_NAMES.limits, namespace: ns, labels: labels(spec) },
+    // A quota on requests/limits makes pods without them unschedulable; these defaults fill them
+    // in, and max keeps one container from taking the whole budget (while fitting an ingest worker).
+    spec: { limits: [{ type: "Container", defaultRequest: c.defaultRequest, default: c.default, max: c.max }] },
+  };
+}
+
+/** Every port but 53, per protocol: DNS goes to kube-dns only, everything else may leave. */
+const NOT_DNS = (["TCP", "UDP"] as const).flatMap((protocol) => [
+  { protocol, port: 1, endPort: 52 },
+  { protocol, port: 54, endPort: 65535 },
+]);
+
+/**
+ * ONE NetworkPolicy for all of the tenant's traffic rules. Policies are additive: a pod selected
+ * by any policy for a direction is denied everything no policy allows, and the allowed set is the
+ * union of all rules. So "default deny + DNS + intra-namespace + ingress controller + internet"
+ * as five policies and as one policy with these rules admit exactly the same traffic; one object
+ * is one API call per preview/up instead of five. The rules:
+ * - ingress: from pods of this namespace, and from the platform's ingress controller namespace;
+ * - egress: to pods of this namespace; to kube-dns on port 53; to any IPv4 address on any port
+ *   but 53, except the metadata address and the site's private ranges (nodes, pods, services:
+ *   other tenants and the platform are reached through their ingress, like from the internet).
+ * The cluster is IPv4-only (k3s's cluster and service CIDRs), so no IPv6 egress rule is needed.
+ */
+export function networkPolicy(
+  spec: TenantSpec,
+  config: Pick<StackConfig, "site" | "k3s">,
+  ns: pulumi.Input<string>,
+): k8s.networking.v1.NetworkPolicyArgs {
+  const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
+  return {
+    metadata: { name: OBJECT_NAMES.networkPolicy, namespace: ns, labels: labels(spec) },
+    spec: {
+      podSelector: {},
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: nsSelector(PLATFORM_NAMESPACES.ingress) }] }],
+      egress: [
+        { to: [{ podSelector: {} }] },
+        {
+          to: [{ namespaceSelector: nsSelector(KUBE_DNS.namespace), podSelector: { matchLabels: KUBE_DNS.podLabel } }],
+          ports: [
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+          ],
+        },
+        { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: blockedRanges(config) } }], ports: NOT_DNS },
+      ],
+    },
+  };
+}
+
+const READ = ["get", "list", "watch"];
+const ALL = [...READ, ...WRITE_VERBS];
+const guardrailResources = (group: string) =>
+  GUARDRAIL_KINDS.filter((g) => g.group === group).map((g) => g.resource as string);
+
+/**
+ * The tenant admin Role: everything an app team needs inside its namespace, explicitly listed
+ * (no wildcards: a new resource type must not become writable by itself), read-only on its
+ * guardrails, nothing that grants more (escalate, bind, impersonate) and nothing cluster-wide.
+ */
+export function adminRole(spec: TenantSpec, ns: pulumi.Input<string>): k8s.rbac.v1.RoleArgs {
+  return {
+    metadata: { name: OBJECT_NAMES.role, namespace: ns, labels: labels(spec) },
+    rules: [
+      {
+        apiGroups: [""],
+        resources: ["pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"],
+        verbs: ALL,
+      },
+      { apiGroups: [""], resources: ["pods/log", "events"], verbs: READ },
+      { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
+      { apiGroups: [""], resources: guardrailResources(""), verbs: READ },
+      { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
+      {
+        apiGroups: ["apps"],
+        resources: ["deployments/scale", "statefulsets/scale"],
+        verbs: ["get", "update", "patch"],
+      },
+      { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
+      { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ALL },
+      { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },
+      { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL },
+      { apiGroups: ["networking.k8s.io"], resources: guardrailResources("networking.k8s.io"), verbs: READ },
+      { apiGroups: ["discovery.k8s.io"], resources: guardrailResources("discovery.k8s.io"), verbs: READ },
+      {
+        apiGroups: ["rbac.authorization.k8s.io"],
+        resources: guardrailResources("rbac.authorization.k8s.io"),
+        verbs: READ,
+      },
+    ],
+  };
+}
+
+export function adminBinding(
+  spec: TenantSpec,
+  ns: pulumi.Input<string>,
+  role: pulumi.Input<string>,
+): k8s.rbac.v1.RoleBindingArgs {
+  return {
+    metadata: { name: OBJECT_NAMES.roleBinding, namespace: ns, labels: labels(spec) },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
+    subjects: spec.admins.map((g) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: g })),
+  };
+}
+
+export function streamKeySecret(
+  spec: TenantSpec,
+  ns: pulumi.Input<string>,
+  key: pulumi.Input<string>,
+): k8s.core.v1.SecretArgs {
+  return {
+    metadata: { name: OBJECT_NAMES.streamKeySecret, namespace: ns, labels: labels(spec) },
+    type: "Opaque",
+    stringData: { [STREAM_KEY_FIELD]: key },
+  };
+}
+
+export const ARGO_API = "argoproj.io/v1alpha1";
+
+/**
+ * The tenant's ArgoCD project: its one repository, its one namespace, no cluster-scoped objects
+ * (an empty whitelist admits none), and its guardrails blacklisted — ArgoCD applies as a cluster
+ * admin, so this project is what stops a tenant's repo from rewriting its own quota or policies.
+ */
+export function appProject(spec: TenantSpec): k8s.apiextensions.CustomResourceArgs {
+  return {
+    apiVersion: ARGO_API,
+    kind: "AppProject",
+    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
+    spec: {
+      description: `${spec.displayName} (tenant ${spec.name}, ${spec.tier})`,
+      sourceRepos: [spec.gitops.repoURL],
+      destinations: [{ server: IN_CLUSTER, namespace: spec.name }],
+      clusterResourceWhitelist: [],
+      namespaceResourceBlacklist: GUARDRAIL_KINDS.map((g) => ({ group: g.group, kind: g.kind })),
+    },
+  };
+}
+
+/** Helm values the tenant's chart receives: the platform decides sizing, ArgoCD keeps it true. */
+export function helmValues(spec: TenantSpec): Record<string, unknown> {
+  const perWorker = { cpu: spec.ingest.cpu, memory: spec.ingest.memory };
+  return {
+    tenant: { name: spec.name, displayName: spec.displayName, tier: spec.tier, domains: spec.domains },
+    // requests = limits: Guaranteed QoS, so a live ingest is neither throttled below its size
+    // nor the first evicted when a node runs short.
+    ingest: { workers: spec.ingest.workers, resources: { requests: perWorker, limits: perWorker } },
+    streamKey: { secretName: OBJECT_NAMES.streamKeySecret, key: STREAM_KEY_FIELD },
+  };
+}
+
+/**
+ * The tenant's Application: its repo's chart into its namespace, within its project, pruned and
+ * self-healed. No resources finalizer on purpose: deleting the Application (e.g. a removed
+ * tenant file in staging) must not cascade into deleting the customer's workloads and volumes;
+ * the namespace's own lifecycle decides that.
+ */
+export function application(spec: TenantSpec, project: pulumi.Input<string>): k8s.apiextensions.CustomResourceArgs {
+  return {
+    apiVersion: ARGO_API,
+    kind: "Application",
+    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
+    spec: {
+      project,
+      source: {
+        repoURL: spec.gitops.repoURL,
+        path: spec.gitops.path,
+        targetRevision: spec.gitops.targetRevision,
+        helm: { releaseName: spec.name, valuesObject: helmValues(spec) },
+      },
+      destination: { server: IN_CLUSTER, namespace: spec.name },
+      syncPolicy: {
+        automated: { prune: true, selfHeal: true },
+        // Refuse to adopt objects another Application already manages (another tenant's).
+        syncOptions: ["FailOnSharedResource=true"],
+        retry: { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } },
+      },
+    },
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Tier presets: what a customer gets per tier, in one place. A tenant file picks a tier and may
+ * override quota fields one by one; everything else (limits, per-container defaults, object
+ * counts) follows from here. Changing a number here changes every tenant of that tier on the
+ * next `pulumi up`, so a change is a reviewed, priced decision.
+ *
+ * Sizing model: a live channel's ingest worker (RTMP/SRT in, a 1080p ABR ladder out with
+ * software x264 at a "veryfast" preset) needs about 2–3 cores and 4–6 GiB; the rest of a
+ * tenant (packager, player API, small databases) needs about a third of its ingest budget again.
+ * Storage holds DVR windows and VOD recordings (at 6 Mbit/s, one hour is about 2.7 GB).
+ *
+ * The totals are chosen so the committed samples (one tenant per tier) fit the small staging
+ * site (2 × cx43 at overcommit 2: 30 cores, 60 GiB for tenants) and leave prod (5 workers at
+ * 1.5: about 56 cores, 160 GiB) room to grow; loadTenants checks the sum on every run.
+ */
+
+export const TIERS = ["small", "standard", "premium"] as const;
+export type Tier = (typeof TIERS)[number];
+
+export interface TierPreset {
+  /** One line on who the tier is for (shown in docs and the JSON Schema). */
+  describe: string;
+  /** Namespace ResourceQuota (requests; limits follow from LIMIT_FACTOR). */
+  quota: {
+    cpu: string;
+    memory: string;
+    storage: string;
+    pods: number;
+    services: number;
+    persistentVolumeClaims: number;
+  };
+  /** Default ingest sizing when the file has no (or a partial) `ingest:` section. */
+  ingest: { workers: number; cpu: string; memory: string };
+  /**
+   * LimitRange per container. `max` is raised to fit one ingest worker and capped at the quota
+   * (see containerLimits in sizing.ts), so it is a default, not a promise.
+   */
+  container: {
+    defaultRequest: { cpu: string; memory: string };
+    default: { cpu: string; memory: string };
+    max: { cpu: string; memory: string };
+  };
+}
+
+export const PRESETS: Record<Tier, TierPreset> = {
+  small: {
+    describe: "one channel, occasional live events",
+    // One ingest worker (1 core, 2 GiB: a 720p ladder) plus a packager and a player API.
+    quota: { cpu: "2", memory: "4Gi", storage: "50Gi", pods: 20, services: 10, persistentVolumeClaims: 5 },
+    ingest: { workers: 1, cpu: "1", memory: "2Gi" },
+    container: {
+      defaultRequest: { cpu: "100m", memory: "128Mi" },
+      default: { cpu: "500m", memory: "512Mi" },
+      max: { cpu: "2", memory: "4Gi" },
+    },
+  },
+  standard: {
+    describe: "a broadcaster with a few concurrent 1080p channels",
+    // Two workers at 2 cores / 4 GiB use 4 of 6 cores and 8 of 12 GiB; the rest runs the apps.
+    quota: { cpu: "6", memory: "12Gi", storage: "200Gi", pods: 50, services: 20, persistentVolumeClaims: 10 },
+    ingest: { workers: 2, cpu: "2", memory: "4Gi" },
+    container: {
+      defaultRequest: { cpu: "100m", memory: "128Mi" },
+      default: { cpu: "1", memory: "1Gi" },
+      max: { cpu: "4", memory: "8Gi" },
+    },
+  },
+  premium: {
+    describe: "a large broadcaster: many concurrent channels, DVR and VOD archives",
+    // Four workers at 3 cores / 6 GiB use 12 of 16 cores and 24 of 32 GiB.
+    quota: { cpu: "16", memory: "32Gi", storage: "1Ti", pods: 150, services: 40, persistentVolumeClaims: 30 },
+    ingest: { workers: 4, cpu: "3", memory: "6Gi" },
+    container: {
+      defaultRequest: { cpu: "250m", memory: "256Mi" },
+      default: { cpu: "2", memory: "2Gi" },
+      max: { cpu: "8", memory: "16Gi" },
+    },
+  },
+};
+
+/**
+ * Quota limits relative to requests. CPU is compressible: a tenant may burst into idle cores up
+ * to twice its budget and is only throttled. Memory is not: a limit above the request is memory
+ * the node may not have, and the kernel then OOM-kills someone else's pods, so limits = requests.
+ */
+export const LIMIT_FACTOR = { cpu: 2, memory: 1 } as const;
+
+/**
+ * Per worker node, what Kubernetes itself needs before tenants get anything: kubelet, k3s agent,
+ * containerd, flannel/kube-router and the platform's DaemonSets (CSI node, log/metrics agents).
+ * k3s's own kube-reserved/system-reserved guidance is 0.5 core and about 1 GiB on small nodes.
+ */
+export const NODE_RESERVED = { cpu: "500m", memory: "1Gi" } as const;
+
+/**
+ * Sanity bounds for a tenant file. Anything outside is a typo (a missing unit, an extra zero),
+ * not a customer: the largest worker type has 48 cores / 192 GiB, and a whole site rarely has
+ * more than a few hundred cores.
+ */
+export const BOUNDS = {
+  quota: {
+    cpu: { min: "100m", max: "512" },
+    memory: { min: "128Mi", max: "4Ti" },
+    storage: { min: "0", max: "100Ti" },
+    pods: { min: 1, max: 5000 },
+  },
+  ingest: {
+    workers: { min: 0, max: 50 },
+    cpu: { min: "100m", max: "64" },
+    memory: { min: "128Mi", max: "256Gi" },
+  },
+  /** Domains per tenant: each is an ingress host and a certificate; more is a sign of misuse. */
+  domains: 50,
+  /** Admin groups per tenant. */
+  admins: 20,
+  /** A tenant file is about 1 KiB; anything near this cap is a mistake or an attack. */
+  fileBytes: 64 * 1024,
+  /** YAML aliases a tenant file may expand (none are needed; a few are harmless). */
+  yamlAliases: 10,
+} as const;

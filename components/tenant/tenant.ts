@@ -1,0 +1,122 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import type { StackConfig } from "../config/load";
+import type { Platform } from "../platform";
+import type { TenantSpec } from "./load";
+import * as m from "./manifests";
+import type { EffectiveIngest, EffectiveQuota } from "./sizing";
+
+export interface TenantArgs {
+  /** The validated tenant file (loadTenants). */
+  spec: TenantSpec;
+  /** The validated stack configuration (protection, site ranges for network policy). */
+  config: StackConfig;
+  /** The platform the tenant runs on: its provider, ArgoCD and ingress installs. */
+  platform: Platform;
+}
+
+/**
+ * One customer: a locked-down, budgeted namespace wired into GitOps. Children, all keyed by the
+ * tenant name (adding a tenant never touches another), each needed for a reason:
+ * - Namespace: the isolation boundary (Pod Security restricted, tenant label).
+ * - ResourceQuota: the tier's budget; without it one tenant can starve the site.
+ * - LimitRange: defaults that make quota-bound pods schedulable, and a per-container cap.
+ * - NetworkPolicy: one object for default deny and every allowed path (see manifests.ts).
+ * - Role + RoleBinding: the tenant admins' namespaced rights (only when admins are listed).
+ * - RandomPassword + Secret: the stream key, generated (secret in state) and handed to the chart.
+ * - AppProject + Application: ArgoCD's lock (repo, namespace, no guardrail kinds) and the sync.
+ * 11 resources with the component itself; 9 without admins.
+ */
+export class Tenant extends pulumi.ComponentResource {
+  public readonly spec: TenantSpec;
+  /** The tenant's namespace (its name). */
+  public readonly namespace: string;
+  /** Effective quota (tier preset + overrides). */
+  public readonly quota: EffectiveQuota;
+  /** Effective ingest sizing passed to the tenant's chart. */
+  public readonly ingest: EffectiveIngest;
+  /** Hosts the tenant serves. */
+  public readonly domains: string[];
+  /** ArgoCD AppProject name (in the argocd namespace). */
+  public readonly argocdProject: string;
+  /** ArgoCD Application name (in the argocd namespace). */
+  public readonly argocdApplication: string;
+  /** The tenant's stream key (secret). */
+  public readonly streamKey: pulumi.Output<string>;
+  /** Resolves to the namespace name once its quota, limits and network policy exist. */
+  public readonly namespaceReady: pulumi.Output<string>;
+
+  constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:tenant:Tenant", name, {}, opts);
+    const { spec, config, platform } = args;
+    this.spec = spec;
+    this.namespace = spec.name;
+    this.quota = spec.quota;
+    this.ingest = spec.ingest;
+    this.domains = spec.domains;
+    this.argocdProject = spec.name;
+    this.argocdApplication = spec.name;
+
+    const k8sOpts = { parent: this, provider: platform.provider };
+    // In protected stacks (prod) the customer's state is protected until a reviewed change sets
+    // `decommission: true`: deleting the file alone then fails instead of deleting the namespace
+    // (and with it every workload and volume). The stream key is protected with it, because a new
+    // key silently breaks the customer's encoders.
+    const protect = config.protected && !spec.decommission;
+
+    const ns = new k8s.core.v1.Namespace(`${name}-ns`, m.namespace(spec), { ...k8sOpts, protect });
+    const nsName = ns.metadata.name;
+    // Objects inside the namespace go when it goes: no separate delete calls on decommission.
+    const inNs = { ...k8sOpts, deletedWith: ns };
+
+    const quota = new k8s.core.v1.ResourceQuota(`${name}-quota`, m.resourceQuota(spec, nsName), inNs);
+    const limits = new k8s.core.v1.LimitRange(`${name}-limits`, m.limitRange(spec, nsName), inNs);
+    const netpol = new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, m.networkPolicy(spec, config, nsName), {
+      ...inNs,
+      // It names the ingress controller's namespace: allow that to exist first.
+      dependsOn: platform.ingressInstall,
+    });
+
+    if (spec.admins.length > 0) {
+      const role = new k8s.rbac.v1.Role(`${name}-admin-role`, m.adminRole(spec, nsName), inNs);
+      new k8s.rbac.v1.RoleBinding(`${name}-admin-binding`, m.adminBinding(spec, nsName, role.metadata.name), inNs);
+    }
+
+    // URL-safe (no specials): stream keys are pasted into encoder URLs. Rotate with
+    // `pulumi up --replace <urn of ${name}-stream-key>` (after lifting protect on prod).
+    const key = new random.RandomPassword(
+      `${name}-stream-key`,
+      { length: 32, special: false },
+      { parent: this, protect },
+    );
+    this.streamKey = pulumi.secret(key.result);
+    const secret = new k8s.core.v1.Secret(
+      `${name}-stream-key-secret`,
+      m.streamKeySecret(spec, nsName, this.streamKey),
+      inNs,
+    );
+
+    // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
+    const project = new k8s.apiextensions.CustomResource(`${name}-project`, m.appProject(spec), {
+      ...k8sOpts,
+      dependsOn: platform.argocdInstall,
+    });
+    new k8s.apiextensions.CustomResource(`${name}-app`, m.application(spec, project.metadata.name), {
+      ...k8sOpts,
+      // ArgoCD must not start the tenant's workloads before its guardrails and stream key exist.
+      dependsOn: [...platform.argocdInstall, quota, limits, netpol, secret],
+    });
+
+    this.namespaceReady = pulumi.all([nsName, quota.id, limits.id, netpol.id]).apply(([n]) => n);
+    this.registerOutputs({
+      namespace: this.namespace,
+      quota: this.quota,
+      ingest: this.ingest,
+      domains: this.domains,
+      argocdProject: this.argocdProject,
+      argocdApplication: this.argocdApplication,
+      streamKey: this.streamKey,
+    });
+  }
+}

@@ -1,0 +1,955 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import Ajv from "ajv";
+import { parse } from "yaml";
+import { loadStackConfig } from "../components/config/load";
+import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES, Platform } from "../components/platform";
+import { loadTenants, Tenant, TenantSpec } from "../components/tenant";
+import { blockedRanges, OBJECT_NAMES, PSS_VERSION, STREAM_KEY_FIELD } from "../components/tenant/manifests";
+import { BOUNDS, PRESETS, TIERS } from "../components/tenant/presets";
+import { formatBytes, formatCpu, parseBytes, parseCpu, parseQuantity } from "../components/tenant/quantity";
+import {
+  adminGroupProblem,
+  checkTenantObjects,
+  domainProblem,
+  K8sObject,
+  OBJECT_RULES,
+  repoPathProblem,
+  repoUrlProblem,
+  RuleContext,
+  tenantNameProblem,
+} from "../components/tenant/rules";
+import { PLATFORM_NAMES, tenantJsonSchema } from "../components/tenant/schema";
+import { ingestProblems, siteCapacity, sizingFor } from "../components/tenant/sizing";
+import { renderTenantSchema, TENANT_SCHEMA_FILE } from "../tools/tenant-schema";
+import {
+  byName,
+  descendants,
+  expectInputError,
+  Plan,
+  PlannedResource,
+  planStack,
+  planWith,
+  readStackConfig,
+  repoRoot,
+  SECRET,
+} from "./helpers/harness";
+
+const FIXTURES = join(repoRoot, "test", "fixtures", "tenants");
+const SAMPLES = ["acme-tv", "kiez-radio", "nordic-sports"];
+const TENANT_TYPE = "platform:tenant:Tenant";
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+/** Plans `dir` (staging) expecting an InputError; also counts resources the program constructed. */
+async function planProblems(dir: string, stack = "staging") {
+  let constructed = 0;
+  const problems = await expectInputError(() =>
+    planWith({
+      stack,
+      tenantsDir: dir,
+      program: () => {
+        // Resource constructors apply stack transformations synchronously: any resource the
+        // program declared before failing would be counted here.
+        pulumi.runtime.registerStackTransformation(() => {
+          constructed++;
+          return undefined;
+        });
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require(join(repoRoot, "build", "index.js")) as () => Promise<unknown>)();
+      },
+    }),
+  );
+  return { problems, constructed };
+}
+
+interface Expectation {
+  file: string;
+  path: string;
+  message: RegExp;
+  line: string;
+}
+
+/** `# expect: <path> | <regex>` (problem in that file) and `# expect-dir:` (problem on the directory). */
+function expectationsOf(dir: string): Expectation[] {
+  const out: Expectation[] = [];
+  for (const f of readdirSync(dir).sort())
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+      const m = /^# expect(-dir)?: (.*?) \| (.*)$/.exec(line);
+      if (!m) continue;
+      out.push({
+        file: m[1] ? dir : join(dir, f),
+        path: m[2] === "(file)" ? "" : m[2],
+        message: new RegExp(m[3]),
+        line,
+      });
+    }
+  return out;
+}
+
+/** The tenant component and its descendants in a plan. */
+function tenantResources(p: Plan, name: string): { component: PlannedResource; children: PlannedResource[] } {
+  const component = p.resources.find((r) => r.type === TENANT_TYPE && r.name === name);
+  assert.ok(component, `no Tenant component ${name}`);
+  return { component, children: descendants(p, component.urn) };
+}
+
+/** The tenant's Kubernetes objects as plain manifests, rebuilt from the plan's recorded inputs. */
+function tenantObjects(p: Plan, name: string): K8sObject[] {
+  return tenantResources(p, name)
+    .children.filter((r) => r.type.startsWith("kubernetes:"))
+    .map((r) => JSON.parse(JSON.stringify(r.inputs)) as K8sObject);
+}
+
+function ctxFor(stack: string, spec: { name: string; repoURL: string }): RuleContext {
+  const c = readStackConfig(stack) as Record<string, Record<string, unknown>>;
+  const site = c["video-platform:site"] as { networkCidr: string };
+  const k3s = c["video-platform:k3s"] as { clusterCidr?: string; serviceCidr?: string };
+  return {
+    tenant: spec.name,
+    repoURL: spec.repoURL,
+    ingressNamespace: PLATFORM_NAMESPACES.ingress,
+    blockedRanges: blockedRanges({
+      site: { networkCidr: site.networkCidr } as never,
+      k3s: { clusterCidr: k3s.clusterCidr ?? "10.42.0.0/16", serviceCidr: k3s.serviceCidr ?? "10.43.0.0/16" } as never,
+    }),
+  };
+}
+
+function sampleRepo(name: string): string {
+  return (parse(readFileSync(join(repoRoot, "tenants", `${name}.yaml`), "utf8")) as { gitops: { repoURL: string } })
+    .gitops.repoURL;
+}
+
+/**
+ * Writes n valid tenants across all tiers. Quotas are overridden small so 100 fit the staging
+ * site; domains, admins and both repo URL styles vary so every code path is exercised.
+ */
+function generateTenants(dir: string, n: number): void {
+  mkdirSync(dir, { recursive: true });
+  for (let i = 0; i < n; i++) {
+    const name = `gen-${String(i).padStart(4, "0")}`;
+    const repo = i % 2 ? `git@git.example.com:gen/${name}.git` : `https://git.example.com/gen/${name}.git`;
+    writeFileSync(
+      join(dir, `${name}.yaml`),
+      [
+        `name: ${name}`,
+        `displayName: Generated ${i}`,
+        `tier: ${TIERS[i % TIERS.length]}`,
+        "quota: { cpu: 250m, memory: 512Mi, storage: 10Gi, pods: 10 }",
+        "ingest: { workers: 1, cpu: 100m, memory: 128Mi }",
+        `domains: [live.${name}.example]`,
+        "gitops:",
+        `  repoURL: ${repo}`,
+        "  path: deploy",
+        ...(i % 3 ? [`admins: [${name}-admins]`] : []),
+        "",
+      ].join("\n"),
+    );
+  }
+}
+
+function copySamples(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+  for (const s of SAMPLES)
+    writeFileSync(join(dir, `${s}.yaml`), readFileSync(join(repoRoot, "tenants", `${s}.yaml`), "utf8"));
+}
+
+// ---------------------------------------------------------------------------------------------
+
+describe("tenants: Kubernetes quantities", () => {
+  it("parses the resource.Quantity grammar exactly (suffixes, exponents, fractions)", () => {
+    const nanos = (s: string) => {
+      const p = parseQuantity(s);
+      assert.ok(p.ok, `${s}: ${p.ok ? "" : p.message}`);
+      return p.value.nanos;
+    };
+    assert.equal(nanos("1"), 1_000_000_000n);
+    assert.equal(nanos("500m"), 500_000_000n);
+    assert.equal(nanos("0.5"), nanos("500m"));
+    assert.equal(nanos(".5"), nanos("500m"));
+    assert.equal(nanos("1."), nanos("1"));
+    assert.equal(nanos("1k"), 1000n * 1_000_000_000n);
+    assert.equal(nanos("1Ki"), 1024n * 1_000_000_000n);
+    assert.equal(nanos("1Ei"), (1n << 60n) * 1_000_000_000n);
+    assert.equal(nanos("1e3"), nanos("1k"));
+    assert.equal(nanos("1E3"), nanos("1k"));
+    assert.equal(nanos("1E"), 10n ** 18n * 1_000_000_000n, "a lone E is the exa suffix");
+    assert.equal(nanos("1e-3"), nanos("1m"));
+    assert.equal(nanos("+2"), nanos("2"));
+  });
+
+  it("rejects what the API server rejects", () => {
+    for (const bad of ["64GB", "1KB", "1 Gi", "Gi", "1.2.3", "1e", "1ki", "1mi", "0x10", "", "1Gib", "1e3m"]) {
+      const p = parseQuantity(bad);
+      assert.equal(p.ok, false, `"${bad}" must be rejected`);
+    }
+    assert.match((parseQuantity("64GB") as { message: string }).message, /"GB" is not a Kubernetes unit/);
+    assert.equal(parseQuantity("1e99999").ok, false, "absurd exponents never reach BigInt math");
+  });
+
+  it("CPU takes cores or millicores only; bytes reject millibytes and fractions", () => {
+    assert.deepEqual(parseCpu("500m"), { ok: true, value: 500n });
+    assert.deepEqual(parseCpu("1.5"), { ok: true, value: 1500n });
+    assert.deepEqual(parseCpu(4), { ok: true, value: 4000n });
+    for (const bad of ["2Ki", "1k", "1e3", "-1", "0.0001"]) assert.equal(parseCpu(bad).ok, false, `cpu ${bad}`);
+    assert.deepEqual(parseBytes("1.5Gi"), { ok: true, value: 1536n * 1024n * 1024n });
+    assert.deepEqual(parseBytes("2e9"), { ok: true, value: 2_000_000_000n });
+    for (const bad of ["512m", "0.5", "-1Gi"]) assert.equal(parseBytes(bad).ok, false, `bytes ${bad}`);
+  });
+
+  it("formats canonically (largest exact unit)", () => {
+    assert.equal(formatBytes(64n << 30n), "64Gi");
+    assert.equal(formatBytes(1536n << 20n), "1536Mi");
+    assert.equal(formatBytes(1_000_000_000n), "1G");
+    assert.equal(formatBytes(1n << 40n), "1Ti");
+    assert.equal(formatBytes(1001n), "1001");
+    assert.equal(formatCpu(4000n), "4");
+    assert.equal(formatCpu(1500n), "1500m");
+  });
+});
+
+describe("tenants: input rules", () => {
+  it("reserves Kubernetes', ArgoCD's and every platform namespace and project name", () => {
+    for (const n of [...Object.values(PLATFORM_NAMESPACES), "default", "argocd", "kube-public", "kube-anything"])
+      assert.match(tenantNameProblem(n, PLATFORM_NAMES) ?? "", /reserved/, n);
+    assert.match(tenantNameProblem(PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMES) ?? "", /reserved/);
+    assert.match(tenantNameProblem(`${PLATFORM_ARGOCD_PROJECT}-root`, PLATFORM_NAMES) ?? "", /reserved/);
+    for (const ok of ["ab", "acme-tv", "a1", "9news"]) assert.equal(tenantNameProblem(ok, PLATFORM_NAMES), undefined);
+    for (const bad of ["a", "-ab", "ab-", "a_b", "AB", "a".repeat(41)])
+      assert.ok(tenantNameProblem(bad, PLATFORM_NAMES), bad);
+  });
+
+  it("repo URLs: https or ssh without credentials; never http, file:// or other schemes", () => {
+    const ok = [
+      "https://git.example.com/org/repo.git",
+      "https://git.example.com:8443/org/repo",
+      "git@git.example.com:org/repo.git",
+      "ssh://git@git.example.com/org/repo.git",
+      "ssh://git@git.example.com:2222/org/repo.git",
+    ];
+    for (const u of ok) assert.equal(repoUrlProblem(u), undefined, u);
+    const bad: [string, RegExp][] = [
+      ["https://user:pass@git.example.com/org/repo.git", /credentials/],
+      ["https://token@git.example.com/org/repo.git", /credentials/],
+      ["https://git.example.com/org/repo.git?token=x", /query/],
+      ["http://git.example.com/org/repo.git", /plain http/],
+      ["file:///srv/repo.git", /file:\/\//],
+      ["git://git.example.com/org/repo.git", /git:\/\//],
+      ["ssh://git:pw@git.example.com/org/repo.git", /password/],
+      ["git:pw@git.example.com:org/repo.git", /password|https/],
+      ["https://git.example.com", /repository path/],
+      ["/srv/repo.git", /https/],
+    ];
+    for (const [u, re] of bad) assert.match(repoUrlProblem(u) ?? "(accepted)", re, u);
+  });
+
+  it("paths stay inside the repo; admin groups are never system:*; domains are plain hosts", () => {
+    for (const p of [".", "deploy", "charts/video", "a..b"]) assert.equal(repoPathProblem(p), undefined, p);
+    for (const p of ["..", "../x", "a/../../b", "/etc", "C:/x", "a\\..\\b", ""]) assert.ok(repoPathProblem(p), p);
+    for (const g of ["system:masters", "system:authenticated", "System:Masters", "*", "a b"])
+      assert.ok(adminGroupProblem(g), g);
+    assert.equal(adminGroupProblem("oidc:acme-admins"), undefined);
+    for (const d of ["*.x.example", "X.example", "localhost", "a..example", "-a.example", "a.example."])
+      assert.ok(domainProblem(d), d);
+    assert.equal(domainProblem("live.acme.example"), undefined);
+  });
+});
+
+describe("tenants: presets and sizing", () => {
+  it("every tier's preset is self-consistent: ingest fits the quota, container limits are ordered", () => {
+    for (const tier of TIERS) {
+      const s = sizingFor(tier);
+      assert.deepEqual(ingestProblems(s), [], tier);
+      const c = s.container;
+      for (const r of ["cpu", "memory"] as const) {
+        assert.ok(c.defaultRequest[r] <= c.default[r] && c.default[r] <= c.max[r], `${tier} ${r} order`);
+        assert.ok(c.max[r] <= s.quota[r], `${tier} ${r} max within quota`);
+        assert.ok(c.max[r] >= s.ingest[r], `${tier} ${r} max fits one ingest worker`);
+      }
+      assert.equal(s.limits.cpu, s.quota.cpu * 2n, "CPU limits are twice the requests");
+      assert.equal(s.limits.memory, s.quota.memory, "memory limits equal requests");
+    }
+  });
+
+  it("a small quota override pulls the container limits down instead of breaking them", () => {
+    const s = sizingFor("premium", { quota: { cpu: "500m", memory: "512Mi" }, ingest: { workers: 0, cpu: "200m" } });
+    assert.equal(s.container.max.cpu, 500n);
+    assert.equal(s.container.max.memory, 512n << 20n);
+    assert.ok(s.container.default.cpu <= 500n && s.container.defaultRequest.cpu <= s.container.default.cpu);
+  });
+
+  it("site capacity is workers minus the per-node reserve, times overcommit (control planes excluded)", () => {
+    const site = readStackConfig("staging")["video-platform:site"] as never;
+    const cap = siteCapacity(site);
+    // 2 × cx43 (8 cores, 16 GiB) − 0.5 core and 1 GiB each = 15 cores, 30 GiB; × overcommit 2.
+    assert.equal(cap.cpu, 30_000n);
+    assert.equal(cap.memory, 60n << 30n);
+  });
+
+  it("the README's tier table says what the presets are", () => {
+    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+    for (const tier of TIERS) {
+      const { quota: q, ingest: i } = PRESETS[tier];
+      const row = readme.split("\n").find((l) => l.startsWith(`| ${tier} `));
+      assert.ok(row, `no README row for ${tier}`);
+      const cells = row
+        .split("|")
+        .slice(1, -1)
+        .map((c) => c.trim());
+      const want = [tier, q.cpu, q.memory, q.storage, q.pods, q.services, q.persistentVolumeClaims];
+      assert.deepEqual(cells, [...want.map(String), `${i.workers} × (${i.cpu}, ${i.memory})`]);
+    }
+  });
+
+  it("the pinned Pod Security version is no newer than the stacks' k3s", () => {
+    for (const stack of ["staging", "prod"]) {
+      const v = (readStackConfig(stack)["video-platform:k3s"] as { version: string }).version;
+      const [, k3sMinor] = /^v1\.(\d+)\./.exec(v) ?? [];
+      assert.ok(Number(PSS_VERSION.split(".")[1]) <= Number(k3sMinor), `${stack}: ${PSS_VERSION} vs ${v}`);
+    }
+  });
+});
+
+describe("tenants: malformed corpus (test/fixtures/tenants/invalid)", () => {
+  const root = join(FIXTURES, "invalid");
+  const dirs = readdirSync(root)
+    .filter((d) => statSync(join(root, d)).isDirectory())
+    .sort();
+
+  it("holds at least 30 error classes, each with its expectations", () => {
+    assert.ok(dirs.length >= 30, `only ${dirs.length} fixtures`);
+    for (const d of dirs) assert.ok(expectationsOf(join(root, d)).length > 0, `${d} has no # expect: line`);
+  });
+
+  for (const d of dirs)
+    it(`${d}: names exactly the expected file and field, plans nothing`, async () => {
+      const dir = join(root, d);
+      const { problems, constructed } = await planProblems(dir);
+      assert.equal(constructed, 0, "no resource may be declared when a tenant file is invalid");
+      const expected = expectationsOf(dir);
+      const lines = problems.map((p) => `${p.file}: ${p.path}: ${p.message}`).join("\n");
+      const left = [...problems];
+      for (const e of expected) {
+        const i = left.findIndex((p) => p.file === e.file && p.path === e.path && e.message.test(p.message));
+        assert.ok(i >= 0, `expected ${e.line}\n(file ${e.file}) in:\n${lines}`);
+        left.splice(i, 1);
+      }
+      assert.deepEqual(left, [], `unexpected extra problems:\n${lines}`);
+    });
+
+  it("an oversized file is rejected before it is parsed", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-big-"));
+    try {
+      const body = "name: huge\ndisplayName: Huge\ntier: small\n" + "# padding\n".repeat(BOUNDS.fileBytes / 10 + 1);
+      writeFileSync(join(dir, "huge.yaml"), body);
+      const { problems, constructed } = await planProblems(dir);
+      assert.equal(constructed, 0);
+      assert.equal(problems.length, 1);
+      assert.equal(problems[0].file, join(dir, "huge.yaml"));
+      assert.equal(problems[0].path, "");
+      assert.match(problems[0].message, /at most 64 KiB/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a missing tenants directory is a problem, not an empty site", async () => {
+    const dir = join(tmpdir(), "vp-no-such-tenants-dir");
+    const { problems } = await planProblems(dir);
+    assert.deepEqual(
+      problems.map((p) => [p.file, p.path]),
+      [[dir, ""]],
+    );
+  });
+
+  it("reports paths relative to the project root for the configured (relative) directory", () => {
+    const config = {
+      tenantsDir: "test/fixtures/tenants/invalid/17-file-name-mismatch",
+      platform: { baseDomain: "x.example" },
+      site: { ...(readStackConfig("staging")["video-platform:site"] as object), overcommit: 2 },
+      file: "Pulumi.staging.yaml",
+    } as never;
+    const cwd = process.cwd();
+    process.chdir(repoRoot);
+    try {
+      loadTenants(config);
+      assert.fail("expected an InputError");
+    } catch (e) {
+      const problems = (e as { problems: { file: string; path: string }[] }).problems;
+      assert.deepEqual(
+        problems.map((p) => [p.file, p.path]),
+        [["test/fixtures/tenants/invalid/17-file-name-mismatch/acme.yaml", "name"]],
+      );
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+});
+
+describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
+  const dir = join(FIXTURES, "valid");
+  let staging: Plan;
+  let prod: Plan;
+  before(async () => {
+    staging = await planWith({ stack: "staging", tenantsDir: dir });
+    prod = await planWith({ stack: "prod", tenantsDir: dir });
+  });
+
+  it("every edge case plans (2- and 40-char names, 500m, ssh URLs, no optional sections)", () => {
+    const names = staging.resources
+      .filter((r) => r.type === TENANT_TYPE)
+      .map((r) => r.name)
+      .sort();
+    assert.deepEqual(names, [
+      "ab",
+      "forty-characters-is-the-longest-name-xyz",
+      "millicores",
+      "numbers",
+      "ssh-scp",
+      "ssh-url",
+    ]);
+  });
+
+  it("numbers and exponents become canonical quantities; limits are clamped to the quota", () => {
+    const quota = byName(staging, "numbers-quota").inputs.spec as { hard: Record<string, string> };
+    assert.deepEqual(quota.hard, {
+      "requests.cpu": "4",
+      "limits.cpu": "8",
+      "requests.memory": "8G",
+      "limits.memory": "8G",
+      "requests.storage": "0",
+      pods: "1",
+      services: String(PRESETS.premium.quota.services),
+      persistentvolumeclaims: String(PRESETS.premium.quota.persistentVolumeClaims),
+      "services.nodeports": "0",
+      "services.loadbalancers": "0",
+    });
+    const lr = byName(staging, "numbers-limits").inputs.spec as { limits: Record<string, unknown>[] };
+    assert.deepEqual(lr.limits[0].max, { cpu: "4", memory: "8G" }, "premium's 8 cores/16Gi max clamped to the quota");
+    assert.equal((byName(staging, "millicores-quota").inputs.spec as any).hard["requests.cpu"], "500m");
+    const app = byName(staging, "millicores-app").inputs.spec as any;
+    assert.equal(app.source.helm.valuesObject.ingest.workers, 0);
+  });
+
+  it("no admins: no Role and no RoleBinding", () => {
+    const { children } = tenantResources(staging, "ab");
+    assert.ok(!children.some((r) => /Role/.test(r.type)));
+    assert.equal(children.length, 8);
+  });
+
+  it("prod protects namespaces and stream keys; decommission: true lifts it for that tenant only", () => {
+    for (const r of prod.resources.filter((x) => x.type === TENANT_TYPE)) {
+      const want = r.name !== "numbers";
+      assert.equal(byName(prod, `${r.name}-ns`).options.protect, want, `${r.name} namespace`);
+      assert.equal(byName(prod, `${r.name}-stream-key`).options.protect, want, `${r.name} stream key`);
+      assert.equal(byName(prod, `${r.name}-quota`).options.protect, false, "quota updates and deletes stay free");
+    }
+    assert.equal((byName(prod, "numbers-ns").inputs.metadata as any).labels["platform.video/decommission"], "true");
+    for (const r of staging.resources.filter((x) => x.type.startsWith("kubernetes:")))
+      assert.equal(r.options.protect, false, `${r.name} is not protected on staging`);
+  });
+});
+
+describe("tenants: the sample tenants as planned", () => {
+  let staging: Plan;
+  let prod: Plan;
+  before(async () => {
+    staging = await planStack("staging");
+    prod = await planStack("prod");
+  });
+
+  it("tenants/ holds samples across all tiers, each marked with the JSON Schema", () => {
+    const files = readdirSync(join(repoRoot, "tenants")).filter((f) => f.endsWith(".yaml"));
+    assert.ok(files.length >= 3);
+    const tiers = new Set<string>();
+    for (const f of files) {
+      const text = readFileSync(join(repoRoot, "tenants", f), "utf8");
+      assert.match(text, /^# yaml-language-server: \$schema=\.\.\/schemas\/tenant\.schema\.json\n/, f);
+      tiers.add((parse(text) as { tier: string }).tier);
+    }
+    assert.deepEqual([...tiers].sort(), [...TIERS].sort());
+  });
+
+  it("each tenant is one component with exactly its children, ≤ 12 resources", () => {
+    const roles = (admins: boolean) =>
+      [
+        ["ns", "kubernetes:core/v1:Namespace"],
+        ["quota", "kubernetes:core/v1:ResourceQuota"],
+        ["limits", "kubernetes:core/v1:LimitRange"],
+        ["netpol", "kubernetes:networking.k8s.io/v1:NetworkPolicy"],
+        ...(admins
+          ? [
+              ["admin-role", "kubernetes:rbac.authorization.k8s.io/v1:Role"],
+              ["admin-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"],
+            ]
+          : []),
+        ["stream-key", "random:index/randomPassword:RandomPassword"],
+        ["stream-key-secret", "kubernetes:core/v1:Secret"],
+        ["project", "kubernetes:argoproj.io/v1alpha1:AppProject"],
+        ["app", "kubernetes:argoproj.io/v1alpha1:Application"],
+      ].sort();
+    for (const p of [staging, prod])
+      for (const name of SAMPLES) {
+        const { component, children } = tenantResources(p, name);
+        assert.equal(component.parent?.endsWith("::video-platform-" + p.stack), true, "a top-level component");
+        const got = children.map((r) => [r.name.slice(name.length + 1), r.type]).sort();
+        assert.deepEqual(got, roles(name !== "kiez-radio"), name);
+        assert.ok(
+          children.every((r) => r.parent === component.urn),
+          "children are direct",
+        );
+        assert.ok(children.length + 1 <= 12, `${name}: ${children.length + 1} resources`);
+      }
+  });
+
+  it("every Kubernetes child uses the platform's provider and an explicit, stable metadata.name", () => {
+    const provider = byName(staging, "platform-k8s").urn;
+    for (const name of SAMPLES)
+      for (const r of tenantResources(staging, name).children.filter((x) => x.type.startsWith("kubernetes:"))) {
+        assert.ok(r.options.provider?.startsWith(`${provider}::`), `${r.name} provider ${r.options.provider}`);
+        const md = r.inputs.metadata as { name?: string };
+        assert.equal(typeof md.name, "string", `${r.name} has metadata.name`);
+      }
+    assert.equal((byName(staging, "acme-tv-quota").inputs.metadata as any).name, OBJECT_NAMES.quota);
+    assert.equal((byName(staging, "acme-tv-ns").inputs.metadata as any).name, "acme-tv");
+    assert.equal((byName(staging, "acme-tv-project").inputs.metadata as any).namespace, PLATFORM_NAMESPACES.argocd);
+  });
+
+  it("every Kubernetes object validates against its schema (kubernetes-models, ArgoCD CRDs)", async () => {
+    const core = await import("kubernetes-models/v1");
+    const net = await import("kubernetes-models/networking.k8s.io/v1");
+    const rbac = await import("kubernetes-models/rbac.authorization.k8s.io/v1");
+    const argo = await import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1");
+    const models: Record<string, any> = {
+      Namespace: core.Namespace,
+      ResourceQuota: core.ResourceQuota,
+      LimitRange: core.LimitRange,
+      Secret: core.Secret,
+      NetworkPolicy: net.NetworkPolicy,
+      Role: rbac.Role,
+      RoleBinding: rbac.RoleBinding,
+      AppProject: argo.AppProject,
+      Application: argo.Application,
+    };
+    let n = 0;
+    for (const p of [staging, prod])
+      for (const name of SAMPLES)
+        for (const o of tenantObjects(p, name)) {
+          const Model = models[String(o.kind)];
+          assert.ok(Model, `no model for ${o.kind}`);
+          // The provider marks a Secret's stringData secret as a whole, so the plan records the
+          // marker; validate the shape the component builds (one key, a string).
+          if ((o as any).stringData === SECRET) (o as any).stringData = { [STREAM_KEY_FIELD]: "redacted" };
+          new Model(o).validate();
+          n++;
+        }
+    assert.equal(n, 2 * (9 + 7 + 9));
+    // The check is real: a quantity the API server would reject fails here too.
+    const quota = tenantObjects(staging, "acme-tv").find((o) => o.kind === "ResourceQuota") as any;
+    quota.spec.hard["requests.memory"] = "64GB";
+    assert.throws(() => new models.ResourceQuota(quota).validate(), /quantity/);
+  });
+
+  it("every isolation rule holds for every sample on both sites", () => {
+    for (const p of [staging, prod])
+      for (const name of SAMPLES)
+        assert.deepEqual(
+          checkTenantObjects(tenantObjects(p, name), ctxFor(p.stack, { name, repoURL: sampleRepo(name) })),
+          [],
+        );
+  });
+
+  describe("each rule rejects a crafted violation", () => {
+    type Objs = any[];
+    const find = (objs: Objs, kind: string) => objs.find((o) => o.kind === kind);
+    const breaks: [string, string, (o: Objs) => void][] = [
+      [
+        "tenant-namespace-pss-restricted",
+        "enforce privileged",
+        (o) => (find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged"),
+      ],
+      [
+        "tenant-namespace-pss-restricted",
+        "warn label removed",
+        (o) => delete find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/warn"],
+      ],
+      [
+        "tenant-namespace-pss-restricted",
+        "version latest",
+        (o) => (find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/audit-version"] = "latest"),
+      ],
+      [
+        "tenant-quota-complete",
+        "nodeports allowed",
+        (o) => (find(o, "ResourceQuota").spec.hard["services.nodeports"] = "2"),
+      ],
+      [
+        "tenant-quota-complete",
+        "storage unbounded",
+        (o) => delete find(o, "ResourceQuota").spec.hard["requests.storage"],
+      ],
+      ["tenant-quota-complete", "no quota", (o) => o.splice(o.indexOf(find(o, "ResourceQuota")), 1)],
+      [
+        "tenant-limitrange-within-quota",
+        "max above quota",
+        (o) => (find(o, "LimitRange").spec.limits[0].max.cpu = "64"),
+      ],
+      [
+        "tenant-limitrange-within-quota",
+        "request above default",
+        (o) => (find(o, "LimitRange").spec.limits[0].defaultRequest.memory = "64Gi"),
+      ],
+      [
+        "tenant-netpol-default-deny",
+        "egress not selected",
+        (o) => (find(o, "NetworkPolicy").spec.policyTypes = ["Ingress"]),
+      ],
+      [
+        "tenant-netpol-default-deny",
+        "only some pods",
+        (o) => (find(o, "NetworkPolicy").spec.podSelector = { matchLabels: { a: "b" } }),
+      ],
+      [
+        "tenant-netpol-ingress-platform-only",
+        "any namespace in",
+        (o) => find(o, "NetworkPolicy").spec.ingress[0].from.push({ namespaceSelector: {} }),
+      ],
+      [
+        "tenant-netpol-ingress-platform-only",
+        "ipBlock in",
+        (o) => find(o, "NetworkPolicy").spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } }),
+      ],
+      ["tenant-netpol-ingress-platform-only", "from everyone", (o) => find(o, "NetworkPolicy").spec.ingress.push({})],
+      [
+        "tenant-netpol-egress-blocks-private",
+        "metadata reachable",
+        (o) => find(o, "NetworkPolicy").spec.egress[2].to[0].ipBlock.except.shift(),
+      ],
+      [
+        "tenant-netpol-egress-blocks-private",
+        "node network reachable",
+        (o) => find(o, "NetworkPolicy").spec.egress[2].to[0].ipBlock.except.splice(1, 1),
+      ],
+      [
+        "tenant-netpol-egress-blocks-private",
+        "DNS to the internet",
+        (o) => delete find(o, "NetworkPolicy").spec.egress[2].ports,
+      ],
+      [
+        "tenant-netpol-egress-blocks-private",
+        "other namespaces",
+        (o) => find(o, "NetworkPolicy").spec.egress.push({ to: [{ namespaceSelector: {} }] }),
+      ],
+      ["tenant-rbac-no-escalation", "escalate", (o) => find(o, "Role").rules[0].verbs.push("escalate")],
+      [
+        "tenant-rbac-no-escalation",
+        "impersonate",
+        (o) => find(o, "Role").rules.push({ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }),
+      ],
+      ["tenant-rbac-no-escalation", "wildcard", (o) => (find(o, "Role").rules[0].resources = ["*"])],
+      [
+        "tenant-rbac-no-escalation",
+        "writes network policies",
+        (o) =>
+          find(o, "Role").rules.push({
+            apiGroups: ["networking.k8s.io"],
+            resources: ["networkpolicies"],
+            verbs: ["patch"],
+          }),
+      ],
+      [
+        "tenant-rbac-no-escalation",
+        "writes quotas",
+        (o) => find(o, "Role").rules.push({ apiGroups: [""], resources: ["resourcequotas"], verbs: ["update"] }),
+      ],
+      [
+        "tenant-rbac-no-escalation",
+        "writes role bindings",
+        (o) =>
+          find(o, "Role").rules.push({
+            apiGroups: ["rbac.authorization.k8s.io"],
+            resources: ["rolebindings"],
+            verbs: ["create"],
+          }),
+      ],
+      [
+        "tenant-rbac-namespaced",
+        "system group",
+        (o) => find(o, "RoleBinding").subjects.push({ kind: "Group", name: "system:authenticated" }),
+      ],
+      ["tenant-rbac-namespaced", "ClusterRole ref", (o) => (find(o, "RoleBinding").roleRef.kind = "ClusterRole")],
+      [
+        "tenant-rbac-namespaced",
+        "ClusterRoleBinding",
+        (o) => o.push({ kind: "ClusterRoleBinding", metadata: { name: "x" } }),
+      ],
+      ["tenant-appproject-locked", "any repo", (o) => (find(o, "AppProject").spec.sourceRepos = ["*"])],
+      [
+        "tenant-appproject-locked",
+        "cluster resources",
+        (o) => (find(o, "AppProject").spec.clusterResourceWhitelist = [{ group: "", kind: "Namespace" }]),
+      ],
+      [
+        "tenant-appproject-locked",
+        "any namespace",
+        (o) => (find(o, "AppProject").spec.destinations[0].namespace = "kube-system"),
+      ],
+      [
+        "tenant-appproject-locked",
+        "policies allowed",
+        (o) => find(o, "AppProject").spec.namespaceResourceBlacklist.splice(2, 1),
+      ],
+      [
+        "tenant-application-synced",
+        "no self-heal",
+        (o) => (find(o, "Application").spec.syncPolicy.automated.selfHeal = false),
+      ],
+      ["tenant-application-synced", "default project", (o) => (find(o, "Application").spec.project = "default")],
+      [
+        "tenant-application-synced",
+        "cascading finalizer",
+        (o) => (find(o, "Application").metadata.finalizers = ["resources-finalizer.argocd.argoproj.io"]),
+      ],
+    ];
+    it("covers every rule id", () => {
+      assert.deepEqual([...new Set(breaks.map((b) => b[0]))].sort(), OBJECT_RULES.map((r) => r.id).sort());
+    });
+    for (const [id, what, mutate] of breaks)
+      it(`${id}: ${what}`, () => {
+        const objs = tenantObjects(staging, "acme-tv");
+        const ctx = ctxFor("staging", { name: "acme-tv", repoURL: sampleRepo("acme-tv") });
+        mutate(objs);
+        const v = checkTenantObjects(objs, ctx);
+        assert.ok(
+          v.some((x) => x.rule === id),
+          `${id} not raised; got ${JSON.stringify(v)}`,
+        );
+      });
+  });
+
+  it("one NetworkPolicy carries deny-by-default and exactly the allowed paths, per site ranges", () => {
+    for (const [p, net] of [
+      [staging, "10.10.0.0/16"],
+      [prod, "10.20.0.0/16"],
+    ] as const) {
+      const spec = byName(p, "acme-tv-netpol").inputs.spec as any;
+      assert.deepEqual(spec.policyTypes, ["Ingress", "Egress"]);
+      assert.deepEqual(spec.podSelector, {});
+      assert.deepEqual(spec.ingress, [
+        {
+          from: [
+            { podSelector: {} },
+            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": PLATFORM_NAMESPACES.ingress } } },
+          ],
+        },
+      ]);
+      assert.equal(spec.egress.length, 3);
+      assert.deepEqual(spec.egress[2].to[0].ipBlock, {
+        cidr: "0.0.0.0/0",
+        except: ["169.254.169.254/32", net, "10.42.0.0/16", "10.43.0.0/16"],
+      });
+    }
+  });
+
+  it("quota = tier preset + overrides; ingest sizing reaches ArgoCD as Helm values", () => {
+    const hard = (byName(staging, "nordic-sports-quota").inputs.spec as any).hard;
+    assert.equal(hard["requests.storage"], "2Ti", "override");
+    assert.equal(hard["requests.cpu"], PRESETS.premium.quota.cpu, "preset");
+    assert.equal(hard["limits.cpu"], "32");
+    assert.equal(hard["limits.memory"], PRESETS.premium.quota.memory);
+    const values = (byName(staging, "acme-tv-app").inputs.spec as any).source.helm.valuesObject;
+    assert.deepEqual(values.ingest, {
+      workers: 3,
+      resources: { requests: { cpu: "1500m", memory: "3Gi" }, limits: { cpu: "1500m", memory: "3Gi" } },
+    });
+    assert.deepEqual(values.tenant.domains, ["live.acme-tv.example", "vod.acme-tv.example"]);
+    const app = byName(staging, "acme-tv-app").inputs.spec as any;
+    assert.deepEqual(app.syncPolicy.automated, { prune: true, selfHeal: true });
+    assert.equal(app.source.repoURL, sampleRepo("acme-tv"));
+  });
+
+  it("the stream key is generated, stored as a Secret and never in clear", () => {
+    const key = byName(staging, "acme-tv-stream-key");
+    assert.deepEqual(key.inputs, { length: 32, special: false });
+    const secret = byName(staging, "acme-tv-stream-key-secret");
+    assert.equal(secret.inputs.stringData, SECRET);
+    assert.ok(secret.options.dependsOn.includes(key.urn));
+    const text = JSON.stringify(staging);
+    assert.ok(!/"stream-key":"[A-Za-z0-9]{32}"/.test(text), "no stream key value anywhere in the plan");
+  });
+
+  it("no tenant depends on another tenant (no chains between tenants)", () => {
+    for (const p of [staging, prod]) {
+      const owner = new Map<string, string>();
+      for (const name of SAMPLES) for (const r of tenantResources(p, name).children) owner.set(r.urn, name);
+      for (const [urn, name] of owner) {
+        const r = p.resources.find((x) => x.urn === urn)!;
+        for (const d of r.options.dependsOn) {
+          const other = owner.get(d);
+          assert.ok(!other || other === name, `${r.name} depends on ${other}'s ${d}`);
+        }
+      }
+    }
+  });
+
+  it("adding a tenant adds only its resources and changes nothing else", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-add-"));
+    try {
+      copySamples(dir);
+      const before = await planWith({ stack: "staging", tenantsDir: dir });
+      generateTenants(join(dir), 1);
+      const after = await planWith({ stack: "staging", tenantsDir: dir });
+      const index = (p: Plan) => new Map(p.resources.map((r) => [r.urn, JSON.stringify([r.inputs, r.options])]));
+      const a = index(before);
+      const b = index(after);
+      const changed = [...a].filter(([urn, v]) => b.get(urn) !== v).map(([urn]) => urn);
+      assert.deepEqual(changed, []);
+      const added = [...b.keys()].filter((u) => !a.has(u));
+      assert.ok(
+        added.every((u) => u.includes("gen-0000")),
+        added.join("\n"),
+      );
+      assert.equal(added.length, 9, "the component and its 8 children (no admins for gen-0000)");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("tenants: the component's wiring", () => {
+  it("custom resources depend on exactly the ArgoCD install, network policy on the ingress install", async () => {
+    let crds = "";
+    let ingress = "";
+    const p = await planWith({
+      stack: "staging",
+      program: async () => {
+        const config = loadStackConfig();
+        const provider = new k8s.Provider("fake-k8s", { kubeconfig: "offline" });
+        const crdRes = new k8s.core.v1.ConfigMap("crds", { metadata: { name: "crds" } }, { provider });
+        const ingressRes = new k8s.core.v1.ConfigMap("ingress", { metadata: { name: "ingress" } }, { provider });
+        const platform = { provider, argocdInstall: [crdRes], ingressInstall: [ingressRes] } as unknown as Platform;
+        const [spec] = loadTenants(config).filter((s: TenantSpec) => s.name === "acme-tv");
+        const t = new Tenant(spec.name, { spec, config, platform });
+        crds = await new Promise((r) => crdRes.urn.apply(r));
+        ingress = await new Promise((r) => ingressRes.urn.apply(r));
+        assert.equal(await (pulumi.isSecret(t.streamKey) as unknown as Promise<boolean>), true, "stream key is secret");
+        assert.equal(t.namespace, "acme-tv");
+        assert.equal(t.argocdProject, "acme-tv");
+        assert.equal(t.argocdApplication, "acme-tv");
+        assert.deepEqual(t.domains, ["live.acme-tv.example", "vod.acme-tv.example"]);
+        assert.equal(t.quota.cpu, "6");
+        assert.equal(t.quota.limitsCpu, "12");
+        return { streamKey: t.streamKey };
+      },
+    });
+    assert.deepEqual(byName(p, "acme-tv-project").options.dependsOn, [crds]);
+    const app = byName(p, "acme-tv-app").options.dependsOn;
+    for (const dep of [
+      crds,
+      "acme-tv-project",
+      "acme-tv-quota",
+      "acme-tv-limits",
+      "acme-tv-netpol",
+      "acme-tv-stream-key-secret",
+    ])
+      assert.ok(
+        app.some((d) => d === dep || d.endsWith(`::${dep}`)),
+        `Application waits for ${dep}`,
+      );
+    assert.ok(byName(p, "acme-tv-netpol").options.dependsOn.includes(ingress));
+    assert.ok(!byName(p, "acme-tv-quota").options.dependsOn.includes(crds));
+    assert.equal(p.outputs.streamKey, SECRET);
+  });
+});
+
+describe("tenants: JSON Schema for editors (schemas/tenant.schema.json)", () => {
+  const committed = () => JSON.parse(readFileSync(join(repoRoot, TENANT_SCHEMA_FILE), "utf8"));
+
+  it("the committed schema is exactly what the zod schema generates (npm run schema:tenant)", async () => {
+    assert.deepEqual(committed(), tenantJsonSchema(), "regenerate with `npm run schema:tenant`");
+    assert.equal(readFileSync(join(repoRoot, TENANT_SCHEMA_FILE), "utf8"), await renderTenantSchema());
+  });
+
+  it("accepts the samples and valid edge cases, rejects typical mistakes", () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    const validate = ajv.compile(committed());
+    const files = [
+      ...readdirSync(join(repoRoot, "tenants")).map((f) => join(repoRoot, "tenants", f)),
+      ...readdirSync(join(FIXTURES, "valid"))
+        .filter((f) => f.endsWith(".yaml"))
+        .map((f) => join(FIXTURES, "valid", f)),
+    ];
+    for (const f of files)
+      assert.ok(validate(parse(readFileSync(f, "utf8"))), `${f}: ${ajv.errorsText(validate.errors)}`);
+    const good = parse(readFileSync(join(repoRoot, "tenants", "acme-tv.yaml"), "utf8"));
+    for (const bad of [
+      { ...good, tier: "gold" },
+      { ...good, colour: "blue" },
+      { ...good, quota: { memory: "64GB" } },
+      { ...good, name: "Bad_Name" },
+      { ...good, ingest: { workers: 51 } },
+    ])
+      assert.equal(validate(bad), false, JSON.stringify(bad));
+  });
+});
+
+describe("tenants: npm run plan -- --tenants <dir>", () => {
+  const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
+
+  it("invalid files: exit 1, every problem as <file>: <field path>: <message>, nothing written", () => {
+    const out = join(mkdtempSync(join(tmpdir(), "vp-plan-")), "plan.json");
+    const rel = "test/fixtures/tenants/invalid/49-every-problem-at-once";
+    const r = run(["--tenants", rel, "--json", out]);
+    assert.equal(r.status, 1, r.stderr);
+    const lines = r.stderr.trim().split("\n");
+    const dir = join(repoRoot, rel);
+    for (const want of [
+      `${dir}/m-one.yaml: tier: must be one of small, standard, premium`,
+      `${dir}/m-one.yaml: colour: unknown key`,
+      `${dir}/m-three.yaml: gitops.repoURL: plain http is not allowed`,
+      `${dir}/m-three.yaml: admins[0]: "system:authenticated" is a Kubernetes system group`,
+      `${dir}/m-two.yaml: YAML syntax error`,
+    ])
+      assert.ok(
+        lines.some((l) => l.startsWith(want)),
+        `missing ${want} in\n${r.stderr}`,
+      );
+    assert.match(lines[lines.length - 1], /nothing planned, nothing written/);
+    assert.equal(existsSync(out), false);
+  });
+
+  it("any directory of valid tenant files plans: 30 generated tenants across all tiers", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-100-"));
+    try {
+      generateTenants(dir, 30);
+      const out = join(dir, "plan.json");
+      const r = run(["--tenants", dir, "--json", out, "--quiet"]);
+      assert.equal(r.status, 0, r.stderr);
+      const p = JSON.parse(readFileSync(out, "utf8")) as Plan;
+      const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
+      assert.equal(tenants.length, 30);
+      const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
+      // 30 components + 8 children each + Role and RoleBinding for the two thirds with admins.
+      assert.equal(perTenant, 30 * 9 + 2 * 20);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,0 +1,465 @@
+/**
+ * `npm run bench -- [--sizes 10,100,300,1000] [--repeats <n>] [--stack prod] [--json <file>]
+ *                   [--skip-npm-test] [--profile] [--quick]`
+ *
+ * The scale bench (issue 9): for each N, generates N valid tenants into a temporary directory and
+ * plans them offline; measures the SDK floor (the same number of bare ConfigMaps through the same
+ * plan runtime) in the same run; prints the table, the targets with PASS/MISS, the from-scratch
+ * time model for prod with 200 tenants and the change-locality counts; writes everything as JSON
+ * (default bench-results/bench.json, gitignored).
+ *
+ * What is timed: every run is a fresh `node build/tools/bench/run-one.js` process that loads the
+ * same modules in both modes and times only the plan() call (see run-one.ts). Peak RSS is that
+ * process's maxRSS. Program and floor runs alternate, and the median over repeats is reported.
+ * Staging plan time is the end-to-end `node build/tools/plan/cli.js --stack staging` (start-up,
+ * module load, plan, JSON written): what `npm run plan` costs a user after the build.
+ */
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { readStackConfig, repoRoot } from "../plan/runtime";
+import { planForModel, renderModelReport } from "../model/cli";
+import { DEFAULT_PARALLELISM, crossTenantChains, modelPlan, tenantChainSeconds } from "../model/model";
+import { generateTenants, scaledStackConfig } from "./generate";
+import type { RunResult } from "./run-one";
+
+export interface BenchArgs {
+  sizes: number[];
+  repeats?: number;
+  stack: string;
+  json: string;
+  npmTest: boolean;
+  profile: boolean;
+}
+
+const USAGE =
+  "usage: npm run bench -- [--sizes 10,100,300,1000] [--repeats <n>] [--stack prod] [--json <file>] [--skip-npm-test] [--profile] [--quick]";
+
+export function parseBenchArgs(argv: string[]): BenchArgs {
+  const a: BenchArgs = {
+    sizes: [10, 100, 300, 1000],
+    stack: "prod",
+    json: join(repoRoot, "bench-results", "bench.json"),
+    npmTest: true,
+    profile: false,
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined || x.startsWith("--")) throw new Error(`${k} needs a value\n${USAGE}`);
+      return x;
+    };
+    switch (k) {
+      case "--sizes":
+        a.sizes = v()
+          .split(",")
+          .map((s) => Number(s.trim()));
+        if (a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000))
+          throw new Error(`--sizes: comma-separated tenant counts in 1..5000\n${USAGE}`);
+        break;
+      case "--repeats":
+        a.repeats = Number(v());
+        if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error(`--repeats: a positive integer`);
+        break;
+      case "--stack":
+        a.stack = v();
+        break;
+      case "--json":
+        a.json = resolve(v());
+        break;
+      case "--skip-npm-test":
+        a.npmTest = false;
+        break;
+      case "--profile":
+        a.profile = true;
+        break;
+      case "--quick":
+        a.sizes = [10, 100];
+        a.repeats = 1;
+        a.npmTest = false;
+        break;
+      case "-h":
+      case "--help":
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new Error(`unknown argument ${k}\n${USAGE}`);
+    }
+  }
+  return a;
+}
+
+/** Repeats per size: 3 up to 300 tenants, 3 at 1,000 too (a run there is ~20 s; the bench stays < 10 min). */
+export function repeatsFor(n: number, override?: number): number {
+  return override ?? (n <= 300 ? 3 : 3);
+}
+
+export function median(xs: number[]): number {
+  if (!xs.length) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+const runOneJs = join(repoRoot, "build", "tools", "bench", "run-one.js");
+const NODE_ARGS = ["--max-old-space-size=4096"]; // as Pulumi.yaml's nodeargs for real runs
+
+function runChild(args: string[], extraNode: string[] = []): RunResult {
+  const r = spawnSync(process.execPath, [...NODE_ARGS, ...extraNode, runOneJs, ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  if (r.status !== 0) throw new Error(`run-one ${args.join(" ")} failed (exit ${r.status}):\n${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop() as string) as RunResult;
+}
+
+export interface SizeResult {
+  tenants: number;
+  resources: number;
+  tenantResources: number;
+  tenantCustom?: number;
+  repeats: number;
+  programMs: number;
+  floorMs: number;
+  programRssMiB: number;
+  floorRssMiB: number;
+  programDeltaMiB: number;
+  floorDeltaMiB: number;
+  msPerResource: number;
+  floorMsPerResource: number;
+  timeRatio: number;
+  memRatio: number;
+  deltaMemRatio: number;
+  stackNote: string;
+  runs: { program: RunResult[]; floor: RunResult[] };
+}
+
+function measureSize(n: number, a: BenchArgs, log: (s: string) => void): SizeResult {
+  const dir = mkdtempSync(join(tmpdir(), `vp-bench-${n}-`));
+  try {
+    const tenants = generateTenants(n, join(dir, "tenants"));
+    const scaled = scaledStackConfig(readStackConfig(a.stack), tenants);
+    const cfgFile = join(dir, "stack-config.json");
+    writeFileSync(cfgFile, JSON.stringify(scaled.stackConfig));
+    const reps = repeatsFor(n, a.repeats);
+    const program: RunResult[] = [];
+    const floor: RunResult[] = [];
+    const progArgs = [
+      "--mode",
+      "program",
+      "--stack",
+      a.stack,
+      "--tenants",
+      join(dir, "tenants"),
+      "--stack-config",
+      cfgFile,
+    ];
+    for (let i = 0; i < reps; i++) {
+      const p = runChild(i === 0 ? [...progArgs, "--types"] : progArgs);
+      program.push(p);
+      // The floor registers exactly as many resources as the program did (Stack included).
+      floor.push(
+        runChild(["--mode", "floor", "--stack", a.stack, "--stack-config", cfgFile, "--count", String(p.resources)]),
+      );
+      log(
+        `  N=${n} run ${i + 1}/${reps}: program ${p.ms.toFixed(0)} ms ${(p.maxRssKiB / 1024).toFixed(0)} MiB · floor ${floor[i].ms.toFixed(0)} ms ${(floor[i].maxRssKiB / 1024).toFixed(0)} MiB (${p.resources} resources)`,
+      );
+    }
+    if (a.profile && n === Math.max(...a.sizes)) {
+      const profDir = join(dirname(a.json), "profiles");
+      mkdirSync(profDir, { recursive: true });
+      runChild(progArgs, ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `program-${n}.cpuprofile`]);
+      runChild(
+        ["--mode", "floor", "--stack", a.stack, "--stack-config", cfgFile, "--count", String(program[0].resources)],
+        ["--cpu-prof", "--cpu-prof-dir", profDir, "--cpu-prof-name", `floor-${n}.cpuprofile`],
+      );
+      log(`  CPU profiles written to ${profDir} (program-${n}.cpuprofile, floor-${n}.cpuprofile)`);
+    }
+    const resources = program[0].resources;
+    if (program.some((p) => p.resources !== resources)) throw new Error(`N=${n}: resource count differs between runs`);
+    const pm = median(program.map((p) => p.ms));
+    const fm = median(floor.map((f) => f.ms));
+    const prss = median(program.map((p) => p.maxRssKiB)) / 1024;
+    const frss = median(floor.map((f) => f.maxRssKiB)) / 1024;
+    const pd = median(program.map((p) => p.maxRssKiB - p.baseRssKiB)) / 1024;
+    const fd = median(floor.map((f) => f.maxRssKiB - f.baseRssKiB)) / 1024;
+    return {
+      tenants: n,
+      resources,
+      tenantResources: program[0].tenantResources,
+      repeats: reps,
+      programMs: pm,
+      floorMs: fm,
+      programRssMiB: prss,
+      floorRssMiB: frss,
+      programDeltaMiB: pd,
+      floorDeltaMiB: fd,
+      msPerResource: pm / resources,
+      floorMsPerResource: fm / resources,
+      timeRatio: pm / fm,
+      memRatio: prss / frss,
+      deltaMemRatio: pd / fd,
+      stackNote: scaled.note,
+      runs: { program, floor },
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function timeCommand(
+  cmd: string,
+  args: string[],
+  reps: number,
+): { ms: number[]; status: number | null; stderr: string } {
+  const ms: number[] = [];
+  let status: number | null = 0;
+  let stderr = "";
+  for (let i = 0; i < reps; i++) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync(cmd, args, { cwd: repoRoot, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    ms.push(Number(process.hrtime.bigint() - t) / 1e6);
+    status = r.status;
+    if (r.status !== 0) stderr = `${r.stderr ?? ""}`.slice(-4000);
+  }
+  return { ms, status, stderr };
+}
+
+export function table(rows: SizeResult[]): string {
+  const head = [
+    "N",
+    "resources",
+    "wall ms",
+    "floor ms",
+    "peak RSS MiB",
+    "floor MiB",
+    "ms/res",
+    "floor ms/res",
+    "×floor time",
+    "×floor mem",
+    "×floor ΔRSS",
+  ];
+  const body = rows.map((r) => [
+    String(r.tenants),
+    String(r.resources),
+    r.programMs.toFixed(0),
+    r.floorMs.toFixed(0),
+    r.programRssMiB.toFixed(0),
+    r.floorRssMiB.toFixed(0),
+    r.msPerResource.toFixed(3),
+    r.floorMsPerResource.toFixed(3),
+    r.timeRatio.toFixed(2),
+    r.memRatio.toFixed(2),
+    r.deltaMemRatio.toFixed(2),
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padStart(w[i])).join("  ");
+  return [line(head), ...body.map(line)].join("\n");
+}
+
+interface Target {
+  name: string;
+  value: string;
+  limit: string;
+  pass: boolean | null;
+  note?: string;
+}
+
+/**
+ * Change locality (issue 9 item 4) from the offline diff (tools/diff, issue 6). Returns null while
+ * that module does not export a diff-as-data function yet; the bench then says so.
+ * LOCALITY: wired here once tools/diff exists.
+ */
+async function locality(): Promise<Record<string, number> | null> {
+  const mod = join(repoRoot, "build", "tools", "bench", "locality.js");
+  if (!existsSync(mod)) return null;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const m = require(mod) as { localityCounts?: (stack: string) => Promise<Record<string, number> | null> };
+  return m.localityCounts ? m.localityCounts("prod") : null;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseBenchArgs(argv);
+  const log = (...lines: string[]) => process.stdout.write(lines.map((s) => `${s}\n`).join(""));
+  const started = Date.now();
+  log(
+    `bench: stack ${a.stack}, sizes ${a.sizes.join(", ")}, each run a fresh process; timed: the plan() call only ` +
+      `(module load and node start-up excluded for program and floor alike); median of repeats`,
+  );
+
+  const rows: SizeResult[] = [];
+  for (const n of a.sizes) {
+    const r = measureSize(n, a, log);
+    log(`  N=${n}: ${r.stackNote}`);
+    rows.push(r);
+  }
+  log("", table(rows), "");
+
+  // Resources per tenant, from the largest run (every tenant component's subtree, component included).
+  const big = rows[rows.length - 1];
+  const perTenant = big.tenantResources / big.tenants;
+  const typesUnderTenants = big.runs.program[0].tenantTypes ?? {};
+  const customPerTenant = big.runs.program[0].tenantCustom / big.tenants;
+
+  // Staging plan end-to-end.
+  const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
+  const planOut = join(mkdtempSync(join(tmpdir(), "vp-bench-plan-")), "plan.json");
+  const staging = timeCommand(process.execPath, [cli, "--stack", "staging", "--quiet", "--json", planOut], 3);
+  const stagingMs = median(staging.ms);
+  log(
+    `staging plan, end to end (node build/tools/plan/cli.js --stack staging): ${staging.ms.map((m) => m.toFixed(0)).join(", ")} ms → median ${stagingMs.toFixed(0)} ms${staging.status ? ` (exit ${staging.status})` : ""}`,
+  );
+
+  // npm test wall time.
+  let npmTest: { ms: number; status: number | null } | null = null;
+  if (a.npmTest) {
+    log("running npm test for its wall time ...");
+    const t = timeCommand("npm", ["test", "--silent"], 1);
+    npmTest = { ms: t.ms[0], status: t.status };
+    log(`npm test: ${(t.ms[0] / 1000).toFixed(1)} s, exit ${t.status}`);
+  }
+
+  // Targets.
+  const at = (n: number) => rows.find((r) => r.tenants === n);
+  const r100 = at(100);
+  const r1000 = at(1000);
+  const targets: Target[] = [];
+  const worst = rows.filter((r) => r.tenants >= 100);
+  const maxTime = Math.max(...(worst.length ? worst : rows).map((r) => r.timeRatio));
+  targets.push({
+    name: "program cost per resource ≤ 1.2× floor (worst N ≥ 100)",
+    value: `${maxTime.toFixed(2)}×`,
+    limit: "1.20×",
+    pass: maxTime <= 1.2,
+  });
+  if (r100 && r1000) {
+    const lin = r1000.programMs / r100.programMs;
+    targets.push({ name: "t(1000)/t(100) (linear)", value: lin.toFixed(2), limit: "≤ 11", pass: lin <= 11 });
+    targets.push({
+      name: "1,000 tenants: time vs floor",
+      value: `${r1000.timeRatio.toFixed(2)}×`,
+      limit: "1.20×",
+      pass: r1000.timeRatio <= 1.2,
+    });
+    targets.push({
+      name: "1,000 tenants: peak RSS vs floor",
+      value: `${r1000.memRatio.toFixed(2)}× (ΔRSS ${r1000.deltaMemRatio.toFixed(2)}×)`,
+      limit: "1.20×",
+      pass: r1000.memRatio <= 1.2,
+    });
+  } else {
+    targets.push({
+      name: "t(1000)/t(100), 1,000 tenants vs floor",
+      value: "not measured",
+      limit: "-",
+      pass: null,
+      note: "needs sizes 100 and 1000",
+    });
+  }
+  targets.push({
+    name: "resources per tenant (Tenant component + descendants)",
+    value: `${perTenant.toFixed(2)} (${customPerTenant.toFixed(2)} API objects)`,
+    limit: "≤ 12",
+    pass: perTenant <= 12,
+  });
+  targets.push({
+    name: "staging plan (end to end)",
+    value: `${(stagingMs / 1000).toFixed(2)} s`,
+    limit: "≤ 5 s",
+    pass: staging.status === 0 && stagingMs <= 5000,
+  });
+  targets.push(
+    npmTest
+      ? {
+          name: "npm test",
+          value: `${(npmTest.ms / 1000).toFixed(1)} s (exit ${npmTest.status})`,
+          limit: "≤ 90 s",
+          pass: npmTest.ms <= 90_000,
+        }
+      : { name: "npm test", value: "not run (--skip-npm-test)", limit: "≤ 90 s", pass: null },
+  );
+
+  // Time model: prod with 200 generated tenants, and 10 for the independence check.
+  log("", "from-scratch time model (tools/model):");
+  const m200 = await planForModel("prod", { generate: 200 });
+  log(m200.note);
+  const label = `prod + 200 tenants (${m200.plan.resources.length} resources)`;
+  log(renderModelReport(m200.plan, label, DEFAULT_PARALLELISM, true));
+  const model200 = modelPlan(m200.plan, { parallelism: DEFAULT_PARALLELISM });
+  const model200u = modelPlan(m200.plan, { parallelism: Infinity });
+  const m10 = await planForModel("prod", { generate: 10 });
+  const model10u = modelPlan(m10.plan, { parallelism: Infinity });
+  const chain10 = Math.max(0, ...tenantChainSeconds(m10.plan).values());
+  const chain200 = Math.max(0, ...tenantChainSeconds(m200.plan).values());
+  const crossing = crossTenantChains(m200.plan).length;
+  log(
+    `tenant part of the critical path (unbounded): 10 tenants ${model10u.tenantSeconds}s, 200 tenants ${model200u.tenantSeconds}s; ` +
+      `longest chain inside one tenant: ${chain10}s vs ${chain200}s; chains between tenants: ${crossing}`,
+  );
+  targets.push({
+    name: `prod + 200 tenants, modeled from scratch (P=${DEFAULT_PARALLELISM})`,
+    value: `${(model200.total / 60).toFixed(1)} min (P=16 ${(modelPlan(m200.plan, { parallelism: 16 }).total / 60).toFixed(1)}, unbounded ${(model200u.total / 60).toFixed(1)})`,
+    limit: "≤ 8 min",
+    pass: model200.total <= 480,
+  });
+  targets.push({
+    name: "tenant part of the critical path independent of tenant count",
+    value: `${model10u.tenantSeconds}s @10 vs ${model200u.tenantSeconds}s @200; ${crossing} cross-tenant chains`,
+    limit: "equal, 0 chains",
+    pass: model10u.tenantSeconds === model200u.tenantSeconds && chain10 === chain200 && crossing === 0,
+  });
+
+  // Change locality (item 4).
+  const loc = await locality();
+  log("", "change locality (offline diff):");
+  if (loc) for (const [k, v] of Object.entries(loc)) log(`  ${k}: ${v}`);
+  else log("  not available yet: tools/diff (issue 6) exports no diff-as-data function in this checkout");
+
+  log("", "targets:");
+  for (const t of targets)
+    log(
+      `  ${t.pass === null ? "n/a " : t.pass ? "PASS" : "MISS"}  ${t.name}: ${t.value} (limit ${t.limit})${t.note ? ` — ${t.note}` : ""}`,
+    );
+  log("", `resources per tenant by type (N=${big.tenants}): ${perTenant.toFixed(2)}`);
+  for (const [type, count] of Object.entries(typesUnderTenants).sort())
+    log(`  ${type}: ${(count / big.tenants).toFixed(2)}`);
+
+  const result = {
+    when: new Date().toISOString(),
+    node: process.version,
+    stack: a.stack,
+    timed: "plan() call only, fresh process per run, same modules loaded in program and floor",
+    sizes: rows.map((r) => ({ ...r, runs: undefined })),
+    runs: rows.map((r) => ({ tenants: r.tenants, ...r.runs })),
+    perTenant,
+    stagingPlanMs: staging.ms,
+    npmTest,
+    model: {
+      prod200: { total: model200.total, parallelism: DEFAULT_PARALLELISM, criticalPath: model200.criticalPath },
+      prod200Unbounded: model200u.total,
+      tenantSeconds: { t10: model10u.tenantSeconds, t200: model200u.tenantSeconds },
+      crossTenantChains: crossing,
+    },
+    locality: loc,
+    targets,
+    benchSeconds: (Date.now() - started) / 1000,
+  };
+  mkdirSync(dirname(a.json), { recursive: true });
+  writeFileSync(a.json, JSON.stringify(result, null, 2) + "\n");
+  log("", `results written to ${a.json}; bench took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => {
+      process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

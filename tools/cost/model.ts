@@ -1,0 +1,259 @@
+/**
+ * Monthly cost of a plan, from the resources it declares and the price table in
+ * components/site/catalog.ts: what a PR changes in € is the difference of two of these.
+ *
+ * Only the billed Hetzner objects count (servers, their backups and primary IPv4, load balancers,
+ * volumes, primary and floating IPs); Kubernetes objects cost nothing by themselves. Traffic is
+ * reported as the volume included with servers and load balancers, not as a price: overage
+ * depends on real usage, which no plan knows.
+ */
+import {
+  LOAD_BALANCER_TYPES,
+  LOCATION_PRICE_FACTOR,
+  Location,
+  OTHER_PRICES,
+  priceTable,
+  SERVER_TYPES,
+} from "../../components/site/catalog";
+
+/** The slice of a planned resource the model reads (a full PlannedResource fits). */
+export interface CostInput {
+  urn: string;
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
+
+export type CostCategory = "server" | "backup" | "ipv4" | "loadBalancer" | "volume";
+
+export interface CostLine {
+  /** Stable key: lines with the same key are summed and compared across plans. */
+  key: string;
+  category: CostCategory;
+  /** Human label, e.g. `cx43 @ nbg1`. */
+  label: string;
+  /** Units: servers, load balancers, GB of volume, addresses. */
+  quantity: number;
+  /** EUR per unit and month, location factor applied. */
+  unitEur: number;
+  monthlyEur: number;
+  /** Traffic included with these units per month, TB. */
+  includedTrafficTB: number;
+}
+
+export interface Unpriced {
+  urn: string;
+  type: string;
+  reason: string;
+}
+
+export interface CostReport {
+  lines: CostLine[];
+  monthlyEur: number;
+  includedTrafficTB: number;
+  /** Billed resources the table has no price for: the total is then a lower bound. */
+  unpriced: Unpriced[];
+}
+
+export interface CostRow {
+  key: string;
+  category: CostCategory;
+  label: string;
+  before: { quantity: number; monthlyEur: number };
+  after: { quantity: number; monthlyEur: number };
+  deltaEur: number;
+}
+
+export interface CostDelta {
+  before: CostReport;
+  after: CostReport;
+  /** Every line present on either side, ordered by category then label. */
+  rows: CostRow[];
+  deltaEur: number;
+  /** The price table the numbers come from (date and source), for the comment footer. */
+  priceTable: typeof priceTable;
+}
+
+export const SERVER_TYPE_TOKEN = "hcloud:index/server:Server";
+export const LOAD_BALANCER_TOKEN = "hcloud:index/loadBalancer:LoadBalancer";
+export const VOLUME_TOKEN = "hcloud:index/volume:Volume";
+export const PRIMARY_IP_TOKEN = "hcloud:index/primaryIp:PrimaryIp";
+export const FLOATING_IP_TOKEN = "hcloud:index/floatingIp:FloatingIp";
+
+/** Hetzner bills server backups at this share of the server price. */
+const BACKUP_SHARE = 0.2;
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+function locationOf(inputs: Record<string, unknown>): Location | undefined {
+  const l = inputs.location;
+  return typeof l === "string" && l in LOCATION_PRICE_FACTOR ? (l as Location) : undefined;
+}
+
+/**
+ * A server gets an automatic primary IPv4 (billed) unless its publicNets turn IPv4 off or name an
+ * explicit PrimaryIp (which is then billed as its own resource).
+ */
+function autoIpv4(inputs: Record<string, unknown>): boolean {
+  const nets = inputs.publicNets;
+  if (!Array.isArray(nets) || nets.length === 0) return true;
+  const n = (nets[0] ?? {}) as Record<string, unknown>;
+  if (n.ipv4Enabled === false) return false;
+  return n.ipv4 === undefined || n.ipv4 === null;
+}
+
+/** Cost lines for one plan. Pure: the same resources always give the same report. */
+export function monthlyCost(resources: readonly CostInput[]): CostReport {
+  const lines = new Map<string, CostLine>();
+  const unpriced: Unpriced[] = [];
+  const add = (l: Omit<CostLine, "monthlyEur">) => {
+    const prev = lines.get(l.key);
+    if (prev) {
+      prev.quantity += l.quantity;
+      prev.includedTrafficTB += l.includedTrafficTB;
+      prev.monthlyEur = round2(prev.quantity * prev.unitEur);
+    } else lines.set(l.key, { ...l, monthlyEur: round2(l.quantity * l.unitEur) });
+  };
+
+  for (const r of resources) {
+    const inputs = r.inputs ?? {};
+    switch (r.type) {
+      case SERVER_TYPE_TOKEN: {
+        const type = String(inputs.serverType ?? "");
+        const st = SERVER_TYPES[type];
+        const loc = locationOf(inputs);
+        if (!st) {
+          unpriced.push({ urn: r.urn, type: r.type, reason: `server type "${type}" is not in the price table` });
+          break;
+        }
+        const factor = loc ? LOCATION_PRICE_FACTOR[loc] : 1;
+        const where = loc ?? "any location";
+        add({
+          key: `server:${type}:${where}`,
+          category: "server",
+          label: `${type} @ ${where}`,
+          quantity: 1,
+          unitEur: round2(st.monthlyEur * factor),
+          includedTrafficTB: st.includedTrafficTB,
+        });
+        if (inputs.backups === true)
+          add({
+            key: `backup:${type}:${where}`,
+            category: "backup",
+            label: `backups of ${type} @ ${where}`,
+            quantity: 1,
+            unitEur: round2(st.monthlyEur * factor * BACKUP_SHARE),
+            includedTrafficTB: 0,
+          });
+        if (autoIpv4(inputs))
+          add({
+            key: "ipv4:primary",
+            category: "ipv4",
+            label: "primary IPv4",
+            quantity: 1,
+            unitEur: OTHER_PRICES.primaryIpv4,
+            includedTrafficTB: 0,
+          });
+        break;
+      }
+      case LOAD_BALANCER_TOKEN: {
+        const type = String(inputs.loadBalancerType ?? "");
+        const lb = LOAD_BALANCER_TYPES[type];
+        if (!lb) {
+          unpriced.push({ urn: r.urn, type: r.type, reason: `load balancer type "${type}" is not in the price table` });
+          break;
+        }
+        // Load balancer prices are flat across EU locations; their addresses are included.
+        add({
+          key: `lb:${type}`,
+          category: "loadBalancer",
+          label: type,
+          quantity: 1,
+          unitEur: lb.monthlyEur,
+          includedTrafficTB: lb.includedTrafficTB,
+        });
+        break;
+      }
+      case VOLUME_TOKEN: {
+        const size = Number(inputs.size);
+        if (!Number.isFinite(size) || size <= 0) {
+          unpriced.push({ urn: r.urn, type: r.type, reason: `volume size ${JSON.stringify(inputs.size)} is unknown` });
+          break;
+        }
+        add({
+          key: "volume:gb",
+          category: "volume",
+          label: "volume storage (GB)",
+          quantity: size,
+          unitEur: OTHER_PRICES.volumePerGB,
+          includedTrafficTB: 0,
+        });
+        break;
+      }
+      case PRIMARY_IP_TOKEN:
+      case FLOATING_IP_TOKEN: {
+        const kind = String(inputs.type ?? "");
+        if (kind === "ipv6") break; // IPv6 addresses are free
+        if (r.type === FLOATING_IP_TOKEN) {
+          unpriced.push({ urn: r.urn, type: r.type, reason: "floating IPs are not in the price table" });
+          break;
+        }
+        add({
+          key: "ipv4:primary",
+          category: "ipv4",
+          label: "primary IPv4",
+          quantity: 1,
+          unitEur: OTHER_PRICES.primaryIpv4,
+          includedTrafficTB: 0,
+        });
+        break;
+      }
+    }
+  }
+  const out = [...lines.values()].sort(byCategoryThenLabel);
+  return {
+    lines: out,
+    monthlyEur: round2(out.reduce((s, l) => s + l.monthlyEur, 0)),
+    includedTrafficTB: out.reduce((s, l) => s + l.includedTrafficTB, 0),
+    unpriced,
+  };
+}
+
+const ORDER: CostCategory[] = ["server", "backup", "ipv4", "loadBalancer", "volume"];
+function byCategoryThenLabel(
+  a: { category: CostCategory; label: string },
+  b: { category: CostCategory; label: string },
+) {
+  return ORDER.indexOf(a.category) - ORDER.indexOf(b.category) || a.label.localeCompare(b.label);
+}
+
+/** Before → after per line, and the total delta. */
+export function costDelta(before: readonly CostInput[], after: readonly CostInput[]): CostDelta {
+  const b = monthlyCost(before);
+  const a = monthlyCost(after);
+  const keys = new Set([...b.lines.map((l) => l.key), ...a.lines.map((l) => l.key)]);
+  const rows: CostRow[] = [...keys].map((key) => {
+    const lb = b.lines.find((l) => l.key === key);
+    const la = a.lines.find((l) => l.key === key);
+    const ref = (la ?? lb) as CostLine;
+    const before = { quantity: lb?.quantity ?? 0, monthlyEur: lb?.monthlyEur ?? 0 };
+    const after = { quantity: la?.quantity ?? 0, monthlyEur: la?.monthlyEur ?? 0 };
+    return {
+      key,
+      category: ref.category,
+      label: ref.label,
+      before,
+      after,
+      deltaEur: round2(after.monthlyEur - before.monthlyEur),
+    };
+  });
+  rows.sort(byCategoryThenLabel);
+  return { before: b, after: a, rows, deltaEur: round2(a.monthlyEur - b.monthlyEur), priceTable };
+}
+
+/** `€1,234.50` with a sign when asked (`+€12.00`, `−€3.99`). */
+export function eur(n: number, signed = false): string {
+  const abs = Math.abs(n).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  if (!signed) return `${n < 0 ? "−" : ""}€${abs}`;
+  return `${n > 0 ? "+" : n < 0 ? "−" : "±"}€${abs}`;
+}

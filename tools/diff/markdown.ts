@@ -1,0 +1,269 @@
+/**
+ * The offline diff as a PR comment (markdown) and as terminal text.
+ *
+ * Everything in the comment that comes from the PR (names, paths, values) goes through
+ * `code()`/`esc()`: the comment is posted from a privileged workflow for fork PRs too, so its
+ * content is untrusted text and must not be able to inject HTML or break the layout.
+ * GitHub rejects comments over 65,536 characters; the summary, warnings and cost always fit
+ * and the per-component details are added while they fit.
+ */
+import { shortType } from "../plan/tree";
+import { CostDelta, eur } from "../cost/model";
+import type { Action, ComponentSummary, InputChange, PlanDiff, ResourceChange } from "./compare";
+
+export interface DiffMeta {
+  /** The ref as given (`origin/main`, a SHA). */
+  baseRef: string;
+  /** The commit it resolved to. */
+  baseCommit: string;
+  /** Caveats about how the diff was made (lockfile differs, ...). */
+  notes?: string[];
+}
+
+/** GitHub's comment limit is 65,536 characters; stay clear of it (the poster adds nothing). */
+export const COMMENT_LIMIT = 65_536;
+const BUDGET = 60_000;
+
+/** The first line of every offline-diff comment: the poster finds and edits its comment by it. */
+export function commentMarker(stack: string): string {
+  return `<!-- vp-offline-diff:${stack} -->`;
+}
+
+const ICON: Record<Action, string> = { create: "🟢", update: "🟡", replace: "🔴", delete: "⚫" };
+const VERB: Record<Action, string> = {
+  create: "to create",
+  update: "to update",
+  replace: "to replace",
+  delete: "to delete",
+};
+
+function esc(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/\|/g, "&#124;");
+}
+
+function code(s: string): string {
+  return `<code>${esc(s).replace(/`/g, "&#96;")}</code>`;
+}
+
+/** A value, shortened: long strings and objects are summarized, never dumped. */
+export function showValue(v: unknown, max = 80): string {
+  if (v === undefined) return "(none)";
+  const s = typeof v === "string" ? JSON.stringify(v) : JSON.stringify(v);
+  if (s.length <= max) return s;
+  return `${s.slice(0, max - 1)}… (${s.length} chars)`;
+}
+
+function changeLine(c: InputChange): string {
+  const flags = [
+    c.replaces ? "**forces replacement**" : "",
+    c.note ? `⚠️ ${esc(c.note)}` : "",
+    c.unknown ? "known only after apply" : "",
+  ].filter(Boolean);
+  let what: string;
+  if (c.secret) what = c.kind === "changed" ? "secret changed" : `secret ${c.kind}`;
+  else if (c.kind === "added") what = `added ${code(showValue(c.after))}`;
+  else if (c.kind === "removed") what = `removed (was ${code(showValue(c.before))})`;
+  else what = `${code(showValue(c.before))} → ${code(showValue(c.after))}`;
+  return `${code(c.path)}: ${what}${flags.length ? ` — ${flags.join("; ")}` : ""}`;
+}
+
+function summaryLine(d: PlanDiff): string {
+  const n = d.counts;
+  const total = n.create + n.update + n.replace + n.delete;
+  const parts =
+    total === 0
+      ? ["**no changes**"]
+      : (["create", "update", "replace", "delete"] as Action[])
+          .filter((a) => n[a])
+          .map((a) => `**${n[a]} ${VERB[a]}**`);
+  return `${parts.join(" · ")} · ${n.same} unchanged · cost ${costSummary(d.cost)}`;
+}
+
+function costSummary(c: CostDelta): string {
+  const unpriced = c.after.unpriced.length ? " (lower bound: some items unpriced)" : "";
+  if (c.deltaEur === 0 && c.before.monthlyEur === c.after.monthlyEur)
+    return `${eur(c.after.monthlyEur)}/month, unchanged${unpriced}`;
+  return `${eur(c.before.monthlyEur)} → **${eur(c.after.monthlyEur)}**/month (${eur(c.deltaEur, true)})${unpriced}`;
+}
+
+function costSection(c: CostDelta): string {
+  const changed = c.rows.filter((r) => r.before.quantity !== r.after.quantity || r.deltaEur !== 0);
+  const lines: string[] = [];
+  if (changed.length) {
+    lines.push("| Monthly cost | Before | After | Δ / month |", "|---|--:|--:|--:|");
+    for (const r of changed)
+      lines.push(
+        `| ${esc(r.label)} | ${r.before.quantity} · ${eur(r.before.monthlyEur)} | ${r.after.quantity} · ${eur(r.after.monthlyEur)} | ${eur(r.deltaEur, true)} |`,
+      );
+    lines.push(
+      `| **Total** | ${eur(c.before.monthlyEur)} | ${eur(c.after.monthlyEur)} | **${eur(c.deltaEur, true)}** |`,
+      `| Traffic included | ${c.before.includedTrafficTB} TB | ${c.after.includedTrafficTB} TB | ${signed(c.after.includedTrafficTB - c.before.includedTrafficTB)} TB |`,
+      "",
+    );
+  }
+  for (const u of c.after.unpriced)
+    lines.push(`- ⚠️ unpriced: ${code(u.urn.split("::").pop() ?? u.urn)}: ${esc(u.reason)}`);
+  lines.push(
+    `<sub>EUR excl. VAT from components/site/catalog.ts (prices taken ${esc(c.priceTable.takenOn)}; ${esc(c.priceTable.source)}); ${esc(c.priceTable.caveat)}. Traffic beyond the included volume is billed by use and not estimated.</sub>`,
+  );
+  return lines.join("\n");
+}
+
+const signed = (n: number) => (n > 0 ? `+${n}` : n < 0 ? `−${-n}` : "±0");
+
+function resourceBlock(r: ResourceChange): string {
+  const head = `- ${ICON[r.action]} **${r.action}** ${code(shortType(r.type))} ${code(r.name)}`;
+  const why = r.action === "replace" && r.reasons.length ? ` — because ${r.reasons.map(esc).join("; ")}` : "";
+  const lines = [head + why];
+  for (const w of r.warnings) lines.push(`  - ⚠️ ${esc(w)}`);
+  if (r.action === "update" || r.action === "replace") for (const c of r.changes) lines.push(`  - ${changeLine(c)}`);
+  if (r.ignored.length) lines.push(`  - masked by ignoreChanges: ${r.ignored.map(code).join(", ")}`);
+  for (const o of r.options)
+    lines.push(`  - option ${code(o.option)}: ${code(showValue(o.before))} → ${code(showValue(o.after))}`);
+  return lines.join("\n");
+}
+
+function componentTitle(s: ComponentSummary): string {
+  const counts = (["create", "update", "replace", "delete"] as Action[])
+    .filter((a) => s.counts[a])
+    .map((a) => `${s.counts[a]} ${VERB[a]}`)
+    .join(", ");
+  return `<b>${esc(s.name)}</b> (${esc(s.type)}): ${counts}`;
+}
+
+function componentTable(d: PlanDiff, maxRows: number): string {
+  const rows = d.components.slice(0, maxRows).map((s) => {
+    const n = (a: Action) => (s.counts[a] ? String(s.counts[a]) : "·");
+    return `| ${code(s.name)} ${esc(shortType(s.type))} | ${n("create")} | ${n("update")} | ${n("replace")} | ${n("delete")} |`;
+  });
+  const more = d.components.length - rows.length;
+  return [
+    "| Component | Create | Update | Replace | Delete |",
+    "|---|--:|--:|--:|--:|",
+    ...rows,
+    ...(more > 0 ? [`| … ${more} more component(s) | | | | |`] : []),
+  ].join("\n");
+}
+
+/** The PR comment. Always under COMMENT_LIMIT; the summary and cost are never cut. */
+export function renderMarkdown(d: PlanDiff, meta: DiffMeta): string {
+  const short = meta.baseCommit.slice(0, 12);
+  const top: string[] = [
+    commentMarker(d.stack),
+    `### Offline plan diff · ${code(d.stack)}`,
+    `Base ${code(meta.baseRef)} (${code(short)}) → this change: ${summaryLine(d)}`,
+    "",
+  ];
+  const warnings = [
+    ...d.resources.flatMap((r) =>
+      r.warnings.filter((w) => w.startsWith("protected")).map((w) => `${code(r.name)} ${esc(w)}`),
+    ),
+    ...d.warnings.map(esc),
+    ...(meta.notes ?? []).map(esc),
+  ];
+  const shownWarnings = warnings.slice(0, 15);
+  for (const w of shownWarnings) top.push(`> ⚠️ ${w}`);
+  if (warnings.length > shownWarnings.length) top.push(`> ⚠️ … and ${warnings.length - shownWarnings.length} more`);
+  if (shownWarnings.length) top.push("");
+  if (d.components.length) top.push(componentTable(d, 40), "");
+  top.push(costSection(d.cost), "");
+  if (d.outputs.added.length + d.outputs.removed.length + d.outputs.changed.length) {
+    const o = d.outputs;
+    const part = (label: string, ks: string[]) => (ks.length ? `${label} ${ks.map(code).join(", ")}` : "");
+    top.push(
+      `Stack outputs: ${[part("added", o.added), part("removed", o.removed), part("changed", o.changed)].filter(Boolean).join("; ")}`,
+      "",
+    );
+  }
+  const footer =
+    "<sub>Planned offline under Pulumi's mock runtime from the code alone: no state, no cloud reads, no secrets " +
+    "(secret inputs show only as changed or unchanged). Replacements follow the providers' rules in tools/diff/rules.ts; " +
+    "the `pulumi preview` comment (same-repo PRs) is authoritative.</sub>";
+
+  let body = top.join("\n");
+  const sections: string[] = [];
+  const groups = d.components.map((s) => ({ s, items: d.resources.filter((r) => r.component === s.urn) }));
+  const quiet = d.quiet.length
+    ? `<details><summary>${d.quiet.length} resource(s) with only masked or option changes</summary>\n\n${d.quiet.map(resourceBlock).join("\n")}\n\n</details>`
+    : "";
+  const reserve = footer.length + quiet.length + 600;
+  let used = body.length + reserve;
+  let omitted = 0;
+  for (const { s, items } of groups) {
+    const open = `<details><summary>${componentTitle(s)}</summary>\n\n`;
+    const close = "\n\n</details>";
+    const blocks: string[] = [];
+    let size = open.length + close.length;
+    for (const item of items) {
+      const b = resourceBlock(item);
+      if (used + size + b.length + 1 > BUDGET) break;
+      blocks.push(b);
+      size += b.length + 1;
+    }
+    if (!blocks.length) {
+      omitted++;
+      continue;
+    }
+    const rest = items.length - blocks.length;
+    const tail = rest ? `\n- … ${rest} more change(s) in this component not shown (comment size limit)` : "";
+    const section = open + blocks.join("\n") + tail + close;
+    sections.push(section);
+    used += section.length + 1;
+  }
+  if (sections.length) body += `\n#### Changes\n${sections.join("\n")}\n`;
+  if (omitted)
+    body +=
+      `\n> ⚠️ ${omitted} component section(s) left out to stay under GitHub's ${COMMENT_LIMIT.toLocaleString("en")}-character limit. ` +
+      `Run \`npm run plan -- --stack ${d.stack} --base ${short}\` for the full diff.\n`;
+  if (quiet && used + quiet.length < BUDGET) body += `\n${quiet}\n`;
+  body += `\n${footer}\n`;
+  // Belt and braces: never exceed the limit, and cut from the end so the summary stays.
+  if (body.length > COMMENT_LIMIT - 200) body = `${body.slice(0, COMMENT_LIMIT - 200)}\n\n… (truncated)\n`;
+  return body;
+}
+
+/** The same diff for a terminal. */
+export function renderText(d: PlanDiff, meta: DiffMeta): string {
+  const n = d.counts;
+  const lines = [
+    `offline diff of ${d.stack}: base ${meta.baseRef} (${meta.baseCommit.slice(0, 12)}) → working tree`,
+    `  ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete, ${n.same} unchanged`,
+    `  monthly cost ${eur(d.cost.before.monthlyEur)} → ${eur(d.cost.after.monthlyEur)} (${eur(d.cost.deltaEur, true)})`,
+  ];
+  for (const w of [...d.warnings, ...(meta.notes ?? [])]) lines.push(`  ! ${w}`);
+  const sign: Record<Action, string> = { create: "+", update: "~", replace: "±", delete: "-" };
+  let current: string | null | undefined;
+  for (const r of d.resources) {
+    if (r.component !== current) {
+      current = r.component;
+      const s = d.components.find((x) => x.urn === current);
+      lines.push("", `${s?.name ?? "(stack)"} (${s?.type ?? "pulumi:pulumi:Stack"})`);
+    }
+    const why = r.action === "replace" && r.reasons.length ? `  [${r.reasons.join("; ")}]` : "";
+    lines.push(`  ${sign[r.action]} ${shortType(r.type)}  ${r.name}${why}`);
+    for (const w of r.warnings) lines.push(`      ! ${w}`);
+    if (r.action === "update" || r.action === "replace")
+      for (const c of r.changes) {
+        const what = c.secret
+          ? `secret ${c.kind}`
+          : c.kind === "added"
+            ? `added ${showValue(c.after)}`
+            : c.kind === "removed"
+              ? `removed (was ${showValue(c.before)})`
+              : `${showValue(c.before)} → ${showValue(c.after)}`;
+        lines.push(
+          `      ${c.path}: ${what}${c.replaces ? "  (forces replacement)" : ""}${c.note ? `  (${c.note})` : ""}`,
+        );
+      }
+    if (r.ignored.length) lines.push(`      masked by ignoreChanges: ${r.ignored.join(", ")}`);
+  }
+  const changedCost = d.cost.rows.filter((r) => r.deltaEur !== 0 || r.before.quantity !== r.after.quantity);
+  if (changedCost.length) {
+    lines.push("", "cost per month:");
+    for (const r of changedCost)
+      lines.push(
+        `  ${r.label}: ${r.before.quantity} (${eur(r.before.monthlyEur)}) → ${r.after.quantity} (${eur(r.after.monthlyEur)})  ${eur(r.deltaEur, true)}`,
+      );
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,132 @@
+/**
+ * `npm run model -- [--stack <name>] [--tenants <dir> | --generate <N>] [--parallel <P|unbounded>] [--sources]`
+ *
+ * Plans the stack offline, then prints the modeled from-scratch `pulumi up` time at the default
+ * parallelism, 16 and unbounded, the critical path (each resource, type, start and finish) and,
+ * with --sources, where every latency number comes from. --generate plans N synthetic tenants
+ * (tools/bench/generate.ts) with the worker pools scaled to fit their quotas.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { reportFailure, UsageError } from "../plan/cli";
+import { plan, readStackConfig, type Plan } from "../plan/runtime";
+import { generateTenants, scaledStackConfig } from "../bench/generate";
+import { MODEL_ASSUMPTIONS } from "./latency";
+import { DEFAULT_PARALLELISM, crossTenantChains, modelPlan, renderCriticalPath, summarize } from "./model";
+
+const USAGE =
+  "usage: npm run model -- [--stack <name>] [--tenants <dir> | --generate <N>] [--parallel <P|unbounded>] [--sources]";
+
+interface Args {
+  stack: string;
+  tenants?: string;
+  generate?: number;
+  parallel: number;
+  sources: boolean;
+}
+
+export function parseModelArgs(argv: string[]): Args {
+  const a: Args = { stack: "staging", parallel: DEFAULT_PARALLELISM, sources: false };
+  for (let i = 0; i < argv.length; i++) {
+    const k = argv[i];
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined || x.startsWith("--")) throw new UsageError(`${k} needs a value\n${USAGE}`);
+      return x;
+    };
+    switch (k) {
+      case "--stack":
+        a.stack = v();
+        break;
+      case "--tenants":
+        a.tenants = v();
+        break;
+      case "--generate": {
+        const n = Number(v());
+        if (!Number.isInteger(n) || n < 0 || n > 5000) throw new UsageError(`--generate: 0..5000 tenants`);
+        a.generate = n;
+        break;
+      }
+      case "--parallel": {
+        const x = v();
+        const n = x === "unbounded" ? Infinity : Number(x);
+        if (!(n >= 1) || (Number.isFinite(n) && !Number.isInteger(n)))
+          throw new UsageError(`--parallel: a positive integer or "unbounded", not ${x}`);
+        a.parallel = n;
+        break;
+      }
+      case "--sources":
+        a.sources = true;
+        break;
+      case "-h":
+      case "--help":
+        throw new UsageError(USAGE, 0);
+      default:
+        throw new UsageError(`unknown argument ${k}\n${USAGE}`);
+    }
+  }
+  if (a.tenants && a.generate !== undefined) throw new UsageError(`--tenants and --generate exclude each other`);
+  return a;
+}
+
+/** Plans the stack with its own tenants, a directory, or N generated tenants (pools scaled). */
+export async function planForModel(stack: string, opts: { tenants?: string; generate?: number } = {}) {
+  if (opts.generate === undefined) return { plan: await plan({ stack, tenantsDir: opts.tenants }), note: "" };
+  const dir = mkdtempSync(join(tmpdir(), "vp-model-"));
+  try {
+    const tenants = generateTenants(opts.generate, dir);
+    const scaled = scaledStackConfig(readStackConfig(stack), tenants);
+    return {
+      plan: await plan({ stack, tenantsDir: dir, stackConfig: scaled.stackConfig }),
+      note: `${opts.generate} generated tenants; ${scaled.note}`,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The model report the CLI and the bench print. */
+export function renderModelReport(p: Plan, label: string, parallel = DEFAULT_PARALLELISM, sources = false): string {
+  const levels = [...new Set([parallel, 16, Infinity])];
+  const results = levels.map((P) => modelPlan(p, { parallelism: P }));
+  const main = results[0];
+  const out: string[] = [];
+  for (const m of results) out.push(summarize(m, label));
+  out.push(
+    "",
+    `critical path (P=${Number.isFinite(main.parallelism) ? main.parallelism : "unbounded"}; * = estimate):`,
+  );
+  out.push(renderCriticalPath(main));
+  const chains = crossTenantChains(p);
+  out.push(
+    chains.length
+      ? `CHAINS BETWEEN TENANTS (${chains.length}): e.g. ${chains[0].join(" → ")}`
+      : "no dependency chain between tenants",
+  );
+  if (sources) {
+    out.push("", "latency table (resources matched · seconds · source):");
+    for (const { rule, count } of main.counts.sort((a, b) => b.count - a.count))
+      out.push(
+        `  ${String(count).padStart(5)} × ${rule.type}${rule.chart ? ` [chart ${rule.chart}]` : ""}${rule.name ? ` [name ${rule.name}]` : ""} · ${rule.seconds}s${rule.estimate ? " (estimate)" : ""} · ${rule.source}`,
+      );
+    out.push("", "assumptions:", ...MODEL_ASSUMPTIONS.map((a) => `  - ${a}`));
+  }
+  return out.join("\n") + "\n";
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseModelArgs(argv);
+  const { plan: p, note } = await planForModel(a.stack, a);
+  if (note) process.stdout.write(`${note}\n`);
+  const label = `${a.stack} (${p.resources.filter((r) => r.type === "platform:tenant:Tenant").length} tenants, ${p.resources.length} resources)`;
+  process.stdout.write(renderModelReport(p, label, a.parallel, a.sources));
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => process.exit(reportFailure(err)),
+  );
+}
