@@ -113,7 +113,12 @@ export function limitRange(spec: TenantSpec, ns: pulumi.Input<string>): k8s.core
   };
 }
 
-/** Every port but 53, per protocol: DNS goes to kube-dns only, everything else may leave. */
+/**
+ * Every port but 53, per protocol: DNS goes to kube-dns only, everything else may leave. Port
+ * ranges (endPort, GA in 1.25) are enforced by k3s's network policy controller, kube-router
+ * (cloudnativelabs/kube-router#1080); a controller without endPort would allow only ports 1 and
+ * 54, failing closed rather than open.
+ */
 const NOT_DNS = (["TCP", "UDP"] as const).flatMap((protocol) => [
   { protocol, port: 1, endPort: 52 },
   { protocol, port: 54, endPort: 65535 },

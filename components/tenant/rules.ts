@@ -142,7 +142,7 @@ export function adminGroupProblem(g: string): string | undefined {
   if (g.trim().length === 0 || /\s/.test(g)) return `"${g}" is not a group name (no whitespace)`;
   if (g.length > 128) return `is ${g.length} characters; group names are at most 128`;
   if (g.toLowerCase().startsWith("system:"))
-    return `"${g}" is a Kubernetes system group; binding it would grant cluster-wide identities tenant admin`;
+    return `"${g}" is a Kubernetes system group (system:authenticated is every user, system:masters is cluster-admin); bind the customer's own groups`;
   if (g.includes("*")) return `"${g}": wildcards are not allowed`;
   return undefined;
 }

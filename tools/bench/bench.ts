@@ -15,13 +15,14 @@
  * module load, plan, JSON written): what `npm run plan` costs a user after the build.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { readStackConfig, repoRoot } from "../plan/runtime";
 import { planForModel, renderModelReport } from "../model/cli";
 import { DEFAULT_PARALLELISM, crossTenantChains, modelPlan, tenantChainSeconds } from "../model/model";
 import { generateTenants, scaledStackConfig } from "./generate";
+import { localityCases, renderLocality } from "./locality";
 import type { RunResult } from "./run-one";
 
 export interface BenchArgs {
@@ -269,19 +270,6 @@ interface Target {
   note?: string;
 }
 
-/**
- * Change locality (issue 9 item 4) from the offline diff (tools/diff, issue 6). Returns null while
- * that module does not export a diff-as-data function yet; the bench then says so.
- * LOCALITY: wired here once tools/diff exists.
- */
-async function locality(): Promise<Record<string, number> | null> {
-  const mod = join(repoRoot, "build", "tools", "bench", "locality.js");
-  if (!existsSync(mod)) return null;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const m = require(mod) as { localityCounts?: (stack: string) => Promise<Record<string, number> | null> };
-  return m.localityCounts ? m.localityCounts("prod") : null;
-}
-
 async function main(argv: string[]): Promise<number> {
   const a = parseBenchArgs(argv);
   const log = (...lines: string[]) => process.stdout.write(lines.map((s) => `${s}\n`).join(""));
@@ -413,11 +401,29 @@ async function main(argv: string[]): Promise<number> {
     pass: model10u.tenantSeconds === model200u.tenantSeconds && chain10 === chain200 && crossing === 0,
   });
 
-  // Change locality (item 4).
-  const loc = await locality();
-  log("", "change locality (offline diff):");
-  if (loc) for (const [k, v] of Object.entries(loc)) log(`  ${k}: ${v}`);
-  else log("  not available yet: tools/diff (issue 6) exports no diff-as-data function in this checkout");
+  // Change locality (item 4), from the offline diff.
+  log("", "change locality (offline diff, prod with 6 generated tenants):");
+  const loc = await localityCases({ stack: "prod" });
+  log(renderLocality(loc));
+  const count = (i: number, k: "created" | "updated") => loc[i][k].length;
+  targets.push({
+    name: "locality: adding one tenant creates only its resources",
+    value: `${count(0, "created")} created, ${loc[0].updated.length + loc[0].replaced.length + loc[0].deleted.length} other changes`,
+    limit: "only the tenant's",
+    pass: loc[0].local,
+  });
+  targets.push({
+    name: "locality: one more worker creates only the new server",
+    value: `${count(1, "created")} created, ${loc[1].updated.length + loc[1].replaced.length + loc[1].deleted.length} other changes`,
+    limit: "only the server's",
+    pass: loc[1].local,
+  });
+  targets.push({
+    name: "locality: one tenant's quota updates one resource",
+    value: `${count(2, "updated")} updated, ${loc[2].created.length + loc[2].replaced.length + loc[2].deleted.length} other changes`,
+    limit: "1 update",
+    pass: loc[2].local && count(2, "updated") === 1,
+  });
 
   log("", "targets:");
   for (const t of targets)
@@ -444,7 +450,13 @@ async function main(argv: string[]): Promise<number> {
       tenantSeconds: { t10: model10u.tenantSeconds, t200: model200u.tenantSeconds },
       crossTenantChains: crossing,
     },
-    locality: loc,
+    locality: loc.map((c) => ({
+      change: c.change,
+      counts: c.counts,
+      local: c.local,
+      created: c.created,
+      updated: c.updated,
+    })),
     targets,
     benchSeconds: (Date.now() - started) / 1000,
   };

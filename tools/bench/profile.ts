@@ -91,7 +91,9 @@ if (require.main === module) {
     return i >= 0 ? args[i + 1] : undefined;
   };
   if (!file) {
-    process.stderr.write("usage: node build/tools/bench/profile.js <file.cpuprofile> [--top N] [--under <substring>]\n");
+    process.stderr.write(
+      "usage: node build/tools/bench/profile.js <file.cpuprofile> [--top N] [--under <substring>]\n",
+    );
     process.exit(2);
   }
   const s = summarizeProfile(
