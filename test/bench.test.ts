@@ -8,7 +8,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { SERVER_TYPES } from "../components/site/catalog";
+import { siteSchema } from "../components/config/schema";
+import { siteCapacity } from "../components/tenant/sizing";
 import { median, parseBenchArgs, repeatsFor, table, type SizeResult } from "../tools/bench/bench";
 import {
   cpuCores,
@@ -93,23 +94,23 @@ describe("bench: synthetic tenants", () => {
 describe("bench: capacity-scaled stack config", () => {
   const prod = () => readStackConfig("prod");
 
-  it("grows the first pool until 2× the quotas fit, keeping everything else", () => {
+  it("grows the first pool until the quotas fit the capacity rule's own count, keeping everything else", () => {
     const tenants = Array.from({ length: 1000 }, (_, i) => syntheticTenant(i + 1));
     const s = scaledStackConfig(prod(), tenants);
-    const site = s.stackConfig["video-platform:site"] as {
-      workerPools: { name: string; serverType: string; count: number }[];
-      overcommit: number;
-    };
-    const before = prod()["video-platform:site"] as typeof site;
+    const site = siteSchema.parse(s.stackConfig["video-platform:site"]);
+    const before = siteSchema.parse(prod()["video-platform:site"]);
     const totals = quotaTotals(tenants);
-    const cap = site.workerPools.reduce(
-      (acc, p) => ({
-        cpu: acc.cpu + SERVER_TYPES[p.serverType].cores * p.count * site.overcommit,
-        mem: acc.mem + SERVER_TYPES[p.serverType].memoryGiB * p.count * site.overcommit,
-      }),
-      { cpu: 0, mem: 0 },
+    const cap = siteCapacity(site);
+    assert.ok(Number(cap.cpu) / 1000 >= totals.cpuCores, `cpu ${cap.cpu}m ≥ ${totals.cpuCores} cores`);
+    assert.ok(Number(cap.memory) / 2 ** 30 >= totals.memoryGiB, `memory ${cap.memory} ≥ ${totals.memoryGiB} GiB`);
+    // ...and not far beyond: one worker fewer would leave less than the 10 % headroom.
+    const fewer = siteCapacity({
+      ...site,
+      workerPools: [{ ...site.workerPools[0], count: site.workerPools[0].count - 1 }, ...site.workerPools.slice(1)],
+    });
+    assert.ok(
+      Number(fewer.cpu) / 1000 < totals.cpuCores * 1.1 || Number(fewer.memory) / 2 ** 30 < totals.memoryGiB * 1.1,
     );
-    assert.ok(cap.cpu >= 2 * totals.cpuCores && cap.mem >= 2 * totals.memoryGiB);
     assert.equal(site.workerPools.length, before.workerPools.length, "no overflow pool needed at 1,000");
     assert.ok(site.workerPools[0].count > before.workerPools[0].count && site.workerPools[0].count <= 100);
     assert.deepEqual(site.workerPools.slice(1), before.workerPools.slice(1), "other pools untouched");
@@ -177,21 +178,21 @@ describe("bench: generated tenants plan (validity under the real loader)", () =>
     }
   });
 
-  it("without scaling, 150 generated tenants exceed prod's capacity; scaled, they fit", async () => {
+  it("without scaling, 60 generated tenants exceed staging's capacity; scaled, they fit", async () => {
     const dir = tmp("vp-gen-cap-");
     try {
-      const ts = generateTenants(150, dir);
-      const problems = await expectInputError(() => planWith({ stack: "prod", tenantsDir: dir }));
+      const ts = generateTenants(60, dir);
+      const problems = await expectInputError(() => planWith({ stack: "staging", tenantsDir: dir }));
       assert.ok(
-        problems.some((p) => /quota\.(cpu|memory)/.test(p.path)),
+        problems.some((p) => /quota\.(cpu|memory)/.test(p.path) && /more than the site/.test(p.message)),
         JSON.stringify(problems),
       );
       const p = await planWith({
-        stack: "prod",
+        stack: "staging",
         tenantsDir: dir,
-        stackConfig: scaledStackConfig(readStackConfig("prod"), ts).stackConfig,
+        stackConfig: scaledStackConfig(readStackConfig("staging"), ts).stackConfig,
       });
-      assert.equal(p.resources.filter((r) => r.type === "platform:tenant:Tenant").length, 150);
+      assert.equal(p.resources.filter((r) => r.type === "platform:tenant:Tenant").length, 60);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

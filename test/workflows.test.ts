@@ -265,17 +265,16 @@ describe("workflows: deploy and drift", () => {
       type: "boolean",
       default: false,
     });
-    const [check] = usesOf({ jobs: { d: wf.jobs.detect } }, "pulumi/actions");
-    assert.deepEqual(
-      [check.with.command, check.with.refresh, check.with["expect-no-changes"], check.with["comment-on-summary"]],
-      ["preview", true, true, true],
-    );
-    assert.equal(check["continue-on-error"], true);
-    const verdict = steps(wf.jobs.detect).find((s) => s.name === "Verdict");
-    assert.equal(verdict?.if, "always()");
-    assert.match(verdict?.run, /GITHUB_STEP_SUMMARY/);
-    assert.match(verdict?.run, /::error title=Drift/);
-    assert.match(verdict?.run, /exit 1/);
+    // The check is the plain CLI call (the action drops a failing preview's diff).
+    const check = steps(wf.jobs.detect).find((s) => String(s.run ?? "").includes("pulumi preview"));
+    assert.ok(check, "no preview step");
+    assert.match(check.run, /pulumi preview --stack "\$STACK" --refresh --expect-no-changes --diff --suppress-outputs/);
+    assert.match(check.run, />> "\$GITHUB_STEP_SUMMARY"/, "the drift goes into the job summary");
+    assert.match(check.run, /tail -c 900000 preview\.txt/, "the preview itself is in the summary, within its 1 MiB");
+    assert.match(check.run, /::error title=Drift on/);
+    assert.match(check.run, /if \[ "\$status" != 0 \]; then[\s\S]*exit 1/, "drift fails the job");
+    assert.equal(check["continue-on-error"], undefined, "a drifted stack must turn the run red");
+    assert.equal(check.env.STACK, "${{ matrix.stack }}");
     assert.match(wf.jobs.heal.if, /inputs\.heal/);
     assert.match(wf.jobs.heal.if, /github\.ref == 'refs\/heads\/main'/);
     assert.equal(wf.jobs.heal.environment, "${{ matrix.stack == 'prod' && 'production' || 'staging' }}");

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { SERVER_TYPES } from "../../components/site/catalog";
+import { NODE_RESERVED } from "../../components/tenant/presets";
 
 export type Tier = "small" | "standard" | "premium";
 
@@ -138,15 +139,17 @@ export interface ScaledConfig {
 /** Pool sizes in the schema are 0..100; extra pools carry the rest. */
 const MAX_POOL = 100;
 /**
- * Headroom over the bare quota totals: the capacity rule's exact accounting (limits vs requests,
- * per-node reserves) belongs to the tenants component, so the bench leaves twice the room rather
- * than guess it to the core.
+ * Headroom over the quota totals. Capacity is counted as the tenants component counts it (each
+ * worker's cores and memory minus NODE_RESERVED, times overcommit); 10 % more covers rounding
+ * without sizing a fleet far beyond what the tenants need (extra servers would distort the
+ * bench's resource count and the time model's server queue).
  */
-const HEADROOM = 2;
+const HEADROOM = 1.1;
 
 /**
  * The stack's config with its first worker pool grown (and overflow pools added) so that the sum
- * of the tenants' quotas fits the site's capacity × overcommit with HEADROOM to spare. Other pools,
+ * of the tenants' quotas fits the site's capacity × overcommit (per-node reserve deducted, as the
+ * tenants component's capacity rule does) with HEADROOM to spare. Other pools,
  * the overcommit factor and every other setting stay as the stack file has them; pools never
  * shrink.
  */
@@ -167,7 +170,9 @@ export function scaledStackConfig(
   const capacity = (p: PoolConfig, n: number) => {
     const st = SERVER_TYPES[p.serverType];
     if (!st) throw new Error(`unknown server type ${p.serverType} in the stack config`);
-    return { cpu: st.cores * n * overcommit, mem: st.memoryGiB * n * overcommit };
+    const cpu = Math.max(0, st.cores - cpuCores(NODE_RESERVED.cpu));
+    const mem = Math.max(0, st.memoryGiB - gib(NODE_RESERVED.memory));
+    return { cpu: cpu * n * overcommit, mem: mem * n * overcommit };
   };
   const have = pools.reduce(
     (acc, p) => {

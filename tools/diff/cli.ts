@@ -24,7 +24,7 @@ export async function runDiffCli(args: CliArgs): Promise<number> {
     });
   } catch (err) {
     const e = err as Error;
-    if (e.name === "DiffError" || e.message.startsWith("Pulumi.")) {
+    if (e.name === "DiffError") {
       process.stderr.write(`${e.message}\ndiff: nothing written\n`);
       return 1;
     }

@@ -8,7 +8,7 @@
 import type { Plan } from "../plan/runtime";
 import { diffPlans, emptyPlan, PlanDiff } from "./compare";
 import type { DiffMeta } from "./markdown";
-import { extractCommit, lockfileDiffers, newDigestKey, planInChild, removeDir, resolveRef } from "./refs";
+import { DiffError, extractCommit, lockfileDiffers, newDigestKey, planInChild, removeDir, resolveRef } from "./refs";
 
 export { diffPlans, emptyPlan } from "./compare";
 export type { Action, InputChange, PlanDiff, ResourceChange, ComponentSummary } from "./compare";
@@ -67,7 +67,7 @@ export async function diffAgainstRef(o: DiffOptions): Promise<DiffResult> {
     if (bs.status === "rejected") throw bs.reason;
     if (hs.status === "rejected") throw hs.reason;
     const [b, h] = [bs.value, hs.value];
-    if (!h) throw new Error(`Pulumi.${o.stack}.yaml does not exist in ${o.root}`);
+    if (!h) throw new DiffError(`Pulumi.${o.stack}.yaml: no such stack file in ${o.root}`);
     const diff = diffPlans(b, h);
     return {
       diff,

@@ -192,6 +192,23 @@ export const LATENCY: LatencyRule[] = [
   },
 ];
 
+/**
+ * The Kubernetes provider's client-side rate limit, which caps how fast one provider creates
+ * objects however high --parallel is.
+ */
+export const KUBE_CLIENT = {
+  /** Requests per second, refilled continuously. */
+  qps: 50,
+  /** Requests that may go at once from a full bucket. */
+  burst: 120,
+  /** Requests one object's create costs: dry-run apply at check/diff, the apply, and a read back. */
+  requestsPerObject: 3,
+  source:
+    "pulumi/pulumi-kubernetes provider/pkg/provider/provider.go: kubeClientSettings default QPS 50 and burst 120 " +
+    "(PULUMI_K8S_CLIENT_QPS / PULUMI_K8S_CLIENT_BURST); 3 requests per object is our estimate",
+  estimate: true,
+} as const;
+
 /** What the model assumes beyond the table; printed with every model run. */
 export const MODEL_ASSUMPTIONS = [
   "Parallelism: `pulumi up` runs at most P resource operations at once; the CLI default is 4 × GOMAXPROCS " +
@@ -203,8 +220,8 @@ export const MODEL_ASSUMPTIONS = [
     "resources take free slots first-come, first-served (the engine's step executor reads registrations in " +
     "arrival order); at equal ready times site and platform resources go before tenant resources, as index.ts " +
     "declares them first.",
-  "The Kubernetes provider's client allows 50 requests/s with bursts of 120 (pulumi-kubernetes provider.go " +
-    "kubeClientSettings defaults), far above P one-second operations per second, so it is not modelled.",
+  "Each Kubernetes provider's client is rate limited (KUBE_CLIENT below): a create waits, holding its slot, " +
+    "until the client may send its requests. It only binds above ~16 concurrent one-second creates.",
   "Not modelled: per-step checkpoint writes of the state backend (grow with state size on a DIY backend), " +
     "ArgoCD syncing tenant apps after their Application exists (asynchronous, not awaited by pulumi up), retries.",
 ];

@@ -6,7 +6,7 @@
  * bench state expected rebuild times from the same numbers.
  */
 import type { Plan, PlannedResource } from "../plan/runtime";
-import { LATENCY, LatencyRule, latencyOf } from "./latency";
+import { KUBE_CLIENT, LATENCY, LatencyRule, latencyOf } from "./latency";
 
 /** Pulumi's default --parallel is 4 × GOMAXPROCS; 8 is a 2-vCPU runner (see MODEL_ASSUMPTIONS). */
 export const DEFAULT_PARALLELISM = 8;
@@ -29,6 +29,8 @@ export interface ModelOptions {
   parallelism?: number;
   /** Latency rules; defaults to the table in latency.ts. */
   table?: LatencyRule[];
+  /** Kubernetes client rate limit per provider; defaults to KUBE_CLIENT, null turns it off. */
+  kubeClient?: { qps: number; burst: number; requestsPerObject: number } | null;
 }
 
 /** One resource on the critical path, in seconds from the start of the update. */
@@ -215,6 +217,21 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
   );
   let free = P;
   let now = 0;
+  // Client-side rate limit per Kubernetes provider, as a token bucket in GCRA form: each object's
+  // requests advance the bucket's "theoretical arrival time" by cost/qps; a create may go once
+  // that time is within the burst window of now.
+  const kube = opts.kubeClient === undefined ? KUBE_CLIENT : opts.kubeClient;
+  const tat = new Map<string, number>();
+  const throttle = (urn: string): number => {
+    const r = byUrn.get(urn) as GraphResource;
+    if (!kube || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return 0;
+    const prov = providerUrn(r.options.provider) ?? "default";
+    const increment = kube.requestsPerObject / kube.qps;
+    const tolerance = kube.burst / kube.qps - increment;
+    const t = Math.max(tat.get(prov) ?? 0, now);
+    tat.set(prov, t + increment);
+    return Math.max(0, t - tolerance - now);
+  };
   let pending: { urn: string; on: Event }[] = [];
   let pHead = 0;
 
@@ -267,7 +284,8 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
       free--;
       fire(urn, "start");
       drain();
-      running.push({ t: now + (rule.get(urn) as LatencyRule).seconds, urn });
+      // A throttled create holds its slot while the client waits for its rate limiter.
+      running.push({ t: now + throttle(urn) + (rule.get(urn) as LatencyRule).seconds, urn });
     }
   };
 
