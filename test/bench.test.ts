@@ -21,7 +21,9 @@ import {
   syntheticTenant,
   tenantYaml,
 } from "../tools/bench/generate";
+import { summarizeProfile } from "../tools/bench/profile";
 import { floorProgram } from "../tools/bench/run-one";
+import { structClone } from "../tools/plan/runtime";
 import { expectInputError, planWith, readStackConfig } from "./helpers/harness";
 
 function tmp(prefix: string): string {
@@ -230,6 +232,7 @@ describe("bench: the SDK floor and the arithmetic", () => {
       msPerResource: 1.5,
       floorMsPerResource: 1,
       timeRatio: 1.5,
+      cpuRatio: 1.4,
       memRatio: 1.25,
       deltaMemRatio: 2,
     } as SizeResult;
@@ -245,8 +248,56 @@ describe("bench: the SDK floor and the arithmetic", () => {
       "1.500",
       "1.000",
       "1.50",
+      "1.40",
       "1.25",
       "2.00",
     ]);
+  });
+});
+
+describe("bench: profile fix in the plan runtime and the profile summary", () => {
+  it("structClone gives exactly what a protobuf Struct round trip gives, and rejects the same values", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb");
+    const cases: unknown[] = [
+      { b: 1, a: { d: [1, { z: 1, y: 2 }, null, "x", true], c: null }, "2": 3, "10": 4, "": 0, f: 1.5, e: [], o: {} },
+      { metadata: { name: "x", labels: { "b/c": "1", a: "2" } }, spec: { rules: [{ verbs: ["get", "list"] }] } },
+      { d: new Date(0), u: new Uint8Array([1, 2]) },
+    ];
+    for (const c of cases) {
+      const viaProto = Struct.fromJavaScript(c).toJavaScript();
+      const clone = structClone(c);
+      assert.deepEqual(clone, viaProto);
+      assert.equal(JSON.stringify(clone), JSON.stringify(viaProto), "same key order too");
+    }
+    const shared = { x: { y: 1 } };
+    const copy = structClone(shared) as typeof shared;
+    assert.notEqual(copy.x, shared.x, "a deep copy: the SDK may not alias the monitor's state");
+    for (const bad of [{ x: undefined }, { f: () => 1 }, { n: 1n }]) {
+      assert.throws(() => Struct.fromJavaScript(bad));
+      assert.throws(() => structClone(bad), /Unexpected struct type/);
+    }
+  });
+
+  it("summarizes a CPU profile: self time per function and file, inclusive time under a path", () => {
+    const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 0 });
+    const s = summarizeProfile(
+      {
+        nodes: [
+          { id: 1, callFrame: frame("(root)", ""), children: [2] },
+          { id: 2, callFrame: frame("plan", "file:///x/build/tools/plan/runtime.js"), children: [3] },
+          { id: 3, callFrame: frame("serialize", "file:///x/node_modules/@pulumi/pulumi/runtime/rpc.js") },
+        ],
+        samples: [2, 3, 3, 3],
+        timeDeltas: [1000, 1000, 1000, 1000],
+        startTime: 0,
+        endTime: 4000,
+      },
+      "tools/plan",
+    );
+    assert.equal(s.totalMs, 4);
+    assert.deepEqual(s.selfByFunction[0], { name: "serialize @pulumi/pulumi/runtime/rpc.js:1", ms: 3 });
+    assert.deepEqual(s.selfByFile[0], { file: "@pulumi/pulumi/runtime/rpc.js", ms: 3 });
+    assert.deepEqual(s.inclusive, [{ name: "plan build/tools/plan/runtime.js:1", ms: 4 }]);
   });
 });

@@ -22,15 +22,12 @@ import { loadTenants, Tenant, TenantSpec } from "../components/tenant";
 import { blockedRanges, OBJECT_NAMES, PSS_VERSION, STREAM_KEY_FIELD } from "../components/tenant/manifests";
 import { BOUNDS, PRESETS, TIERS } from "../components/tenant/presets";
 import { formatBytes, formatCpu, parseBytes, parseCpu, parseQuantity } from "../components/tenant/quantity";
+import { checkTenantObjects, K8sObject, OBJECT_RULES, RuleContext } from "../components/rules/tenant";
 import {
   adminGroupProblem,
-  checkTenantObjects,
   domainProblem,
-  K8sObject,
-  OBJECT_RULES,
   repoPathProblem,
   repoUrlProblem,
-  RuleContext,
   tenantNameProblem,
 } from "../components/tenant/rules";
 import { PLATFORM_NAMES, tenantJsonSchema } from "../components/tenant/schema";
@@ -580,91 +577,71 @@ describe("tenants: the sample tenants as planned", () => {
     const find = (objs: Objs, kind: string) => objs.find((o) => o.kind === kind);
     const breaks: [string, string, (o: Objs) => void][] = [
       [
-        "tenant-namespace-pss-restricted",
+        "TEN-PSS-001",
         "enforce privileged",
         (o) => (find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/enforce"] = "privileged"),
       ],
       [
-        "tenant-namespace-pss-restricted",
+        "TEN-PSS-001",
         "warn label removed",
         (o) => delete find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/warn"],
       ],
       [
-        "tenant-namespace-pss-restricted",
+        "TEN-PSS-001",
         "version latest",
         (o) => (find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/audit-version"] = "latest"),
       ],
+      ["TEN-QTA-001", "nodeports allowed", (o) => (find(o, "ResourceQuota").spec.hard["services.nodeports"] = "2")],
+      ["TEN-QTA-001", "storage unbounded", (o) => delete find(o, "ResourceQuota").spec.hard["requests.storage"]],
+      ["TEN-QTA-001", "no quota", (o) => o.splice(o.indexOf(find(o, "ResourceQuota")), 1)],
+      ["TEN-LIM-001", "max above quota", (o) => (find(o, "LimitRange").spec.limits[0].max.cpu = "64")],
       [
-        "tenant-quota-complete",
-        "nodeports allowed",
-        (o) => (find(o, "ResourceQuota").spec.hard["services.nodeports"] = "2"),
-      ],
-      [
-        "tenant-quota-complete",
-        "storage unbounded",
-        (o) => delete find(o, "ResourceQuota").spec.hard["requests.storage"],
-      ],
-      ["tenant-quota-complete", "no quota", (o) => o.splice(o.indexOf(find(o, "ResourceQuota")), 1)],
-      [
-        "tenant-limitrange-within-quota",
-        "max above quota",
-        (o) => (find(o, "LimitRange").spec.limits[0].max.cpu = "64"),
-      ],
-      [
-        "tenant-limitrange-within-quota",
+        "TEN-LIM-001",
         "request above default",
         (o) => (find(o, "LimitRange").spec.limits[0].defaultRequest.memory = "64Gi"),
       ],
+      ["TEN-NET-001", "egress not selected", (o) => (find(o, "NetworkPolicy").spec.policyTypes = ["Ingress"])],
       [
-        "tenant-netpol-default-deny",
-        "egress not selected",
-        (o) => (find(o, "NetworkPolicy").spec.policyTypes = ["Ingress"]),
-      ],
-      [
-        "tenant-netpol-default-deny",
+        "TEN-NET-001",
         "only some pods",
         (o) => (find(o, "NetworkPolicy").spec.podSelector = { matchLabels: { a: "b" } }),
       ],
       [
-        "tenant-netpol-ingress-platform-only",
+        "TEN-NET-002",
         "any namespace in",
         (o) => find(o, "NetworkPolicy").spec.ingress[0].from.push({ namespaceSelector: {} }),
       ],
       [
-        "tenant-netpol-ingress-platform-only",
+        "TEN-NET-002",
         "ipBlock in",
         (o) => find(o, "NetworkPolicy").spec.ingress[0].from.push({ ipBlock: { cidr: "0.0.0.0/0" } }),
       ],
-      ["tenant-netpol-ingress-platform-only", "from everyone", (o) => find(o, "NetworkPolicy").spec.ingress.push({})],
+      ["TEN-NET-002", "from everyone", (o) => find(o, "NetworkPolicy").spec.ingress.push({})],
       [
-        "tenant-netpol-egress-blocks-private",
+        "TEN-NET-003",
         "metadata reachable",
         (o) => find(o, "NetworkPolicy").spec.egress[2].to[0].ipBlock.except.shift(),
       ],
       [
-        "tenant-netpol-egress-blocks-private",
+        "TEN-NET-003",
         "node network reachable",
         (o) => find(o, "NetworkPolicy").spec.egress[2].to[0].ipBlock.except.splice(1, 1),
       ],
+      ["TEN-NET-003", "DNS to the internet", (o) => delete find(o, "NetworkPolicy").spec.egress[2].ports],
       [
-        "tenant-netpol-egress-blocks-private",
-        "DNS to the internet",
-        (o) => delete find(o, "NetworkPolicy").spec.egress[2].ports,
-      ],
-      [
-        "tenant-netpol-egress-blocks-private",
+        "TEN-NET-003",
         "other namespaces",
         (o) => find(o, "NetworkPolicy").spec.egress.push({ to: [{ namespaceSelector: {} }] }),
       ],
-      ["tenant-rbac-no-escalation", "escalate", (o) => find(o, "Role").rules[0].verbs.push("escalate")],
+      ["TEN-RBAC-001", "escalate", (o) => find(o, "Role").rules[0].verbs.push("escalate")],
       [
-        "tenant-rbac-no-escalation",
+        "TEN-RBAC-001",
         "impersonate",
         (o) => find(o, "Role").rules.push({ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }),
       ],
-      ["tenant-rbac-no-escalation", "wildcard", (o) => (find(o, "Role").rules[0].resources = ["*"])],
+      ["TEN-RBAC-001", "wildcard", (o) => (find(o, "Role").rules[0].resources = ["*"])],
       [
-        "tenant-rbac-no-escalation",
+        "TEN-RBAC-001",
         "writes network policies",
         (o) =>
           find(o, "Role").rules.push({
@@ -674,12 +651,12 @@ describe("tenants: the sample tenants as planned", () => {
           }),
       ],
       [
-        "tenant-rbac-no-escalation",
+        "TEN-RBAC-001",
         "writes quotas",
         (o) => find(o, "Role").rules.push({ apiGroups: [""], resources: ["resourcequotas"], verbs: ["update"] }),
       ],
       [
-        "tenant-rbac-no-escalation",
+        "TEN-RBAC-001",
         "writes role bindings",
         (o) =>
           find(o, "Role").rules.push({
@@ -689,40 +666,24 @@ describe("tenants: the sample tenants as planned", () => {
           }),
       ],
       [
-        "tenant-rbac-namespaced",
+        "TEN-RBAC-002",
         "system group",
         (o) => find(o, "RoleBinding").subjects.push({ kind: "Group", name: "system:authenticated" }),
       ],
-      ["tenant-rbac-namespaced", "ClusterRole ref", (o) => (find(o, "RoleBinding").roleRef.kind = "ClusterRole")],
+      ["TEN-RBAC-002", "ClusterRole ref", (o) => (find(o, "RoleBinding").roleRef.kind = "ClusterRole")],
+      ["TEN-RBAC-002", "ClusterRoleBinding", (o) => o.push({ kind: "ClusterRoleBinding", metadata: { name: "x" } })],
+      ["TEN-ARGO-001", "any repo", (o) => (find(o, "AppProject").spec.sourceRepos = ["*"])],
       [
-        "tenant-rbac-namespaced",
-        "ClusterRoleBinding",
-        (o) => o.push({ kind: "ClusterRoleBinding", metadata: { name: "x" } }),
-      ],
-      ["tenant-appproject-locked", "any repo", (o) => (find(o, "AppProject").spec.sourceRepos = ["*"])],
-      [
-        "tenant-appproject-locked",
+        "TEN-ARGO-001",
         "cluster resources",
         (o) => (find(o, "AppProject").spec.clusterResourceWhitelist = [{ group: "", kind: "Namespace" }]),
       ],
+      ["TEN-ARGO-001", "any namespace", (o) => (find(o, "AppProject").spec.destinations[0].namespace = "kube-system")],
+      ["TEN-ARGO-001", "policies allowed", (o) => find(o, "AppProject").spec.namespaceResourceBlacklist.splice(2, 1)],
+      ["TEN-ARGO-002", "no self-heal", (o) => (find(o, "Application").spec.syncPolicy.automated.selfHeal = false)],
+      ["TEN-ARGO-002", "default project", (o) => (find(o, "Application").spec.project = "default")],
       [
-        "tenant-appproject-locked",
-        "any namespace",
-        (o) => (find(o, "AppProject").spec.destinations[0].namespace = "kube-system"),
-      ],
-      [
-        "tenant-appproject-locked",
-        "policies allowed",
-        (o) => find(o, "AppProject").spec.namespaceResourceBlacklist.splice(2, 1),
-      ],
-      [
-        "tenant-application-synced",
-        "no self-heal",
-        (o) => (find(o, "Application").spec.syncPolicy.automated.selfHeal = false),
-      ],
-      ["tenant-application-synced", "default project", (o) => (find(o, "Application").spec.project = "default")],
-      [
-        "tenant-application-synced",
+        "TEN-ARGO-002",
         "cascading finalizer",
         (o) => (find(o, "Application").metadata.finalizers = ["resources-finalizer.argocd.argoproj.io"]),
       ],

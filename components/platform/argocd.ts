@@ -87,7 +87,12 @@ export interface ArgocdParts {
   url: string;
 }
 
-export function argocd(ctx: PlatformContext, ccm: k8s.helm.v3.Release): ArgocdParts {
+/** `guardrails`: what must be in place before Argo CD syncs anything (the admission policies). */
+export function argocd(
+  ctx: PlatformContext,
+  ccm: k8s.helm.v3.Release,
+  guardrails: pulumi.Resource[] = [],
+): ArgocdParts {
   const { config } = ctx;
   const { gitops } = config.platform;
   const domain = `argocd.${config.platform.baseDomain}`;
@@ -110,7 +115,7 @@ export function argocd(ctx: PlatformContext, ccm: k8s.helm.v3.Release): ArgocdPa
       // Secret as a whole: the values carry the password hash.
       values: pulumi.secret(argocdValues({ domain, adminPasswordBcrypt: adminPassword.bcryptHash })),
     },
-    { dependsOn: [ccm] },
+    { dependsOn: [ccm, ...guardrails] },
   );
 
   const repository = new k8s.core.v1.Secret(

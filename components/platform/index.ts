@@ -7,6 +7,7 @@
  *                                                                    ├► cert-manager ─► ClusterIssuer
  *                                                                    ├► sealing key ─► Sealed Secrets
  *                                                                    └► Argo CD ─► project, root app
+ *                                              admission policies ─┘ (bound before Argo CD)
  *
  * Every Kubernetes object goes through the one provider, and the provider waits for the gate, so
  * nothing reaches the cluster before its API is ready.
@@ -16,6 +17,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import type { Site } from "../site";
+import { admission } from "./admission";
 import { argocd } from "./argocd";
 import { certManager } from "./cert-manager";
 import { ReadinessGate } from "./gate";
@@ -49,6 +51,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly argocdInstall: pulumi.Resource[];
   /** ingress-nginx and cert-manager: tenant network policies and Ingresses depend on these. */
   public readonly ingressInstall: pulumi.Resource[];
+  /** The in-cluster guardrails (ValidatingAdmissionPolicies and their Deny bindings). */
+  public readonly admissionPolicies: pulumi.Resource[];
   /** The API readiness gate; everything Kubernetes waits for it through the provider. */
   public readonly clusterReady: pulumi.Resource[];
   /** https://argocd.<baseDomain> */
@@ -89,9 +93,13 @@ export class Platform extends pulumi.ComponentResource {
     const edge = ingress(ctx, site, cloud.ccm);
     const certs = certManager(ctx, cloud.ccm);
     sealedSecrets(ctx, cloud.ccm);
-    const gitops = argocd(ctx, cloud.ccm);
+    // The cluster's guardrails for what tenants apply (components/rules/admission.ts), bound
+    // before Argo CD exists: nothing it syncs ever reaches a cluster without them.
+    const guardrails = admission(ctx);
+    const gitops = argocd(ctx, cloud.ccm, guardrails.bindings);
 
     this.clusterReady = [gate];
+    this.admissionPolicies = [...guardrails.policies, ...guardrails.bindings];
     this.argocdInstall = [gitops.release];
     this.ingressInstall = [edge.release, certs.release];
     this.argocdUrl = pulumi.output(gitops.url);

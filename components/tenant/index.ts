@@ -5,7 +5,7 @@
  *   presets.ts   tier presets and bounds, with the reasoning for their numbers
  *   quantity.ts  the Kubernetes quantity grammar, exactly
  *   sizing.ts    quota math: presets + overrides, ingest fit, site capacity
- *   rules.ts     input and object rules with ids (reused by the guardrails)
+ *   rules.ts     input rules (the object rules with ids are in components/rules)
  *   manifests.ts the Kubernetes objects as pure functions
  *   tenant.ts    the component
  */

@@ -8,16 +8,17 @@ import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import { PLATFORM_NAMESPACES } from "../platform";
 import type { TenantSpec } from "./load";
+import { DOMAINS_ANNOTATION } from "../rules/admission";
+import { blockedRangesOf } from "../rules/context";
 import {
   GUARDRAIL_KINDS,
   IN_CLUSTER,
-  METADATA_CIDR,
   PSS_LEVEL,
   PSS_MODES,
   RuleContext,
   TENANT_LABEL,
   WRITE_VERBS,
-} from "./rules";
+} from "../rules/tenant";
 
 /**
  * Pod Security Standards version the tenant namespaces are checked against. Pinned, not
@@ -48,7 +49,7 @@ export function labels(spec: TenantSpec): Record<string, string> {
 
 /** Ranges tenant pods must never reach: the cloud metadata address and the site's private ranges. */
 export function blockedRanges(config: Pick<StackConfig, "site" | "k3s">): string[] {
-  return [...new Set([METADATA_CIDR, config.site.networkCidr, config.k3s.clusterCidr, config.k3s.serviceCidr])];
+  return blockedRangesOf(config.site.networkCidr, config.k3s.clusterCidr, config.k3s.serviceCidr);
 }
 
 export function ruleContext(spec: TenantSpec, config: Pick<StackConfig, "site" | "k3s">): RuleContext {
@@ -75,7 +76,12 @@ export function namespace(spec: TenantSpec): k8s.core.v1.NamespaceArgs {
         ...(spec.decommission ? { "platform.video/decommission": "true" } : {}),
         ...pss,
       },
-      annotations: { "platform.video/display-name": spec.displayName },
+      annotations: {
+        "platform.video/display-name": spec.displayName,
+        // What the cluster admits as this tenant's Ingress hosts (TEN-ING-001, an admission
+        // policy reads it from the namespace): on the Namespace, so it costs no extra object.
+        [DOMAINS_ANNOTATION]: spec.domains.join(","),
+      },
     },
   };
 }

@@ -3,8 +3,14 @@
  *
  *   node build/tools/bench/run-one.js --mode program --stack prod [--tenants <dir>] [--stack-config <json>]
  *   node build/tools/bench/run-one.js --mode floor   --stack prod --count <resources>
+ *   node build/tools/bench/run-one.js --mode replay  --stack prod --replay <resources.json>
  *
- * Both modes load the SAME modules first (the compiled program, which pulls in @pulumi/pulumi,
+ * `program --save <file>` also writes the planned resources (after the timer) for `replay`: the
+ * SAME resources, types and inputs registered flat, with no program logic, no outputs between
+ * them, no parents or providers: a second floor that separates what the SDK spends on the
+ * payload from what the program's own structure and logic cost.
+ *
+ * All modes load the SAME modules first (the compiled program, which pulls in @pulumi/pulumi,
  * @pulumi/kubernetes, @pulumi/hcloud, ..., and the plan runtime), then time only the plan() call:
  * config assembly, the program (or the bare ConfigMap loop), every registration through the
  * RecordingMonitor, waiting for outstanding RPCs and sorting the result. Node start-up and module
@@ -12,12 +18,13 @@
  * Prints one JSON line on stdout.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { readFileSync } from "node:fs";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { plan, repoRoot } from "../plan/runtime";
 
 export interface RunResult {
-  mode: "program" | "floor";
+  mode: Mode;
   stack: string;
   /** Resources registered (the Stack included), as the plan counts them. */
   resources: number;
@@ -40,8 +47,12 @@ export interface RunResult {
   tenantTypes?: Record<string, number>;
 }
 
+type Mode = "program" | "floor" | "replay";
+
 interface Args {
-  mode: "program" | "floor";
+  mode: Mode;
+  save?: string;
+  replay?: string;
   stack: string;
   tenants?: string;
   stackConfig?: string;
@@ -60,17 +71,21 @@ function parse(argv: string[]): Args {
     };
     if (k === "--mode") {
       const m = v();
-      if (m !== "program" && m !== "floor") throw new Error(`--mode: program or floor, not ${m}`);
+      if (m !== "program" && m !== "floor" && m !== "replay")
+        throw new Error(`--mode: program, floor or replay, not ${m}`);
       a.mode = m;
     } else if (k === "--stack") a.stack = v();
     else if (k === "--tenants") a.tenants = v();
     else if (k === "--stack-config") a.stackConfig = v();
     else if (k === "--count") a.count = Number(v());
     else if (k === "--types") a.types = true;
+    else if (k === "--save") a.save = v();
+    else if (k === "--replay") a.replay = v();
     else throw new Error(`unknown argument ${k}`);
   }
   if (a.mode === "floor" && !(Number.isInteger(a.count) && (a.count ?? 0) >= 1))
     throw new Error("--mode floor needs --count <resources ≥ 1>");
+  if (a.mode === "replay" && !a.replay) throw new Error("--mode replay needs --replay <resources.json>");
   return a;
 }
 
@@ -86,6 +101,34 @@ export function floorProgram(count: number): () => void {
   };
 }
 
+/** What `replay` needs of each planned resource. */
+export interface ReplayResource {
+  type: string;
+  name: string;
+  custom: boolean;
+  inputs: Record<string, unknown>;
+}
+
+/**
+ * The payload floor: every resource of a plan (the Stack excepted: the runtime registers it)
+ * registered flat under its own type token with its recorded inputs as plain values. Components
+ * are registered as bare components. Same count, types and input trees as the program.
+ */
+export function replayProgram(resources: ReplayResource[]): () => void {
+  return () => {
+    const seen = new Set<string>();
+    for (const r of resources) {
+      if (r.type === "pulumi:pulumi:Stack") continue;
+      // Flattening drops the parent from the URN: keep names unique per type.
+      let name = r.name;
+      for (let i = 2; seen.has(`${r.type}::${name}`); i++) name = `${r.name}-${i}`;
+      seen.add(`${r.type}::${name}`);
+      if (r.custom) new pulumi.CustomResource(r.type, name, r.inputs);
+      else new pulumi.ComponentResource(r.type, name);
+    }
+  };
+}
+
 export async function runOne(a: Args): Promise<RunResult> {
   // Same module set for both modes (see the header): load the compiled program without running it.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -93,6 +136,7 @@ export async function runOne(a: Args): Promise<RunResult> {
   const stackConfig = a.stackConfig
     ? (JSON.parse(readFileSync(a.stackConfig, "utf8")) as Record<string, unknown>)
     : undefined;
+  const replay = a.replay ? (JSON.parse(readFileSync(a.replay, "utf8")) as ReplayResource[]) : undefined;
   const baseRssKiB = Math.round(process.memoryUsage().rss / 1024);
 
   const started = process.hrtime.bigint();
@@ -100,10 +144,18 @@ export async function runOne(a: Args): Promise<RunResult> {
   const p =
     a.mode === "program"
       ? await plan({ stack: a.stack, tenantsDir: a.tenants, stackConfig, program })
-      : await plan({ stack: a.stack, stackConfig, program: floorProgram(a.count as number) });
+      : a.mode === "floor"
+        ? await plan({ stack: a.stack, stackConfig, program: floorProgram(a.count as number) })
+        : await plan({ stack: a.stack, stackConfig, program: replayProgram(replay as ReplayResource[]) });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
+
+  if (a.save)
+    writeFileSync(
+      a.save,
+      JSON.stringify(p.resources.map((r) => ({ type: r.type, name: r.name, custom: r.custom, inputs: r.inputs }))),
+    );
 
   const tenantUrns = new Set(p.resources.filter((r) => r.type === "platform:tenant:Tenant").map((r) => r.urn));
   const byUrn = new Map(p.resources.map((r) => [r.urn, r]));

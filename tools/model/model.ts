@@ -58,6 +58,8 @@ export interface ModelResult {
   criticalPath: PathStep[];
   /** Seconds of the critical path spent creating tenant resources. */
   tenantSeconds: number;
+  /** When the last tenant resource is done (null without tenants). */
+  tenantsDone: number | null;
   /** Sum of every resource's create duration (the work P slots share). */
   workSeconds: number;
   /** Resources per latency rule source, for the printed table. */
@@ -359,6 +361,10 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
     parallelism: P,
     criticalPath: path,
     tenantSeconds: path.filter((s) => s.tenant).reduce((s, p) => s + p.seconds, 0),
+    tenantsDone: res.reduce<number | null>(
+      (m, r) => (tenantOf(r.urn, byUrn) ? Math.max(m ?? 0, (times.get(r.urn) as { done: number }).done) : m),
+      null,
+    ),
     workSeconds,
     counts: [...counts.entries()].map(([r, count]) => ({ rule: r, count })),
     unknownTypes: [...unknown].sort(),

@@ -2,12 +2,14 @@
  * `npm run plan -- [--stack <name>] [--tenants <dir>] [--json <file>]`
  * The offline plan: the real program under Pulumi's mock runtime, no CLI, cloud or secrets.
  * Exit 0 with the tree on stdout (and the JSON plan written); exit 1 with every input problem
- * on stderr as `<file>: <field path>: <message>` and nothing written.
+ * on stderr as `<file>: <field path>: <message>`, or every broken guardrail as
+ * `<rule id> <urn>: <message>; fix: <fix>`, and nothing written.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { formatProblem, isInputError } from "../../components/config/errors";
-import { plan, planJson, repoRoot } from "./runtime";
+import { checkResources, formatViolation, siteContext } from "../../components/rules";
+import { plan, planJson, readStackConfig, repoRoot } from "./runtime";
 import { renderTree } from "./tree";
 
 export interface CliArgs {
@@ -100,6 +102,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = process.hrtime.bigint();
   const p = await plan({ stack: args.stack, tenantsDir: args.tenants });
+  // The guardrails (components/rules) on every plan: a broken rule fails it, nothing written.
+  const violations = checkResources(p.resources, siteContext(args.stack, readStackConfig(args.stack)));
+  if (violations.length) {
+    for (const v of violations) process.stderr.write(`${formatViolation(v)}\n`);
+    process.stderr.write(`plan: ${violations.length} guardrail violation(s); nothing written\n`);
+    return 1;
+  }
   const jsonPath = resolve(args.json ?? `${repoRoot}/build/plan.${args.stack}.json`);
   mkdirSync(dirname(jsonPath), { recursive: true });
   writeFileSync(jsonPath, planJson(p));

@@ -1,0 +1,369 @@
+/**
+ * In-cluster guardrails: what tenants apply through Argo CD or kubectl never passes through
+ * Pulumi, so the API server itself checks it, with native ValidatingAdmissionPolicies (GA since
+ * Kubernetes 1.30; no webhook, no extra controller). The policies are plain data here, declared by
+ * the platform (components/platform/admission.ts) and tested by evaluating these exact CEL strings
+ * (test/rules.test.ts, @marcbachmann/cel-js). The expressions keep to standard CEL (has, in,
+ * all, startsWith, contains, size, string +) so the test evaluator and the API server agree; no
+ * Kubernetes extension library is needed.
+ *
+ * Each policy's rule also has a plan check: the policy and its Deny binding must be declared as
+ * written here, so removing or weakening one in the program fails `npm run plan` and the preview.
+ */
+import { TENANT_LABEL, K8sObject } from "./tenant";
+import { platformUrn, tenantsOf } from "./view";
+import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
+
+/** Namespace annotation listing the tenant's hosts, comma-separated (written by the Tenant component). */
+export const DOMAINS_ANNOTATION = "platform.video/domains";
+/** Label prefixes only the platform sets on tenant namespaces (tenant, tier, decommission, Pod Security). */
+export const PLATFORM_LABEL_PREFIXES = ["platform.video/", "pod-security.kubernetes.io/"] as const;
+/** Annotation prefixes only the platform sets on tenant namespaces (display name, domains). */
+export const PLATFORM_ANNOTATION_PREFIXES = ["platform.video/"] as const;
+/**
+ * Who may still change a tenant namespace's platform labels: cluster admins by the API server's
+ * built-in binding. Pulumi's kubeconfig user is one (O=system:masters, components/site/pki.ts) and
+ * must be able to, e.g. to set the decommission label; anyone in the group could delete the policy
+ * itself, so exempting it gives nothing away. Argo CD, tenants and every other controller are
+ * bound by the policy.
+ */
+export const CLUSTER_ADMIN_GROUP = "system:masters";
+/** ingress-nginx's annotation that adds more hosts to an Ingress, past spec.rules. */
+export const SERVER_ALIAS_ANNOTATION = "nginx.ingress.kubernetes.io/server-alias";
+
+export const VAP_API = "admissionregistration.k8s.io/v1" as const;
+export const VAP_TYPE = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
+export const VAP_BINDING_TYPE = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
+
+export interface CelValidation {
+  expression: string;
+  message?: string;
+  messageExpression?: string;
+  reason: "Forbidden" | "Invalid";
+}
+
+/** One ValidatingAdmissionPolicy and its binding, as data. */
+export interface AdmissionPolicy {
+  /** The rule it enforces. */
+  rule: string;
+  /** Short key for logical names (`<platform>-vap-<key>`). */
+  key: string;
+  /** metadata.name of the policy and of its binding. */
+  name: string;
+  spec: {
+    failurePolicy: "Fail";
+    matchConstraints: Record<string, unknown>;
+    matchConditions?: { name: string; expression: string }[];
+    variables?: { name: string; expression: string }[];
+    validations: CelValidation[];
+  };
+  /** The binding's spec without policyName (the declared policy's name is filled in). */
+  binding: { validationActions: ["Deny"] };
+}
+
+const tenantNamespaces = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };
+/** A CEL string literal (single quotes; keys here never contain quotes or backslashes). */
+const lit = (s: string) => `'${s}'`;
+/** CEL: whether key `k` has one of the prefixes. */
+const prefixed = (k: string, prefixes: readonly string[]) =>
+  `(${prefixes.map((p) => `${k}.startsWith(${lit(p)})`).join(" || ")})`;
+
+/**
+ * CEL for "the platform-owned keys of `field` (labels or annotations) are unchanged": every such
+ * key of the old object is still there with the same value, and no new one appears.
+ */
+function keptExpressions(field: "labels" | "annotations", prefixes: readonly string[]): string[] {
+  const oldF = `oldObject.metadata.${field}`;
+  const newF = `object.metadata.${field}`;
+  return [
+    `!has(${oldF}) || ${oldF}.all(k, !${prefixed("k", prefixes)} || (has(${newF}) && k in ${newF} && ${newF}[k] == ${oldF}[k]))`,
+    `!has(${newF}) || ${newF}.all(k, !${prefixed("k", prefixes)} || (has(${oldF}) && k in ${oldF}))`,
+  ];
+}
+
+const [labelsKept, labelsNotAdded] = keptExpressions("labels", PLATFORM_LABEL_PREFIXES);
+const [annotationsKept, annotationsNotAdded] = keptExpressions("annotations", PLATFORM_ANNOTATION_PREFIXES);
+
+/** Whether `host` is in `variables.allowed` (",a,b,"): exact match, hosts never contain commas. */
+const allowedHost = (host: string) => `variables.allowed.contains(',' + ${host} + ',')`;
+
+export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
+  {
+    rule: "TEN-ING-001",
+    key: "ingress-hosts",
+    name: "platform-tenant-ingress-hosts",
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        namespaceSelector: tenantNamespaces,
+        resourceRules: [
+          {
+            apiGroups: ["networking.k8s.io"],
+            apiVersions: ["*"],
+            operations: ["CREATE", "UPDATE"],
+            resources: ["ingresses"],
+          },
+        ],
+      },
+      variables: [
+        {
+          // The namespace's declared hosts; none (no annotation) admits no host: fail closed.
+          name: "domains",
+          expression: `has(namespaceObject.metadata.annotations) && ${lit(DOMAINS_ANNOTATION)} in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations[${lit(DOMAINS_ANNOTATION)}] : ''`,
+        },
+        { name: "allowed", expression: "',' + variables.domains + ','" },
+      ],
+      validations: [
+        {
+          expression:
+            "!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && " + allowedHost("r.host") + ")",
+          messageExpression:
+            "'every spec.rules[].host must be one of the tenant domains [' + variables.domains + ']: a rule without a host, or another host, would take traffic meant for other sites; add the host to the domains in the tenant file'",
+          reason: "Forbidden",
+        },
+        {
+          expression: `!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${allowedHost("h")}))`,
+          messageExpression:
+            "'every spec.tls[].hosts entry must be one of the tenant domains [' + variables.domains + ']'",
+          reason: "Forbidden",
+        },
+        {
+          expression: "!has(object.spec.defaultBackend)",
+          message:
+            "a tenant Ingress must not set spec.defaultBackend: it would answer every host no one else serves; route your hosts with spec.rules",
+          reason: "Forbidden",
+        },
+        {
+          expression: `!has(object.metadata.annotations) || !(${lit(SERVER_ALIAS_ANNOTATION)} in object.metadata.annotations)`,
+          message: `${SERVER_ALIAS_ANNOTATION} adds hosts past spec.rules; list every host in spec.rules instead`,
+          reason: "Forbidden",
+        },
+      ],
+    },
+    binding: { validationActions: ["Deny"] },
+  },
+  {
+    rule: "TEN-SVC-001",
+    key: "service-types",
+    name: "platform-tenant-service-types",
+    spec: {
+      failurePolicy: "Fail",
+      matchConstraints: {
+        namespaceSelector: tenantNamespaces,
+        resourceRules: [
+          { apiGroups: [""], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["services"] },
+        ],
+      },
+      validations: [
+        {
+          expression: "!has(object.spec.type) || object.spec.type == 'ClusterIP'",
+          messageExpression:
+            "'Service type ' + object.spec.type + ' is not allowed in tenant namespaces: traffic enters through the platform ingress (NodePort and LoadBalancer open the nodes or buy a load balancer; ExternalName lets the ingress controller proxy anywhere)'",
+          reason: "Forbidden",
+        },
+        {
+          // CVE-2020-8554: externalIPs let a tenant intercept traffic to any address.
+          expression: "!has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+          message:
+            "spec.externalIPs is not allowed in tenant namespaces (CVE-2020-8554: it intercepts traffic to those IPs)",
+          reason: "Forbidden",
+        },
+      ],
+    },
+    binding: { validationActions: ["Deny"] },
+  },
+  {
+    rule: "TEN-NSL-001",
+    key: "namespace-labels",
+    name: "platform-tenant-namespace-labels",
+    spec: {
+      failurePolicy: "Fail",
+      // No namespaceSelector: for a Namespace it would match the new labels, and removing the
+      // tenant label is exactly the change to stop. The old object decides (matchConditions).
+      matchConstraints: {
+        resourceRules: [{ apiGroups: [""], apiVersions: ["v1"], operations: ["UPDATE"], resources: ["namespaces"] }],
+      },
+      matchConditions: [
+        {
+          name: "tenant-namespace",
+          expression: `has(oldObject.metadata.labels) && ${lit(TENANT_LABEL)} in oldObject.metadata.labels`,
+        },
+        { name: "not-cluster-admin", expression: `!(${lit(CLUSTER_ADMIN_GROUP)} in request.userInfo.groups)` },
+      ],
+      validations: [
+        {
+          expression: labelsKept,
+          message: `the platform's labels (${PLATFORM_LABEL_PREFIXES.join(", ")}*) on a tenant namespace cannot be removed or changed; they come from the tenant file through Pulumi`,
+          reason: "Forbidden",
+        },
+        {
+          expression: labelsNotAdded,
+          message: `labels with ${PLATFORM_LABEL_PREFIXES.join(" or ")} prefixes on a tenant namespace are set by the platform only`,
+          reason: "Forbidden",
+        },
+        {
+          expression: annotationsKept,
+          message: `the platform's annotations (${PLATFORM_ANNOTATION_PREFIXES.join(", ")}*, e.g. the tenant's domains) cannot be removed or changed`,
+          reason: "Forbidden",
+        },
+        {
+          expression: annotationsNotAdded,
+          message: `annotations with the ${PLATFORM_ANNOTATION_PREFIXES.join(" or ")} prefix are set by the platform only`,
+          reason: "Forbidden",
+        },
+      ],
+    },
+    binding: { validationActions: ["Deny"] },
+  },
+];
+
+/** Whether `actual` has everything `want` has (extra object keys allowed: server defaults; arrays exact). */
+export function covers(actual: unknown, want: unknown): boolean {
+  if (Array.isArray(want))
+    return Array.isArray(actual) && actual.length === want.length && want.every((w, i) => covers(actual[i], w));
+  if (want && typeof want === "object") {
+    if (!actual || typeof actual !== "object" || Array.isArray(actual)) return false;
+    const a = actual as Record<string, unknown>;
+    return Object.entries(want).every(([k, w]) => covers(a[k], w));
+  }
+  return actual === want;
+}
+
+/** Problems with how `p` is declared in the plan (empty when it is declared as written here). */
+function declarationProblems(resources: readonly RuleResource[], p: AdmissionPolicy): Violation[] {
+  const out: Violation[] = [];
+  const where = platformUrn(resources);
+  const policies = resources.filter((r) => r.type === VAP_TYPE && rec(r.inputs.metadata).name === p.name);
+  if (policies.length !== 1)
+    out.push({
+      rule: p.rule,
+      urn: policies[1]?.urn ?? where,
+      message: `expected one ValidatingAdmissionPolicy ${p.name}, found ${policies.length}`,
+    });
+  else if (!covers(policies[0].inputs.spec, p.spec))
+    out.push({
+      rule: p.rule,
+      urn: policies[0].urn,
+      message: `ValidatingAdmissionPolicy ${p.name} differs from components/rules/admission.ts (match, conditions, failurePolicy or expressions)`,
+    });
+  const bindings = resources.filter((r) => r.type === VAP_BINDING_TYPE && rec(r.inputs.spec).policyName === p.name);
+  if (bindings.length !== 1)
+    out.push({
+      rule: p.rule,
+      urn: bindings[1]?.urn ?? where,
+      message: `expected one ValidatingAdmissionPolicyBinding of ${p.name}, found ${bindings.length}`,
+    });
+  else if (!covers(bindings[0].inputs.spec, { ...p.binding, policyName: p.name }))
+    out.push({
+      rule: p.rule,
+      urn: bindings[0].urn,
+      message: `the binding of ${p.name} must be exactly { policyName: ${p.name}, validationActions: [Deny] } with no narrowing matchResources`,
+    });
+  else if (
+    rec(bindings[0].inputs.spec).matchResources !== undefined ||
+    rec(bindings[0].inputs.spec).paramRef !== undefined
+  )
+    out.push({
+      rule: p.rule,
+      urn: bindings[0].urn,
+      message: `the binding of ${p.name} must not narrow the policy (matchResources) or take parameters (paramRef)`,
+    });
+  return out;
+}
+
+/** The tenant's domains as its Application hands them to the chart (helm values tenant.domains). */
+function appDomains(objects: K8sObject[], tenant: string): string[] | undefined {
+  const app = objects.find((o) => o.kind === "Application" && o.metadata?.name === tenant);
+  const domains = rec(rec(rec(rec(rec(app?.spec).source).helm).valuesObject).tenant).domains;
+  return Array.isArray(domains) ? domains.map(str) : undefined;
+}
+
+const policyOf = (rule: string) => ADMISSION_POLICIES.find((p) => p.rule === rule) as AdmissionPolicy;
+
+export const ADMISSION_RULES: Rule[] = [
+  {
+    id: "TEN-ING-001",
+    description:
+      "a tenant's Ingress hosts (rules and TLS) are within its declared domains; no host-less rule, defaultBackend or server-alias",
+    fix: "add the host to the tenant file's domains (tenants/<name>.yaml) and let Pulumi update the namespace's platform.video/domains annotation; keep the platform-tenant-ingress-hosts policy and binding as components/rules/admission.ts declares them",
+    enforcedIn: ["plan", "preview", "cluster"],
+    check(resources, site) {
+      const out = declarationProblems(resources, policyOf("TEN-ING-001"));
+      for (const t of tenantsOf(resources, site)) {
+        const ns = t.objects.find((o) => o.kind === "Namespace" && o.metadata?.name === t.name);
+        if (!ns) continue; // TEN-PSS-001 reports the missing namespace
+        const declared = ns.metadata?.annotations?.[DOMAINS_ANNOTATION];
+        const want = appDomains(t.objects, t.name);
+        if (typeof declared !== "string")
+          out.push({
+            rule: "TEN-ING-001",
+            urn: t.urnOf.get(ns) ?? t.urn,
+            message: `${t.name}: the namespace has no ${DOMAINS_ANNOTATION} annotation, so the cluster would admit none of its hosts`,
+          });
+        else if (want && declared !== want.join(","))
+          out.push({
+            rule: "TEN-ING-001",
+            urn: t.urnOf.get(ns) ?? t.urn,
+            message: `${t.name}: ${DOMAINS_ANNOTATION} is "${declared}" but the tenant's Application serves [${want.join(", ")}]`,
+          });
+      }
+      return out;
+    },
+  },
+  {
+    id: "TEN-SVC-001",
+    description:
+      "no Service of type NodePort, LoadBalancer or ExternalName, and no externalIPs, in tenant namespaces (ClusterIP only)",
+    fix: "expose tenant apps through an Ingress; keep the platform-tenant-service-types policy and binding as components/rules/admission.ts declares them",
+    enforcedIn: ["plan", "preview", "cluster"],
+    check: (resources) => declarationProblems(resources, policyOf("TEN-SVC-001")),
+  },
+  {
+    id: "TEN-NSL-001",
+    description:
+      "nobody but cluster admins (Pulumi) can remove, change or add the platform's labels and annotations on a tenant namespace",
+    fix: "change tenant namespace labels through the tenant file and Pulumi; keep the platform-tenant-namespace-labels policy and binding as components/rules/admission.ts declares them",
+    enforcedIn: ["plan", "preview", "cluster"],
+    check: (resources) => declarationProblems(resources, policyOf("TEN-NSL-001")),
+  },
+];
+
+/** A policy's two objects as plain manifests. */
+export interface AdmissionManifests {
+  policy: {
+    apiVersion: typeof VAP_API;
+    kind: "ValidatingAdmissionPolicy";
+    metadata: Metadata;
+    spec: AdmissionPolicy["spec"];
+  };
+  binding: {
+    apiVersion: typeof VAP_API;
+    kind: "ValidatingAdmissionPolicyBinding";
+    metadata: Metadata;
+    spec: AdmissionPolicy["binding"] & { policyName: string };
+  };
+}
+type Metadata = { name: string; labels: Record<string, string> };
+
+/** The manifests as the platform declares them, for tests and the component. */
+export function admissionManifests(p: AdmissionPolicy): AdmissionManifests {
+  const metadata = { name: p.name, labels: { "platform.video/guardrail": p.rule } };
+  return {
+    policy: { apiVersion: VAP_API, kind: "ValidatingAdmissionPolicy", metadata, spec: p.spec },
+    binding: {
+      apiVersion: VAP_API,
+      kind: "ValidatingAdmissionPolicyBinding",
+      metadata,
+      spec: { policyName: p.name, ...p.binding },
+    },
+  };
+}
+
+/** Every CEL expression of a policy (validations, variables, match conditions, messages). */
+export function celExpressions(p: AdmissionPolicy): string[] {
+  return [
+    ...arr(p.spec.matchConditions).map((c) => str(rec(c).expression)),
+    ...arr(p.spec.variables).map((v) => str(rec(v).expression)),
+    ...p.spec.validations.flatMap((v) => [v.expression, ...(v.messageExpression ? [v.messageExpression] : [])]),
+  ];
+}

@@ -1,0 +1,397 @@
+/**
+ * Tenant object rules: the Kubernetes objects one tenant gets (plain manifests: what the plan
+ * records and what the policy pack sees) → findings, each under a rule id. Moved here from
+ * components/tenant/rules.ts (issue 8) so the plan, the policy pack and the tests run one copy;
+ * the tenant's input rules (file values) stay with the tenant loader.
+ */
+import { cidrContains, cidrOverlaps } from "../config/schema";
+import { parseBytes, parseCpu } from "../tenant/quantity";
+import { adminGroupProblem } from "../tenant/rules";
+import { arr, rec, Rec, str } from "./types";
+
+/** A Kubernetes object as declared (apiVersion, kind, metadata, spec/…), from the plan or a preview. */
+export interface K8sObject {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    finalizers?: string[];
+  };
+  [k: string]: unknown;
+}
+
+/** What the tenant rules compare against: the tenant and the site's facts. */
+export interface RuleContext {
+  /** The tenant (its namespace and ArgoCD project). */
+  tenant: string;
+  /** The tenant's repository: the only source its AppProject may allow. */
+  repoURL: string;
+  /** The platform ingress controller's namespace: the only other namespace allowed in. */
+  ingressNamespace: string;
+  /** Ranges tenant pods must never reach: metadata address, node network, pod and service ranges. */
+  blockedRanges: string[];
+}
+
+/** One problem, on the object at fault when there is one (a missing object has none). */
+export interface Finding {
+  object?: K8sObject;
+  message: string;
+}
+
+export interface ObjectRule {
+  id: string;
+  /** One line: what must hold. */
+  describe: string;
+  /** What to change when it does not. */
+  fix: string;
+  /** Checks the tenant's objects (all of them: some rules relate two objects). */
+  check(objects: K8sObject[], ctx: RuleContext): Finding[];
+}
+
+/** A violation found in one tenant's objects. */
+export interface TenantViolation {
+  rule: string;
+  /** `Kind/name` of the object at fault, or the tenant when an object is missing. */
+  object: string;
+  message: string;
+}
+
+export const PSS_LEVEL = "restricted";
+export const PSS_MODES = ["enforce", "audit", "warn"] as const;
+export const TENANT_LABEL = "platform.video/tenant";
+/** Set on a tenant namespace by `decommission: true`: step one of removal lifts protection. */
+export const DECOMMISSION_LABEL = "platform.video/decommission";
+
+/** Kinds a tenant may never change itself: they are its guardrails. */
+export const GUARDRAIL_KINDS = [
+  { group: "", kind: "ResourceQuota", resource: "resourcequotas" },
+  { group: "", kind: "LimitRange", resource: "limitranges" },
+  { group: "networking.k8s.io", kind: "NetworkPolicy", resource: "networkpolicies" },
+  { group: "rbac.authorization.k8s.io", kind: "Role", resource: "roles" },
+  { group: "rbac.authorization.k8s.io", kind: "RoleBinding", resource: "rolebindings" },
+  // Hand-written endpoints point a Service (and so the ingress controller) at any IP, around
+  // network policies: the CVE-2021-25740 pattern. Tenants get Services with selectors only.
+  { group: "", kind: "Endpoints", resource: "endpoints" },
+  { group: "discovery.k8s.io", kind: "EndpointSlice", resource: "endpointslices" },
+] as const;
+
+export const FORBIDDEN_VERBS = ["escalate", "bind", "impersonate", "*"] as const;
+export const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
+/** ResourceQuota keys every tenant has; the service type ones are pinned to zero. */
+export const QUOTA_KEYS = [
+  "requests.cpu",
+  "limits.cpu",
+  "requests.memory",
+  "limits.memory",
+  "requests.storage",
+  "pods",
+  "services",
+  "persistentvolumeclaims",
+  "services.nodeports",
+  "services.loadbalancers",
+] as const;
+export const ZERO_QUOTA_KEYS = ["services.nodeports", "services.loadbalancers"] as const;
+export const METADATA_CIDR = "169.254.169.254/32";
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+
+const of = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
+const at = (object: K8sObject | undefined, message: string): Finding => (object ? { object, message } : { message });
+
+interface PolicyPeer {
+  podSelector?: Rec;
+  namespaceSelector?: { matchLabels?: Record<string, string> };
+  ipBlock?: { cidr: string; except?: string[] };
+}
+interface PolicyPort {
+  protocol?: string;
+  port?: number | string;
+  endPort?: number;
+}
+
+/** Whether a port list lets `port` through (no list = every port). */
+function portsAllow(ports: PolicyPort[] | undefined, port: number): boolean {
+  if (!ports || ports.length === 0) return true;
+  return ports.some((p) => {
+    if (p.port === undefined) return true;
+    if (typeof p.port === "string") return true; // a named port could be anything
+    return p.endPort === undefined ? p.port === port : p.port <= port && port <= p.endPort;
+  });
+}
+
+function isEmptySelector(s: unknown): boolean {
+  const o = rec(s);
+  return Object.keys(rec(o.matchLabels)).length === 0 && arr(o.matchExpressions).length === 0;
+}
+
+function cpuMillis(v: unknown): bigint | undefined {
+  const p = typeof v === "string" || typeof v === "number" ? parseCpu(v) : undefined;
+  return p?.ok ? p.value : undefined;
+}
+function bytes(v: unknown): bigint | undefined {
+  const p = typeof v === "string" || typeof v === "number" ? parseBytes(v) : undefined;
+  return p?.ok ? p.value : undefined;
+}
+
+export const OBJECT_RULES: ObjectRule[] = [
+  {
+    id: "TEN-PSS-001",
+    describe:
+      "the tenant namespace enforces, audits and warns at Pod Security level restricted, version pinned, and carries its tenant label",
+    fix: "build the Namespace with components/tenant/manifests.ts namespace(): pod-security.kubernetes.io/{enforce,audit,warn}=restricted with a pinned -version",
+    check(objs, ctx) {
+      const ns = of(objs, "Namespace").find((o) => o.metadata?.name === ctx.tenant);
+      if (!ns) return [at(undefined, `no Namespace ${ctx.tenant}`)];
+      const labels = ns.metadata?.labels ?? {};
+      const out: Finding[] = [];
+      for (const mode of PSS_MODES) {
+        if (labels[`pod-security.kubernetes.io/${mode}`] !== PSS_LEVEL)
+          out.push(at(ns, `pod-security.kubernetes.io/${mode} must be ${PSS_LEVEL}`));
+        const v = labels[`pod-security.kubernetes.io/${mode}-version`];
+        if (!v || !/^v1\.\d+$/.test(v))
+          out.push(
+            at(ns, `pod-security.kubernetes.io/${mode}-version must pin a version like v1.32, not "${v ?? ""}"`),
+          );
+      }
+      if (labels[TENANT_LABEL] !== ctx.tenant) out.push(at(ns, `label ${TENANT_LABEL} must be ${ctx.tenant}`));
+      return out;
+    },
+  },
+  {
+    id: "TEN-QTA-001",
+    describe:
+      "a ResourceQuota bounds cpu, memory (requests and limits), storage, pods, services and PVCs; services.nodeports = services.loadbalancers = 0",
+    fix: 'declare the quota with components/tenant/manifests.ts resourceQuota() (every key of QUOTA_KEYS; nodeports and loadbalancers "0")',
+    check(objs, ctx) {
+      const quotas = of(objs, "ResourceQuota").filter((o) => o.metadata?.namespace === ctx.tenant);
+      if (quotas.length !== 1)
+        return [at(quotas[1], `expected one ResourceQuota in ${ctx.tenant}, found ${quotas.length}`)];
+      const hard = rec(rec(quotas[0].spec).hard);
+      const out: Finding[] = [];
+      for (const k of QUOTA_KEYS) if (hard[k] === undefined) out.push(at(quotas[0], `spec.hard.${k} is missing`));
+      for (const k of ZERO_QUOTA_KEYS)
+        if (hard[k] !== undefined && String(hard[k]) !== "0") out.push(at(quotas[0], `spec.hard.${k} must be 0`));
+      return out;
+    },
+  },
+  {
+    id: "TEN-LIM-001",
+    describe: "a LimitRange sets container defaultRequest ≤ default ≤ max, and max fits the quota's requests",
+    fix: "derive the LimitRange from the effective quota (components/tenant/sizing.ts); lower max or raise the quota",
+    check(objs, ctx) {
+      const lrs = of(objs, "LimitRange").filter((o) => o.metadata?.namespace === ctx.tenant);
+      const quota = of(objs, "ResourceQuota").find((o) => o.metadata?.namespace === ctx.tenant);
+      if (lrs.length !== 1) return [at(lrs[1], `expected one LimitRange in ${ctx.tenant}, found ${lrs.length}`)];
+      const lr = lrs[0];
+      const item = arr(rec(lr.spec).limits)
+        .map(rec)
+        .find((l) => l.type === "Container");
+      if (!item) return [at(lr, "no Container limits")];
+      const hard = rec(rec(quota?.spec).hard);
+      const out: Finding[] = [];
+      for (const [res, parse, cap] of [
+        ["cpu", cpuMillis, cpuMillis(hard["requests.cpu"])],
+        ["memory", bytes, bytes(hard["requests.memory"])],
+      ] as const) {
+        const req = parse(rec(item.defaultRequest)[res]);
+        const def = parse(rec(item.default)[res]);
+        const max = parse(rec(item.max)[res]);
+        if (req === undefined || def === undefined || max === undefined) {
+          out.push(at(lr, `Container defaultRequest, default and max must all set ${res}`));
+          continue;
+        }
+        if (!(req <= def && def <= max)) out.push(at(lr, `${res}: defaultRequest ≤ default ≤ max does not hold`));
+        if (cap === undefined || max > cap) out.push(at(lr, `${res}: max exceeds the quota's requests.${res}`));
+      }
+      return out;
+    },
+  },
+  {
+    id: "TEN-NET-001",
+    describe: "a NetworkPolicy selects every pod of the tenant for both ingress and egress (default deny)",
+    fix: "keep podSelector {} and policyTypes [Ingress, Egress] in components/tenant/manifests.ts networkPolicy()",
+    check(objs, ctx) {
+      const pols = of(objs, "NetworkPolicy").filter((o) => o.metadata?.namespace === ctx.tenant);
+      const ok = pols.some((p) => {
+        const spec = rec(p.spec);
+        const types = arr(spec.policyTypes);
+        return isEmptySelector(spec.podSelector) && types.includes("Ingress") && types.includes("Egress");
+      });
+      return ok ? [] : [at(pols[0], "no NetworkPolicy selects all pods with policyTypes Ingress and Egress")];
+    },
+  },
+  {
+    id: "TEN-NET-002",
+    describe: "ingress only from the tenant's own pods and the platform's ingress controller namespace",
+    fix: "allow only { podSelector: {} } and the ingress controller's namespace selector in the policy's ingress rule",
+    check(objs, ctx) {
+      const out: Finding[] = [];
+      for (const p of of(objs, "NetworkPolicy").filter((o) => o.metadata?.namespace === ctx.tenant))
+        arr(rec(p.spec).ingress).forEach((rule, i) => {
+          const from = arr(rec(rule).from) as PolicyPeer[];
+          if (from.length === 0) out.push(at(p, `ingress[${i}] allows every source`));
+          for (const peer of from) {
+            if (peer.ipBlock) out.push(at(p, `ingress[${i}] allows an ipBlock`));
+            else if (peer.namespaceSelector) {
+              const want = peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"];
+              if (want !== ctx.ingressNamespace || Object.keys(peer.namespaceSelector).length !== 1)
+                out.push(at(p, `ingress[${i}] admits namespaces other than ${ctx.ingressNamespace}`));
+            }
+          }
+        });
+      return out;
+    },
+  },
+  {
+    id: "TEN-NET-003",
+    describe:
+      "egress never reaches the metadata address (169.254.169.254) or the site's node, pod and service ranges; DNS only to kube-dns",
+    fix: "list every blocked range (components/tenant/manifests.ts blockedRanges) in the internet ipBlock's except, and allow port 53 only to kube-dns",
+    check(objs, ctx) {
+      const out: Finding[] = [];
+      for (const p of of(objs, "NetworkPolicy").filter((o) => o.metadata?.namespace === ctx.tenant))
+        arr(rec(p.spec).egress).forEach((raw, i) => {
+          const rule = rec(raw);
+          const to = arr(rule.to) as PolicyPeer[];
+          const ports = rule.ports as PolicyPort[] | undefined;
+          if (to.length === 0) out.push(at(p, `egress[${i}] allows every destination`));
+          for (const peer of to) {
+            if (peer.ipBlock) {
+              for (const blocked of ctx.blockedRanges)
+                if (
+                  cidrOverlaps(peer.ipBlock.cidr, blocked) &&
+                  !(peer.ipBlock.except ?? []).some((e) => cidrContains(e, blocked))
+                )
+                  out.push(at(p, `egress[${i}] ipBlock ${peer.ipBlock.cidr} reaches ${blocked}`));
+              if (portsAllow(ports, 53)) out.push(at(p, `egress[${i}] allows DNS (port 53) outside kube-dns`));
+            } else if (peer.namespaceSelector) {
+              // The one cross-namespace peer allowed: kube-dns, on port 53 only.
+              const dns =
+                peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"] === "kube-system" &&
+                rec(rec(peer.podSelector).matchLabels)["k8s-app"] === "kube-dns";
+              const only53 = !!ports?.length && ports.every((x) => x.port === 53 && x.endPort === undefined);
+              if (!dns || !only53)
+                out.push(at(p, `egress[${i}] reaches other namespaces (only kube-dns on port 53 is allowed)`));
+            }
+          }
+        });
+      return out;
+    },
+  },
+  {
+    id: "TEN-RBAC-001",
+    describe:
+      "the tenant admin Role grants no escalate/bind/impersonate, no wildcards, no nonResourceURLs and no writes on its guardrails (quotas, limits, policies, RBAC, endpoints)",
+    fix: "list verbs and resources explicitly in components/tenant/manifests.ts adminRole(); guardrail kinds (GUARDRAIL_KINDS) stay read-only",
+    check(objs, ctx) {
+      const out: Finding[] = [];
+      for (const role of of(objs, "Role").filter((o) => o.metadata?.namespace === ctx.tenant))
+        arr(role.rules).forEach((raw, i) => {
+          const rule = rec(raw);
+          const verbs = arr(rule.verbs).map(str);
+          const groups = arr(rule.apiGroups).map(str);
+          const resources = arr(rule.resources).map(str);
+          for (const v of verbs)
+            if ((FORBIDDEN_VERBS as readonly string[]).includes(v)) out.push(at(role, `rules[${i}] grants verb ${v}`));
+          if (groups.includes("*") || resources.some((r) => r === "*" || r.includes("/*")))
+            out.push(at(role, `rules[${i}] uses a wildcard`));
+          if (arr(rule.nonResourceURLs).length) out.push(at(role, `rules[${i}] grants nonResourceURLs`));
+          const writes = verbs.filter((v) => (WRITE_VERBS as readonly string[]).includes(v));
+          if (writes.length)
+            for (const g of GUARDRAIL_KINDS)
+              if (groups.includes(g.group) && resources.includes(g.resource))
+                out.push(at(role, `rules[${i}] grants ${writes.join("/")} on ${g.resource}`));
+        });
+      return out;
+    },
+  },
+  {
+    id: "TEN-RBAC-002",
+    describe:
+      "tenants get nothing cluster-wide: no ClusterRole(Binding); RoleBindings live in the tenant namespace, reference a Role and bind non-system groups",
+    fix: "bind the tenant's identity-provider groups to its namespaced Role only (components/tenant/manifests.ts adminBinding())",
+    check(objs, ctx) {
+      const out: Finding[] = [];
+      for (const o of objs)
+        if (o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")
+          out.push(at(o, `${o.kind} ${o.metadata?.name}: tenants get nothing cluster-wide`));
+      for (const b of of(objs, "RoleBinding")) {
+        if (b.metadata?.namespace !== ctx.tenant)
+          out.push(at(b, `RoleBinding ${b.metadata?.name} outside ${ctx.tenant}`));
+        if (rec(b.roleRef).kind !== "Role") out.push(at(b, `RoleBinding ${b.metadata?.name} must reference a Role`));
+        for (const s of arr(b.subjects).map(rec))
+          if (s.kind !== "Group" || adminGroupProblem(str(s.name)))
+            out.push(at(b, `RoleBinding ${b.metadata?.name} binds ${String(s.kind)} ${String(s.name)}`));
+      }
+      return out;
+    },
+  },
+  {
+    id: "TEN-ARGO-001",
+    describe:
+      "the tenant's AppProject allows only the tenant's repo and namespace, no cluster-scoped kinds, guardrail kinds blacklisted, no wildcards",
+    fix: "build the project with components/tenant/manifests.ts appProject(): sourceRepos [repo], destinations [in-cluster/<tenant>], clusterResourceWhitelist [], namespaceResourceBlacklist = GUARDRAIL_KINDS",
+    check(objs, ctx) {
+      const projects = of(objs, "AppProject").filter((o) => o.metadata?.name === ctx.tenant);
+      if (projects.length !== 1)
+        return [at(projects[1], `expected one AppProject ${ctx.tenant}, found ${projects.length}`)];
+      const project = projects[0];
+      const spec = rec(project.spec);
+      const out: Finding[] = [];
+      const repos = arr(spec.sourceRepos);
+      if (repos.length !== 1 || repos[0] !== ctx.repoURL)
+        out.push(at(project, `sourceRepos must be exactly [${ctx.repoURL}]`));
+      const dests = arr(spec.destinations).map(rec);
+      if (dests.length !== 1 || dests[0].namespace !== ctx.tenant || dests[0].server !== IN_CLUSTER)
+        out.push(at(project, `destinations must be exactly ${IN_CLUSTER} / ${ctx.tenant}`));
+      if (arr(spec.clusterResourceWhitelist).length !== 0)
+        out.push(at(project, "clusterResourceWhitelist must be empty"));
+      const black = arr(spec.namespaceResourceBlacklist).map(rec);
+      for (const g of GUARDRAIL_KINDS)
+        if (!black.some((b) => b.group === g.group && b.kind === g.kind))
+          out.push(at(project, `namespaceResourceBlacklist lacks ${g.group || "core"}/${g.kind}`));
+      if (JSON.stringify(spec).includes('"*"')) out.push(at(project, "no field may be a wildcard"));
+      return out;
+    },
+  },
+  {
+    id: "TEN-ARGO-002",
+    describe:
+      "the tenant's Application syncs its repo into its namespace within its own project, with prune and self-heal, and no cascading finalizer",
+    fix: "build the Application with components/tenant/manifests.ts application(): project <tenant>, destination in-cluster/<tenant>, automated prune+selfHeal, no resources finalizer",
+    check(objs, ctx) {
+      const apps = of(objs, "Application").filter((o) => o.metadata?.name === ctx.tenant);
+      if (apps.length !== 1) return [at(apps[1], `expected one Application ${ctx.tenant}, found ${apps.length}`)];
+      const app = apps[0];
+      const spec = rec(app.spec);
+      const out: Finding[] = [];
+      if (spec.project !== ctx.tenant) out.push(at(app, `project must be ${ctx.tenant}`));
+      const dest = rec(spec.destination);
+      if (dest.namespace !== ctx.tenant || dest.server !== IN_CLUSTER)
+        out.push(at(app, `destination must be ${IN_CLUSTER} / ${ctx.tenant}`));
+      if (rec(spec.source).repoURL !== ctx.repoURL) out.push(at(app, `source.repoURL must be ${ctx.repoURL}`));
+      const auto = rec(rec(spec.syncPolicy).automated);
+      if (auto.prune !== true || auto.selfHeal !== true)
+        out.push(at(app, "syncPolicy.automated needs prune and selfHeal"));
+      // A resources finalizer makes deleting the Application delete the customer's workloads.
+      if ((app.metadata?.finalizers ?? []).length) out.push(at(app, "must not carry a cascading finalizer"));
+      return out;
+    },
+  },
+];
+
+/** `Kind/name` of an object, for messages. */
+export function objectName(o: K8sObject): string {
+  return `${o.kind ?? "?"}/${o.metadata?.name ?? "?"}`;
+}
+
+/** Runs every object rule over one tenant's objects. */
+export function checkTenantObjects(objects: K8sObject[], ctx: RuleContext): TenantViolation[] {
+  return OBJECT_RULES.flatMap((r) =>
+    r
+      .check(objects, ctx)
+      .map((f) => ({ rule: r.id, object: f.object ? objectName(f.object) : ctx.tenant, message: f.message })),
+  );
+}

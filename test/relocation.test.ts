@@ -1,0 +1,251 @@
+/**
+ * Relocation is a config change: prod planned at its location and again at another one differs
+ * only in location-bound Hetzner inputs (and the three chart values that carry the location);
+ * every tenant's Kubernetes objects are identical, secrets included (compared by digest). The
+ * expected differences are listed here by hand; tools/relocate's LOCATION_BOUND (what the
+ * runbooks and `npm run relocate` rely on) must name exactly the same (type, path) pairs.
+ */
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { isDeepStrictEqual } from "node:util";
+import { LOCATION_BOUND, relocationReport, RelocationReport } from "../tools/relocate/relocation";
+import { parseRelocateArgs } from "../tools/relocate/cli";
+import { descendants, ofType, Plan, planWith, readStackConfig, repoRoot } from "./helpers/harness";
+
+const KEY = "ab".repeat(32);
+const P = "video-platform";
+
+function prodAt(location: string): Record<string, unknown> {
+  const c = JSON.parse(JSON.stringify(readStackConfig("prod"))) as Record<string, any>;
+  c[`${P}:site`].location = location;
+  return c;
+}
+
+const planAt = (location: string, stack = "prod") =>
+  planWith({ stack, stackConfig: prodAt(location), secretDigestKey: KEY });
+
+/** Every resource a Tenant component owns, with everything the engine would receive. */
+function tenantObjects(p: Plan, norm: (u: string) => string = (u) => u) {
+  return Object.fromEntries(
+    ofType(p, "platform:tenant:Tenant").map((t) => [
+      t.name,
+      descendants(p, t.urn)
+        .map((r) => ({
+          urn: norm(r.urn),
+          type: r.type,
+          inputs: r.inputs,
+          secretDigests: r.secretDigests ?? {},
+          protect: r.options.protect,
+          dependsOn: r.options.dependsOn.map(norm),
+          deleteBeforeReplace: r.options.deleteBeforeReplace,
+          ignoreChanges: r.options.ignoreChanges,
+        }))
+        .sort((a, b) => (a.urn < b.urn ? -1 : 1)),
+    ]),
+  );
+}
+
+/** Location-bound differences, written out: `<resource> <path>`. */
+const SAME_ZONE = [
+  "platform-hcloud-ccm values.env.HCLOUD_LOAD_BALANCERS_LOCATION.value",
+  "platform-hcloud-csi values.controller.hcloudVolumeDefaultLocation",
+  'platform-ingress-nginx values.controller.service.annotations["load-balancer.hetzner.cloud/location"]',
+  "platform-ingress-lb location",
+  "site-api-lb location",
+  "site-cp-1 location",
+  "site-cp-2 location",
+  "site-cp-3 location",
+  "site-cp-1-ipv4 location",
+  "site-cp-2-ipv4 location",
+  "site-cp-3-ipv4 location",
+  "site-worker-general-1 location",
+  "site-worker-general-2 location",
+  "site-worker-general-3 location",
+  "site-worker-ingest-1 location",
+  "site-worker-ingest-2 location",
+].sort();
+const OTHER_ZONE = [...SAME_ZONE, "site-subnet networkZone"].sort();
+
+describe("relocation: prod moved within its network zone (fsn1 → hel1)", () => {
+  let atFsn1: Plan;
+  let atHel1: Plan;
+  let r: RelocationReport;
+  before(async () => {
+    atFsn1 = await planAt("fsn1");
+    atHel1 = await planAt("hel1");
+    r = relocationReport(atFsn1, atHel1);
+  });
+
+  it("keeps every resource (same URNs), and every tenant's objects identical, secrets included", () => {
+    assert.equal(atFsn1.resources.length, atHel1.resources.length);
+    assert.deepEqual(r.onlyBefore, []);
+    assert.deepEqual(r.onlyAfter, []);
+    const a = tenantObjects(atFsn1);
+    const b = tenantObjects(atHel1);
+    assert.deepEqual(Object.keys(a).sort(), ["acme-tv", "kiez-radio", "nordic-sports"]);
+    for (const t of Object.keys(a)) {
+      assert.ok(a[t].length >= 8, `${t} has its objects`);
+      assert.ok(
+        a[t].some((o) => Object.keys(o.secretDigests).length),
+        `${t}: secret inputs are compared too`,
+      );
+      assert.deepEqual(b[t], a[t], `tenant ${t}`);
+    }
+    assert.deepEqual(r.tenantChanges, []);
+  });
+
+  it("differs in exactly the documented location-bound inputs, nothing else (options and secrets included)", () => {
+    assert.deepEqual(r.changes.map((c) => `${c.name} ${c.path}`).sort(), SAME_ZONE);
+    for (const c of r.changes) {
+      assert.equal(c.before, "fsn1", `${c.name} ${c.path}`);
+      assert.equal(c.after, "hel1", `${c.name} ${c.path}`);
+    }
+    assert.deepEqual(r.unexpected, []);
+    // Kubernetes objects: only the three chart values; every other one is identical.
+    const k8sChanged = new Set(r.changes.filter((c) => c.type.startsWith("kubernetes:")).map((c) => c.name));
+    assert.deepEqual([...k8sChanged].sort(), ["platform-hcloud-ccm", "platform-hcloud-csi", "platform-ingress-nginx"]);
+    const k8s = atFsn1.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
+    assert.ok(k8s >= 40, `${k8s} Kubernetes objects compared`);
+  });
+
+  it("replaces the servers, primary IPs and load balancers (all protected on prod) and keeps the network", () => {
+    assert.deepEqual(
+      r.replaced.map((x) => `${x.name}${x.protect ? " (protected)" : ""}`).sort(),
+      [
+        "platform-ingress-lb",
+        "site-api-lb",
+        "site-cp-1",
+        "site-cp-1-ipv4",
+        "site-cp-2",
+        "site-cp-2-ipv4",
+        "site-cp-3",
+        "site-cp-3-ipv4",
+        "site-worker-general-1",
+        "site-worker-general-2",
+        "site-worker-general-3",
+        "site-worker-ingest-1",
+        "site-worker-ingest-2",
+      ]
+        .map((n) => `${n} (protected)`)
+        .sort(),
+    );
+    assert.deepEqual(r.updated.map((x) => x.name).sort(), [
+      "platform-hcloud-ccm",
+      "platform-hcloud-csi",
+      "platform-ingress-nginx",
+    ]);
+    assert.ok(!r.replaced.some((x) => x.name === "site-net" || x.name === "site-subnet"));
+    assert.equal(
+      r.kubernetesProvider,
+      "urn:pulumi:prod::video-platform::platform:platform:Platform$pulumi:providers:kubernetes::platform-k8s",
+    );
+  });
+
+  it("changes only the `location` stack output (network zone stays eu-central)", () => {
+    assert.deepEqual(r.outputs, [{ path: "location", before: "fsn1", after: "hel1" }]);
+  });
+});
+
+describe("relocation: prod moved to another network zone (fsn1 → ash)", () => {
+  let r: RelocationReport;
+  before(async () => {
+    r = relocationReport(await planAt("fsn1"), await planAt("ash"));
+  });
+
+  it("adds exactly the subnet's network zone to the differences; tenants still identical", () => {
+    assert.deepEqual(r.changes.map((c) => `${c.name} ${c.path}`).sort(), OTHER_ZONE);
+    assert.deepEqual(r.unexpected, []);
+    assert.deepEqual(r.tenantChanges, []);
+    const subnet = r.changes.find((c) => c.name === "site-subnet")!;
+    assert.deepEqual([subnet.before, subnet.after], ["eu-central", "us-east"]);
+    assert.ok(r.replaced.some((x) => x.name === "site-subnet" && x.protect));
+    assert.deepEqual(r.outputs.map((o) => o.path).sort(), ["location", "networkZone"]);
+  });
+
+  it("LOCATION_BOUND names exactly the (type, path) pairs a relocation changes, no more, no fewer", () => {
+    const seen = [...new Set(r.changes.map((c) => `${c.type} ${c.path}`))].sort();
+    assert.deepEqual(LOCATION_BOUND.map((x) => `${x.type} ${x.path}`).sort(), seen);
+    for (const rule of LOCATION_BOUND)
+      assert.equal(rule.effect, rule.type.startsWith("hcloud:") ? "replace" : "update", rule.path);
+  });
+});
+
+describe("relocation: the new-stack path (prod-hel1 from prod's file)", () => {
+  it("gives every tenant the same Kubernetes objects (URNs differ only by the stack name)", async () => {
+    const a = await planAt("fsn1");
+    const b = await planAt("hel1", "prod-hel1");
+    const norm = (u: string) => u.replace(/^urn:pulumi:prod-hel1::/, "urn:pulumi:prod::");
+    const ta = tenantObjects(a);
+    const tb = tenantObjects(b, norm);
+    // Secret inputs are not compared here: a new stack generates new stream keys (runbook 03).
+    const strip = (m: ReturnType<typeof tenantObjects>) =>
+      Object.fromEntries(Object.entries(m).map(([k, v]) => [k, v.map(({ secretDigests: _, ...o }) => o)]));
+    assert.deepEqual(strip(tb), strip(ta));
+    // The Hetzner side does change: physical names carry the stack.
+    const server = (p: Plan) => p.resources.find((x) => x.name === "site-cp-1")!.inputs.name;
+    assert.deepEqual([server(a), server(b)], ["prod-cp-1", "prod-hel1-cp-1"]);
+  });
+});
+
+describe("relocation: the guard", () => {
+  it("reports a tenant object or any input outside LOCATION_BOUND that follows the location", async () => {
+    const a = await planAt("fsn1");
+    const b = JSON.parse(JSON.stringify(await planAt("hel1"))) as Plan;
+    const ns = b.resources.find((x) => x.name === "acme-tv-ns")!;
+    (ns.inputs.metadata as any).labels["topology.kubernetes.io/region"] = "hel1";
+    b.resources.find((x) => x.name === "site-fw")!.inputs.name = "prod-nodes-hel1";
+    b.resources.find((x) => x.name === "kiez-radio-quota")!.options.protect = true;
+    b.resources.find((x) => x.name === "nordic-sports-stream-key-secret")!.secretDigests = { stringData: "changed" };
+    const r = relocationReport(a, b);
+    assert.deepEqual(r.unexpected.map((c) => `${c.name} ${c.path}`).sort(), [
+      'acme-tv-ns metadata.labels["topology.kubernetes.io/region"]',
+      "kiez-radio-quota options.protect",
+      "nordic-sports-stream-key-secret secret:stringData",
+      "site-fw name",
+    ]);
+    assert.deepEqual(r.tenantChanges.map((c) => c.tenant).sort(), ["acme-tv", "kiez-radio", "nordic-sports"]);
+    b.resources.pop();
+    assert.equal(relocationReport(a, b).onlyBefore.length, 1, "a vanished resource is reported");
+    assert.ok(isDeepStrictEqual(relocationReport(a, a).changes, []), "a plan against itself: nothing");
+  });
+});
+
+describe("relocation: npm run relocate (the runbooks' offline preview)", () => {
+  const cli = join(repoRoot, "build", "tools", "relocate", "cli.js");
+  const run = (args: string[]) => spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
+
+  it("prints the move and writes the destroy-first targets, one URN per line", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-relocate-"));
+    try {
+      const file = join(dir, "targets");
+      const res = run(["--stack", "prod", "--location", "hel1", "--targets", file]);
+      assert.equal(res.status, 0, res.stderr + res.stdout);
+      assert.match(res.stdout, /relocation of prod: fsn1 \(eu-central\) -> hel1 \(eu-central\)/);
+      assert.match(res.stdout, /pulumi config set --path site\.location hel1 --stack prod/);
+      assert.match(res.stdout, /every tenant's objects identical \(3 tenants, \d+ resources\)/);
+      const urns = readFileSync(file, "utf8").trim().split("\n");
+      assert.equal(urns.length, 13);
+      for (const u of urns)
+        assert.match(
+          u,
+          /^urn:pulumi:prod::video-platform::\S+::(site-(cp-\d(-ipv4)?|worker-\S+|api-lb)|platform-ingress-lb)$/,
+        );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("refuses what it cannot preview, naming the fix", () => {
+    const same = run(["--stack", "prod", "--location", "fsn1"]);
+    assert.equal(same.status, 2);
+    assert.match(same.stderr, /Pulumi\.prod\.yaml already says fsn1: .*--from <old location>/);
+    const none = run(["--stack", "nosuch", "--location", "hel1"]);
+    assert.equal(none.status, 1);
+    assert.match(none.stderr, /Pulumi\.nosuch\.yaml: no such stack file/);
+    assert.throws(() => parseRelocateArgs(["--stack", "prod", "--location", "mars1"]), /not a Hetzner location/);
+    assert.throws(() => parseRelocateArgs(["--stack", "prod"]), /--stack and --location are required/);
+  });
+});
