@@ -22,7 +22,7 @@ import {
   tenantYaml,
 } from "../tools/bench/generate";
 import { summarizeProfile } from "../tools/bench/profile";
-import { floorProgram } from "../tools/bench/run-one";
+import { floorProgram, replayProgram } from "../tools/bench/run-one";
 import { structClone } from "../tools/plan/runtime";
 import { expectInputError, planWith, readStackConfig } from "./helpers/harness";
 
@@ -212,11 +212,33 @@ describe("bench: the SDK floor and the arithmetic", () => {
     assert.deepEqual(cms.find((r) => r.name === "cm-1")?.inputs.data, { key: "value" });
   });
 
+  it("the payload floor replays a plan's resources flat: same count, types and inputs, no links", async () => {
+    const dir = tmp("vp-replay-");
+    try {
+      const ts = generateTenants(3, dir);
+      const stackConfig = scaledStackConfig(readStackConfig("prod"), ts).stackConfig;
+      const original = await planWith({ stack: "prod", tenantsDir: dir, stackConfig });
+      const replayed = await planWith({ stack: "prod", stackConfig, program: replayProgram(original.resources) });
+      assert.equal(replayed.resources.length, original.resources.length);
+      const key = (r: { type: string; name: string }) => `${r.type} ${r.name}`;
+      assert.deepEqual(replayed.resources.map(key).sort(), original.resources.map(key).sort());
+      const ns = (p: typeof original) => p.resources.find((r) => r.name === `${ts[0].name}-ns`);
+      assert.deepEqual(ns(replayed)?.inputs, ns(original)?.inputs);
+      for (const r of replayed.resources.filter((x) => x.type !== "pulumi:pulumi:Stack")) {
+        assert.equal(r.parent?.endsWith("::video-platform-prod"), true, `${r.name} flat under the stack`);
+        assert.deepEqual([r.options.dependsOn, r.options.provider], [[], null], `${r.name} has no links`);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("median, repeats, arguments and the table", () => {
     assert.equal(median([3, 1, 2]), 2);
     assert.equal(median([4, 1, 3, 2]), 2.5);
     assert.ok(Number.isNaN(median([])));
     assert.equal(repeatsFor(10), 3);
+    assert.equal(repeatsFor(1000), 2);
     assert.equal(repeatsFor(1000, 1), 1);
     const a = parseBenchArgs(["--sizes", "5,50", "--repeats", "2", "--skip-npm-test"]);
     assert.deepEqual([a.sizes, a.repeats, a.npmTest, a.stack], [[5, 50], 2, false, "prod"]);
@@ -235,6 +257,8 @@ describe("bench: the SDK floor and the arithmetic", () => {
       cpuRatio: 1.4,
       memRatio: 1.25,
       deltaMemRatio: 2,
+      replayMs: 120,
+      replayRatio: 1.25,
     } as SizeResult;
     const lines = table([row]).split("\n");
     assert.equal(lines.length, 2);
@@ -251,6 +275,8 @@ describe("bench: the SDK floor and the arithmetic", () => {
       "1.40",
       "1.25",
       "2.00",
+      "120",
+      "1.25",
     ]);
   });
 });

@@ -13,7 +13,8 @@ import {
   tenantChainSeconds,
   TENANT_TYPE,
 } from "../tools/model/model";
-import { Plan, planStack, planWith, readStackConfig } from "./helpers/harness";
+import { expectedRebuild } from "../tools/model/cli";
+import { Plan, planStack, planWith, readStackConfig, serial } from "./helpers/harness";
 
 // ---------------------------------------------------------------------------------------------
 // A tiny hand-built graph with its own latency table, so the expected numbers are exact.
@@ -248,5 +249,20 @@ describe("model: no dependency chain between tenants (graph check)", () => {
     assert.equal(c50.length, 50);
     assert.equal(Math.max(...c50), Math.max(...c10));
     assert.deepEqual(crossTenantChains(p50), []);
+  });
+});
+
+describe("model: the runbooks' entry point", () => {
+  it("expectedRebuild gives the modeled time at P=8, 16 and unbounded, and the critical path", async () => {
+    const r = await serial(() => expectedRebuild("staging"));
+    assert.ok(r.resources > 10);
+    assert.ok(r.seconds.p8 >= r.seconds.p16 && r.seconds.p16 >= r.seconds.unbounded && r.seconds.unbounded > 0);
+    const types = r.criticalPath.map((s) => s.type);
+    assert.ok(types.includes("hcloud:index/server:Server"), types.join(", "));
+    assert.ok(types.includes("pulumi-nodejs:dynamic:Resource"), "the readiness gate is on the path");
+    const last = r.criticalPath[r.criticalPath.length - 1];
+    assert.equal(last.finish, r.seconds.p8);
+    for (let i = 1; i < r.criticalPath.length; i++)
+      assert.ok(r.criticalPath[i].ready >= r.criticalPath[i - 1].finish, "each step waits for the one before");
   });
 });

@@ -142,11 +142,10 @@ for (const stack of ["staging", "prod"]) {
         assert.equal(t.argocdProject, input(byName(p, `${name}-project`), "metadata.name"));
         assert.equal(t.argocdApplication, input(byName(p, `${name}-app`), "metadata.name"));
         assert.equal(input(byName(p, `${name}-app`), "spec.project"), t.argocdProject);
-        assert.equal(
-          t.tier,
-          (input(byName(p, `${name}-ns`), "metadata.labels") as Record<string, string>)["platform.video/tier"],
-        );
-        assert.equal(t.decommission, false);
+        const labels = input(byName(p, `${name}-ns`), "metadata.labels") as Record<string, string>;
+        assert.equal(t.tier, labels["platform.video/tier"]);
+        assert.equal(t.decommission, labels["platform.video/decommission"] === "true");
+        assert.equal(byName(p, `${name}-ns`).options.protect, stack === "prod" && !t.decommission);
         for (const d of t.domains) hosts.add(d);
       }
       const base = (readStackConfig(stack)["video-platform:platform"] as { baseDomain: string }).baseDomain;

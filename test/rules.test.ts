@@ -6,7 +6,7 @@
  */
 import { parse as parseCel } from "@marcbachmann/cel-js";
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,8 +16,8 @@ import {
   AdmissionPolicy,
   admissionManifests,
   celExpressions,
-  covers,
   DOMAINS_ANNOTATION,
+  sameAdmissionSpec,
 } from "../components/rules/admission";
 import { RuleResource, SiteContext, UNKNOWN } from "../components/rules/types";
 import { BREAKS, brokenPlan } from "./helpers/breaks";
@@ -309,63 +309,79 @@ describe("guardrails: breaking the program (a tenant, the platform or the site) 
     );
   });
 
-  it("`npm run plan` on the broken program: exit 1, one line per violation naming rule, resource and fix, nothing written", () => {
-    const out = join(mkdtempSync(join(tmpdir(), "vp-guard-")), "plan.json");
-    const r = spawnSync(
-      process.execPath,
-      ["-r", join(repoRoot, "build/test/helpers/break-preload.js"), join(repoRoot, "build/tools/plan/cli.js")].concat([
-        "--stack",
-        "prod",
-        "--json",
-        out,
-      ]),
-      { cwd: repoRoot, encoding: "utf8", env: { ...process.env, VP_GUARDRAIL_BREAKS: "all" } },
-    );
-    assert.equal(r.status, 1, r.stderr);
-    assert.ok(!existsSync(out), "no plan written");
-    assert.equal(r.stdout, "");
-    const lines = r.stderr.trim().split("\n");
-    assert.match(lines[lines.length - 1], /^plan: \d+ guardrail violation\(s\); nothing written$/);
-    for (const id of RULES.map((x) => x.id))
-      assert.ok(
-        lines.some(
-          (l) => l.startsWith(`${id} urn:pulumi:prod::video-platform::`) && l.includes(`; fix: ${ruleById(id).fix}`),
-        ),
-        `${id} not reported`,
-      );
-    // The issue's example: 6443 opened to the world.
-    const fwUrn = "urn:pulumi:prod::video-platform::platform:site:Site$hcloud:index/firewall:Firewall::site-fw";
-    assert.ok(
-      lines.includes(
-        `SITE-FW-001 ${fwUrn}: rules[4] (tcp 6443, "debugging") is open to 0.0.0.0/0; fix: ${ruleById("SITE-FW-001").fix}`,
-      ),
-    );
-  });
+  describe("through the plan CLI (`npm run plan`'s entry point, the breaks preloaded)", () => {
+    interface Run {
+      status: number | null;
+      stdout: string;
+      stderr: string;
+      out: string;
+    }
+    /** The CLI on prod with `breaks` (VP_GUARDRAIL_BREAKS) and extra env; the three runs go in parallel. */
+    const cli = (breaks: string, env: Record<string, string> = {}): Promise<Run> =>
+      new Promise((resolve, reject) => {
+        const out = join(mkdtempSync(join(tmpdir(), "vp-guard-")), "plan.json");
+        const preload = join(repoRoot, "build/test/helpers/break-preload.js");
+        const child = spawn(
+          process.execPath,
+          ["-r", preload, join(repoRoot, "build/tools/plan/cli.js"), "--stack", "prod", "--json", out, "--quiet"],
+          { cwd: repoRoot, env: { ...process.env, VP_GUARDRAIL_BREAKS: breaks, ...env } },
+        );
+        let stdout = "";
+        let stderr = "";
+        child.stdout.on("data", (d) => (stdout += d));
+        child.stderr.on("data", (d) => (stderr += d));
+        child.on("error", reject);
+        child.on("close", (status) => resolve({ status, stdout, stderr, out }));
+      });
+    let all: Run, one: Run, off: Run;
+    before(async () => {
+      [all, one, off] = await Promise.all([
+        cli("all"),
+        cli("TEN-PSS-001"),
+        cli("TEN-PSS-001", { VP_PLAN_GUARDRAILS: "off" }),
+      ]);
+    });
 
-  it("one break alone fails the plan with exactly its rule", () => {
-    const r = spawnSync(
-      process.execPath,
-      [
-        "-r",
-        join(repoRoot, "build/test/helpers/break-preload.js"),
-        join(repoRoot, "build/tools/plan/cli.js"),
-        "--stack",
-        "prod",
-        "--json",
-        join(mkdtempSync(join(tmpdir(), "vp-guard-")), "p.json"),
-      ],
-      { cwd: repoRoot, encoding: "utf8", env: { ...process.env, VP_GUARDRAIL_BREAKS: "TEN-PSS-001" } },
-    );
-    assert.equal(r.status, 1, r.stderr);
-    const lines = r.stderr.trim().split("\n");
-    assert.deepEqual(
-      lines.slice(0, -1).map((l) => l.split(" ")[0]),
-      ["TEN-PSS-001"],
-    );
-    assert.match(
-      lines[0],
-      /Namespace::acme-tv-ns: acme-tv: pod-security\.kubernetes\.io\/enforce must be restricted; fix: /,
-    );
+    it("every break: exit 1, one line per violation naming rule, resource and fix, nothing written", () => {
+      assert.equal(all.status, 1, all.stderr);
+      assert.ok(!existsSync(all.out), "no plan written");
+      assert.equal(all.stdout, "");
+      const lines = all.stderr.trim().split("\n");
+      assert.match(lines[lines.length - 1], /^plan: \d+ guardrail violation\(s\); nothing written$/);
+      for (const id of RULES.map((x) => x.id))
+        assert.ok(
+          lines.some(
+            (l) => l.startsWith(`${id} urn:pulumi:prod::video-platform::`) && l.includes(`; fix: ${ruleById(id).fix}`),
+          ),
+          `${id} not reported`,
+        );
+      // The issue's example: 6443 opened to the world.
+      const fwUrn = "urn:pulumi:prod::video-platform::platform:site:Site$hcloud:index/firewall:Firewall::site-fw";
+      assert.ok(
+        lines.includes(
+          `SITE-FW-001 ${fwUrn}: rules[4] (tcp 6443, "debugging") is open to 0.0.0.0/0; fix: ${ruleById("SITE-FW-001").fix}`,
+        ),
+      );
+    });
+
+    it("one break in a sample tenant: exit 1 with exactly its rule", () => {
+      assert.equal(one.status, 1, one.stderr);
+      const lines = one.stderr.trim().split("\n");
+      assert.deepEqual(
+        lines.slice(0, -1).map((l) => l.split(" ")[0]),
+        ["TEN-PSS-001"],
+      );
+      assert.match(
+        lines[0],
+        /Namespace::acme-tv-ns: acme-tv: pod-security\.kubernetes\.io\/enforce must be restricted; fix: /,
+      );
+    });
+
+    it("VP_PLAN_GUARDRAILS=off (the diff's child plans only) plans without the check", () => {
+      assert.equal(off.status, 0, off.stderr);
+      assert.ok(existsSync(off.out));
+      assert.equal(off.stderr, "");
+    });
   });
 });
 
@@ -484,15 +500,51 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
     assert.throws(() => new ValidatingAdmissionPolicyBinding({ ...bad, spec: { policyName: 1 } }).validate());
   });
 
-  it("covers: extra server defaults pass, a changed or missing value does not", () => {
-    const spec = ADMISSION_POLICIES[0].spec;
-    const withDefaults = {
+  it("declared = stored up to the server's no-op defaults; anything narrowing differs", () => {
+    const [ing, , nsl] = ADMISSION_POLICIES;
+    const stored = (spec: any) => ({
       ...structuredClone(spec),
-      matchConstraints: { ...spec.matchConstraints, matchPolicy: "Equivalent", objectSelector: {} },
-    };
-    assert.ok(covers(withDefaults, spec));
-    assert.ok(!covers({ ...structuredClone(spec), failurePolicy: "Ignore" }, spec));
-    assert.ok(!covers({ ...structuredClone(spec), validations: spec.validations.slice(1) }, spec));
+      matchConstraints: {
+        matchPolicy: "Equivalent",
+        namespaceSelector: {},
+        objectSelector: {},
+        ...structuredClone(spec.matchConstraints),
+        resourceRules: spec.matchConstraints.resourceRules.map((r: any) => ({ ...r, scope: "*" })),
+      },
+    });
+    assert.ok(sameAdmissionSpec(stored(ing.spec), ing.spec));
+    assert.ok(sameAdmissionSpec(stored(nsl.spec), nsl.spec), "an empty namespaceSelector matches all, as none does");
+    const binding = { policyName: ing.name, validationActions: ["Deny"] };
+    assert.ok(
+      sameAdmissionSpec({ ...binding, matchResources: { namespaceSelector: {}, objectSelector: {} } }, binding),
+    );
+    for (const [what, spec] of [
+      ["failurePolicy Ignore", { ...stored(ing.spec), failurePolicy: "Ignore" }],
+      ["a validation dropped", { ...stored(ing.spec), validations: ing.spec.validations.slice(1) }],
+      ["a match condition added", { ...stored(ing.spec), matchConditions: [{ name: "x", expression: "false" }] }],
+      [
+        "an exclusion",
+        {
+          ...stored(ing.spec),
+          matchConstraints: {
+            ...stored(ing.spec).matchConstraints,
+            excludeResourceRules: [{ apiGroups: ["*"], resources: ["*"] }],
+          },
+        },
+      ],
+      [
+        "an object selector",
+        {
+          ...stored(nsl.spec),
+          matchConstraints: { ...stored(nsl.spec).matchConstraints, objectSelector: { matchLabels: { a: "b" } } },
+        },
+      ],
+    ] as const)
+      assert.ok(!sameAdmissionSpec(spec, what.startsWith("an object") ? nsl.spec : ing.spec), what);
+    assert.ok(
+      !sameAdmissionSpec({ ...binding, matchResources: { namespaceSelector: { matchLabels: { a: "b" } } } }, binding),
+    );
+    assert.ok(!sameAdmissionSpec({ ...binding, validationActions: ["Deny", "Audit"] }, binding));
   });
 
   it("every tenant namespace carries its domains for the policy to read", async () => {

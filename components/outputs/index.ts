@@ -94,19 +94,16 @@ export function stackOutputs({ config, site, platform, tenants }: OutputsArgs) {
     // The primary IP, not the server's own address: it is what the certificate and kubeconfig name.
     publicIpv4: site.controlPlanes.find((c) => c.name === n.spec.name)!.publicIpv4,
   }));
+  const cmp = (x: string, y: string) => (x < y ? -1 : x > y ? 1 : 0);
   const byPoolThenIndex = (a: SiteNode, b: SiteNode) =>
-    (a.spec.pool ?? "") < (b.spec.pool ?? "")
-      ? -1
-      : (a.spec.pool ?? "") > (b.spec.pool ?? "")
-        ? 1
-        : a.spec.index - b.spec.index;
+    cmp(a.spec.pool ?? "", b.spec.pool ?? "") || a.spec.index - b.spec.index;
   const workers: WorkerOutput[] = site.nodes
     .filter((n) => n.spec.role === "agent")
     .sort(byPoolThenIndex)
     .map((n) => ({ ...nodeOutput(n), role: "worker", pool: n.spec.pool ?? "", publicIpv4: n.server.ipv4Address }));
 
   const tenantMap: Record<string, TenantOutput> = {};
-  for (const t of [...tenants].sort((a, b) => (a.spec.name < b.spec.name ? -1 : 1)))
+  for (const t of [...tenants].sort((a, b) => cmp(a.spec.name, b.spec.name)))
     tenantMap[t.spec.name] = {
       namespace: t.namespace,
       tier: t.spec.tier,

@@ -217,16 +217,54 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
   },
 ];
 
-/** Whether `actual` has everything `want` has (extra object keys allowed: server defaults; arrays exact). */
-export function covers(actual: unknown, want: unknown): boolean {
-  if (Array.isArray(want))
-    return Array.isArray(actual) && actual.length === want.length && want.every((w, i) => covers(actual[i], w));
-  if (want && typeof want === "object") {
-    if (!actual || typeof actual !== "object" || Array.isArray(actual)) return false;
-    const a = actual as Record<string, unknown>;
-    return Object.entries(want).every(([k, w]) => covers(a[k], w));
+const isEmpty = (v: unknown) =>
+  v === undefined ||
+  v === null ||
+  (Array.isArray(v) && v.length === 0) ||
+  (typeof v === "object" && !Array.isArray(v) && Object.values(v as object).every(isEmpty));
+
+/**
+ * A policy or binding spec without what the API server fills in when it means "no restriction"
+ * (matchPolicy Equivalent, empty selectors and lists, rule scope "*"): the policy pack sees the
+ * objects as stored, the plan as declared, and both must compare equal to the data here. Anything
+ * that narrows what a policy applies to (a selector, a condition, an exclusion) stays and differs.
+ */
+export function normalizeAdmissionSpec(spec: unknown): unknown {
+  const s = structuredClone(rec(spec));
+  const strip = (o: Record<string, unknown>, key: string, benign?: unknown) => {
+    if (isEmpty(o[key]) || (benign !== undefined && o[key] === benign)) delete o[key];
+  };
+  for (const field of ["matchConstraints", "matchResources"]) {
+    if (!(field in s)) continue;
+    const m = rec(s[field]);
+    strip(m, "matchPolicy", "Equivalent");
+    for (const k of ["namespaceSelector", "objectSelector", "excludeResourceRules"]) strip(m, k);
+    for (const r of arr(m.resourceRules).map(rec)) strip(r, "scope", "*");
+    s[field] = m;
+    strip(s, field);
   }
-  return actual === want;
+  for (const k of ["matchConditions", "variables", "auditAnnotations", "paramKind", "paramRef"]) strip(s, k);
+  return s;
+}
+
+/** Stable text of a value (sorted keys), for exact comparison. */
+function canonical(v: unknown): string {
+  const sort = (x: unknown): unknown =>
+    Array.isArray(x)
+      ? x.map(sort)
+      : x && typeof x === "object"
+        ? Object.fromEntries(
+            Object.keys(x)
+              .sort()
+              .map((k) => [k, sort((x as Record<string, unknown>)[k])]),
+          )
+        : x;
+  return JSON.stringify(sort(v));
+}
+
+/** Whether a declared (or stored) spec is exactly `want`, up to the server's no-op defaults. */
+export function sameAdmissionSpec(actual: unknown, want: unknown): boolean {
+  return canonical(normalizeAdmissionSpec(actual)) === canonical(normalizeAdmissionSpec(want));
 }
 
 /** Problems with how `p` is declared in the plan (empty when it is declared as written here). */
@@ -240,11 +278,11 @@ function declarationProblems(resources: readonly RuleResource[], p: AdmissionPol
       urn: policies[1]?.urn ?? where,
       message: `expected one ValidatingAdmissionPolicy ${p.name}, found ${policies.length}`,
     });
-  else if (!covers(policies[0].inputs.spec, p.spec))
+  else if (!sameAdmissionSpec(policies[0].inputs.spec, p.spec))
     out.push({
       rule: p.rule,
       urn: policies[0].urn,
-      message: `ValidatingAdmissionPolicy ${p.name} differs from components/rules/admission.ts (match, conditions, failurePolicy or expressions)`,
+      message: `ValidatingAdmissionPolicy ${p.name} differs from components/rules/admission.ts (match, conditions, variables, failurePolicy or expressions)`,
     });
   const bindings = resources.filter((r) => r.type === VAP_BINDING_TYPE && rec(r.inputs.spec).policyName === p.name);
   if (bindings.length !== 1)
@@ -253,20 +291,11 @@ function declarationProblems(resources: readonly RuleResource[], p: AdmissionPol
       urn: bindings[1]?.urn ?? where,
       message: `expected one ValidatingAdmissionPolicyBinding of ${p.name}, found ${bindings.length}`,
     });
-  else if (!covers(bindings[0].inputs.spec, { ...p.binding, policyName: p.name }))
+  else if (!sameAdmissionSpec(bindings[0].inputs.spec, { ...p.binding, policyName: p.name }))
     out.push({
       rule: p.rule,
       urn: bindings[0].urn,
-      message: `the binding of ${p.name} must be exactly { policyName: ${p.name}, validationActions: [Deny] } with no narrowing matchResources`,
-    });
-  else if (
-    rec(bindings[0].inputs.spec).matchResources !== undefined ||
-    rec(bindings[0].inputs.spec).paramRef !== undefined
-  )
-    out.push({
-      rule: p.rule,
-      urn: bindings[0].urn,
-      message: `the binding of ${p.name} must not narrow the policy (matchResources) or take parameters (paramRef)`,
+      message: `the binding of ${p.name} must be exactly { policyName: ${p.name}, validationActions: [Deny] }: no other action, no narrowing matchResources, no parameters`,
     });
   return out;
 }

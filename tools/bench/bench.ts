@@ -93,9 +93,12 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   return a;
 }
 
-/** Repeats per size: 3 up to 300 tenants, 3 at 1,000 too (a run there is ~20 s; the bench stays < 10 min). */
+/**
+ * Repeats per size: 3 up to 300 tenants, 2 at 1,000 (a program run there is ~25 s and each repeat
+ * also runs both floors; two keep the whole bench under 10 minutes on a 2-core machine).
+ */
 export function repeatsFor(n: number, override?: number): number {
-  return override ?? (n <= 300 ? 3 : 3);
+  return override ?? (n <= 300 ? 3 : 2);
 }
 
 export function median(xs: number[]): number {
@@ -138,7 +141,11 @@ export interface SizeResult {
   memRatio: number;
   deltaMemRatio: number;
   stackNote: string;
-  runs: { program: RunResult[]; floor: RunResult[] };
+  /** Median wall time of the payload floor (the program's resources and inputs registered flat). */
+  replayMs: number;
+  /** Program time over the payload floor's: what the program's structure and logic cost. */
+  replayRatio: number;
+  runs: { program: RunResult[]; floor: RunResult[]; replay: RunResult[] };
 }
 
 function measureSize(n: number, a: BenchArgs, log: (s: string) => void): SizeResult {
@@ -161,15 +168,21 @@ function measureSize(n: number, a: BenchArgs, log: (s: string) => void): SizeRes
       "--stack-config",
       cfgFile,
     ];
+    const saved = join(dir, "resources.json");
+    const replay: RunResult[] = [];
     for (let i = 0; i < reps; i++) {
-      const p = runChild(i === 0 ? [...progArgs, "--types"] : progArgs);
+      const p = runChild(i === 0 ? [...progArgs, "--types", "--save", saved] : progArgs);
       program.push(p);
       // The floor registers exactly as many resources as the program did (Stack included).
       floor.push(
         runChild(["--mode", "floor", "--stack", a.stack, "--stack-config", cfgFile, "--count", String(p.resources)]),
       );
+      // The payload floor: the program's own resources and inputs, registered flat.
+      replay.push(runChild(["--mode", "replay", "--stack", a.stack, "--stack-config", cfgFile, "--replay", saved]));
       log(
-        `  N=${n} run ${i + 1}/${reps}: program ${p.ms.toFixed(0)} ms ${(p.maxRssKiB / 1024).toFixed(0)} MiB · floor ${floor[i].ms.toFixed(0)} ms ${(floor[i].maxRssKiB / 1024).toFixed(0)} MiB (${p.resources} resources)`,
+        `  N=${n} run ${i + 1}/${reps}: program ${p.ms.toFixed(0)} ms ${(p.maxRssKiB / 1024).toFixed(0)} MiB · ` +
+          `floor ${floor[i].ms.toFixed(0)} ms ${(floor[i].maxRssKiB / 1024).toFixed(0)} MiB · ` +
+          `replay ${replay[i].ms.toFixed(0)} ms ${(replay[i].maxRssKiB / 1024).toFixed(0)} MiB (${p.resources} resources)`,
       );
     }
     if (a.profile && n === Math.max(...a.sizes)) {
@@ -205,10 +218,12 @@ function measureSize(n: number, a: BenchArgs, log: (s: string) => void): SizeRes
       floorMsPerResource: fm / resources,
       timeRatio: pm / fm,
       cpuRatio: median(program.map((p) => p.cpuMs)) / median(floor.map((f) => f.cpuMs)),
+      replayMs: median(replay.map((r) => r.ms)),
+      replayRatio: pm / median(replay.map((r) => r.ms)),
       memRatio: prss / frss,
       deltaMemRatio: pd / fd,
       stackNote: scaled.note,
-      runs: { program, floor },
+      runs: { program, floor, replay },
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -247,6 +262,8 @@ export function table(rows: SizeResult[]): string {
     "×floor cpu",
     "×floor mem",
     "×floor ΔRSS",
+    "replay ms",
+    "×replay time",
   ];
   const body = rows.map((r) => [
     String(r.tenants),
@@ -261,6 +278,8 @@ export function table(rows: SizeResult[]): string {
     r.cpuRatio.toFixed(2),
     r.memRatio.toFixed(2),
     r.deltaMemRatio.toFixed(2),
+    r.replayMs.toFixed(0),
+    r.replayRatio.toFixed(2),
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (c: string[]) => c.map((x, i) => x.padStart(w[i])).join("  ");

@@ -109,6 +109,11 @@ export interface ReplayResource {
   inputs: Record<string, unknown>;
 }
 
+/** A component with no children and no outputs (ComponentResource itself is abstract). */
+class BareComponent extends pulumi.ComponentResource {}
+/** A custom resource of any type token with the given inputs (CustomResource is abstract too). */
+class BareCustom extends pulumi.CustomResource {}
+
 /**
  * The payload floor: every resource of a plan (the Stack excepted: the runtime registers it)
  * registered flat under its own type token with its recorded inputs as plain values. Components
@@ -123,8 +128,8 @@ export function replayProgram(resources: ReplayResource[]): () => void {
       let name = r.name;
       for (let i = 2; seen.has(`${r.type}::${name}`); i++) name = `${r.name}-${i}`;
       seen.add(`${r.type}::${name}`);
-      if (r.custom) new pulumi.CustomResource(r.type, name, r.inputs);
-      else new pulumi.ComponentResource(r.type, name);
+      if (r.custom) new BareCustom(r.type, name, r.inputs);
+      else new BareComponent(r.type, name);
     }
   };
 }

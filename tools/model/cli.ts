@@ -86,6 +86,21 @@ export async function planForModel(stack: string, opts: { tenants?: string; gene
   }
 }
 
+/**
+ * Expected from-scratch rebuild time of a stack (with its committed tenants, a directory, or N
+ * generated ones), for runbooks: seconds at the default parallelism, at 16 and unbounded, and the
+ * critical path at the default.
+ */
+export async function expectedRebuild(stack: string, opts: { tenants?: string; generate?: number } = {}) {
+  const { plan: p } = await planForModel(stack, opts);
+  const [atDefault, at16, unbounded] = [DEFAULT_PARALLELISM, 16, Infinity].map((P) => modelPlan(p, { parallelism: P }));
+  return {
+    resources: p.resources.length,
+    seconds: { [`p${DEFAULT_PARALLELISM}`]: atDefault.total, p16: at16.total, unbounded: unbounded.total },
+    criticalPath: atDefault.criticalPath,
+  };
+}
+
 /** The model report the CLI and the bench print. */
 export function renderModelReport(p: Plan, label: string, parallel = DEFAULT_PARALLELISM, sources = false): string {
   const levels = [...new Set([parallel, 16, Infinity])];
