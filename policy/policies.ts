@@ -9,8 +9,8 @@
  * the pack equal to the plan. The engine runs them at the end of the preview, which `pulumi up`
  * performs first and stops on a mandatory violation before changing anything (so never run
  * `up --skip-preview` on these stacks). Their resources carry outputs, not inputs: server defaults
- * may add fields, which the rules tolerate (they read named fields; admission.ts compares with
- * `covers`).
+ * may add fields, which the rules tolerate (they read named fields; admission.ts compares its
+ * policies up to the server's no-op defaults).
  */
 import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
 import { RULES } from "../components/rules";

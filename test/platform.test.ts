@@ -363,7 +363,7 @@ describe("platform: cluster services", () => {
         email: "ops@video.example",
         server,
         privateKeySecretRef: { name: "letsencrypt-account-key" },
-        solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        solvers: [{ http01: { ingress: { ingressClassName: "nginx", serviceType: "ClusterIP" } } }],
       });
     }
   });

@@ -193,6 +193,13 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       (r) => delete r.inputs.spec.matchConstraints.namespaceSelector,
     ],
     [
+      "TEN-SVC-001",
+      "prod",
+      "platform-cluster-issuer",
+      "ACME solver Services back to NodePort",
+      (r) => delete r.inputs.spec.acme.solvers[0].http01.ingress.serviceType,
+    ],
+    [
       "TEN-NSL-001",
       "staging",
       "platform-vap-namespace-labels",
@@ -585,6 +592,12 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         }),
       );
       assert.deepEqual(ok, { matched: true, denied: [] });
+      // cert-manager's HTTP-01 solver Ingress for a tenant certificate: the certificate's own host.
+      const solver = ing(
+        { rules: [{ host: "vod.acme-tv.example", http: { paths: [{ path: "/.well-known/acme-challenge/x" }] } }] },
+        { "nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0,::/0" },
+      );
+      assert.deepEqual(run(solver), { matched: true, denied: [] });
       assert.equal(run(ing({ rules: [rule("vod.acme-tv.example")] }), null).denied.length, 1, "no annotation: no host");
     });
 

@@ -79,6 +79,25 @@ describe("workflows: schema", () => {
 });
 
 describe("workflows: project rules", () => {
+  it("every real preview/up runs the guardrails policy pack (policy/)", () => {
+    let seen = 0;
+    for (const f of files) {
+      for (const step of allSteps(load(f))) {
+        const uses = String(step.uses ?? "");
+        const run = String(step.run ?? "");
+        if (uses.startsWith("pulumi/actions@") && ["preview", "up"].includes(String(step.with?.command))) {
+          seen++;
+          assert.equal(step.with?.policyPacks, "policy", `${f}: ${step.with?.command} without policyPacks: policy`);
+        }
+        if (/\bpulumi (preview|up)\b/.test(run)) {
+          seen++;
+          assert.match(run, /--policy-pack policy/, `${f}: a pulumi command without --policy-pack policy`);
+        }
+      }
+    }
+    assert.ok(seen >= 5, `expected the PR preview, both deploys and drift check/heal, saw ${seen}`);
+  });
+
   for (const f of files)
     it(`${f}: top-level permissions, concurrency, pinned majors, no inline PR text in scripts`, () => {
       assert.deepEqual(policyProblems(load(f)), []);

@@ -32,7 +32,9 @@ export function clusterIssuerSpec(platform: Pick<PlatformConfig, "letsEncryptEma
       email: platform.letsEncryptEmail,
       server: ACME_SERVERS[platform.letsEncryptServer],
       privateKeySecretRef: { name: `${CLUSTER_ISSUER}-account-key` },
-      solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS } } }],
+      // ClusterIP: cert-manager's solver Service defaults to NodePort, which tenant namespaces
+      // forbid (their quota and the TEN-SVC-001 admission policy), so their certificates would stall.
+      solvers: [{ http01: { ingress: { ingressClassName: INGRESS_CLASS, serviceType: "ClusterIP" } } }],
     },
   };
 }

@@ -31,6 +31,9 @@ export const CLUSTER_ADMIN_GROUP = "system:masters";
 /** ingress-nginx's annotation that adds more hosts to an Ingress, past spec.rules. */
 export const SERVER_ALIAS_ANNOTATION = "nginx.ingress.kubernetes.io/server-alias";
 
+/** cert-manager issuers, whose HTTP-01 solvers create Services in the certificate's namespace. */
+const ISSUER_TYPES = ["kubernetes:cert-manager.io/v1:ClusterIssuer", "kubernetes:cert-manager.io/v1:Issuer"];
+
 export const VAP_API = "admissionregistration.k8s.io/v1" as const;
 export const VAP_TYPE = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 export const VAP_BINDING_TYPE = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
@@ -343,9 +346,24 @@ export const ADMISSION_RULES: Rule[] = [
     id: "TEN-SVC-001",
     description:
       "no Service of type NodePort, LoadBalancer or ExternalName, and no externalIPs, in tenant namespaces (ClusterIP only)",
-    fix: "expose tenant apps through an Ingress; keep the platform-tenant-service-types policy and binding as components/rules/admission.ts declares them",
+    fix: "expose tenant apps through an Ingress; keep the platform-tenant-service-types policy and binding as components/rules/admission.ts declares them, and HTTP-01 solvers on serviceType ClusterIP",
     enforcedIn: ["plan", "preview", "cluster"],
-    check: (resources) => declarationProblems(resources, policyOf("TEN-SVC-001")),
+    check(resources) {
+      const out = declarationProblems(resources, policyOf("TEN-SVC-001"));
+      // The platform's own issuer must not need what the policy denies: cert-manager's HTTP-01
+      // solver Service (created in the tenant's namespace) defaults to NodePort.
+      for (const issuer of resources.filter((r) => ISSUER_TYPES.includes(r.type)))
+        arr(rec(rec(issuer.inputs.spec).acme).solvers).forEach((s, i) => {
+          const ingress = rec(rec(s).http01).ingress;
+          if (ingress !== undefined && rec(ingress).serviceType !== "ClusterIP")
+            out.push({
+              rule: "TEN-SVC-001",
+              urn: issuer.urn,
+              message: `solvers[${i}].http01.ingress.serviceType must be ClusterIP: the solver's Service lands in tenant namespaces, where NodePort is denied`,
+            });
+        });
+      return out;
+    },
   },
   {
     id: "TEN-NSL-001",

@@ -96,7 +96,9 @@ export const SITE_RULES: Rule[] = [
         for (const r of inboundRules(fw)) {
           if (r.protocol !== "tcp") continue;
           const ports = ADMIN_PORTS.filter((p) => r.from <= p && p <= r.to);
-          const strangers = r.sources.filter((s) => !ctx.adminCidrs.includes(s));
+          // Case-insensitive: Hetzner stores IPv6 ranges in lowercase, a stack file may not.
+          const admins = ctx.adminCidrs.map((c) => c.toLowerCase());
+          const strangers = r.sources.filter((s) => !admins.includes(s.toLowerCase()));
           if (ports.length && strangers.length)
             out.push({
               rule: "SITE-FW-002",
