@@ -3,14 +3,16 @@
  *                   [--skip-npm-test] [--profile] [--quick]`
  *
  * The scale bench (issue 9): for each N, generates N valid tenants into a temporary directory and
- * plans them offline; measures the SDK floor (the same number of bare ConfigMaps through the same
- * plan runtime) in the same run; prints the table, the targets with PASS/MISS, the from-scratch
- * time model for prod with 200 tenants and the change-locality counts; writes everything as JSON
+ * plans them offline; in the same run measures the SDK floor (the same number of bare ConfigMaps
+ * through the same plan runtime) and the payload floor (the program's own resources and inputs
+ * registered flat); prints the table, the targets with PASS/MISS, the from-scratch time model for
+ * prod with 200 tenants and the change-locality counts (offline diff); writes everything as JSON
  * (default bench-results/bench.json, gitignored).
  *
  * What is timed: every run is a fresh `node build/tools/bench/run-one.js` process that loads the
- * same modules in both modes and times only the plan() call (see run-one.ts). Peak RSS is that
- * process's maxRSS. Program and floor runs alternate, and the median over repeats is reported.
+ * same modules in every mode and times only the plan() call (see run-one.ts). Peak RSS is that
+ * process's maxRSS. Program, floor and payload-floor runs alternate, and the median over repeats
+ * is reported.
  * Staging plan time is the end-to-end `node build/tools/plan/cli.js --stack staging` (start-up,
  * module load, plan, JSON written): what `npm run plan` costs a user after the build.
  */
@@ -319,8 +321,13 @@ async function main(argv: string[]): Promise<number> {
 
   // Staging plan end-to-end.
   const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
-  const planOut = join(mkdtempSync(join(tmpdir(), "vp-bench-plan-")), "plan.json");
-  const staging = timeCommand(process.execPath, [cli, "--stack", "staging", "--quiet", "--json", planOut], 3);
+  const planDir = mkdtempSync(join(tmpdir(), "vp-bench-plan-"));
+  const staging = timeCommand(
+    process.execPath,
+    [cli, "--stack", "staging", "--quiet", "--json", join(planDir, "plan.json")],
+    3,
+  );
+  rmSync(planDir, { recursive: true, force: true });
   const stagingMs = median(staging.ms);
   log(
     `staging plan, end to end (node build/tools/plan/cli.js --stack staging): ${staging.ms.map((m) => m.toFixed(0)).join(", ")} ms → median ${stagingMs.toFixed(0)} ms${staging.status ? ` (exit ${staging.status})` : ""}`,
