@@ -52,7 +52,7 @@ for (const stack of ["staging", "prod"]) {
       assert.deepEqual(secretPaths(out).sort(), ["argocdAdminPassword", "kubeconfig"]);
       const text = JSON.stringify(out);
       assert.ok(!/stream.?key/i.test(text), "no stream key (or its name) in outputs");
-      for (const r of ofType(p, "random:index/randomPassword:RandomPassword"))
+      for (const r of ofType(p, "random:index/randomBytes:RandomBytes"))
         assert.ok(!Object.values(out.tenants).some((t) => JSON.stringify(t).includes(r.name)), r.name);
     });
 

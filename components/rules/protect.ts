@@ -17,7 +17,7 @@ export const PROTECTED_TYPES: readonly string[] = [
   "hcloud:index/volume:Volume",
   "kubernetes:core/v1:Namespace",
 ];
-const STREAM_KEY_TYPE = "random:index/randomPassword:RandomPassword";
+const STREAM_KEY_TYPE = "random:index/randomBytes:RandomBytes";
 
 const decommissioned = (ns: RuleResource | undefined) =>
   rec(rec(ns?.inputs.metadata).labels)[DECOMMISSION_LABEL] === "true";

@@ -78,6 +78,11 @@ export function mockOutputs(type: string, urn: string, inputs: Record<string, un
       const result = (h + digest("more", h)).slice(0, length);
       return { result, bcryptHash: `$2a$10$${h.slice(0, 53)}` };
     }
+    case "random:index/randomBytes:RandomBytes": {
+      const length = typeof inputs.length === "number" ? inputs.length : 32;
+      const bytes = Buffer.from((h + digest("more", h)).slice(0, length * 2), "hex");
+      return { hex: bytes.toString("hex"), base64: bytes.toString("base64") };
+    }
     case "random:index/randomId:RandomId":
       return {
         hex: h.slice(0, 16),
