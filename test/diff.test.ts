@@ -26,7 +26,7 @@ import { COMMENT_LIMIT, commentMarker } from "../tools/diff/markdown";
 import { coversPath, formatPath, parsePath, touches } from "../tools/diff/paths";
 import { REPLACEMENT_RULES } from "../tools/diff/rules";
 import type { Plan, PlannedResource } from "./helpers/harness";
-import { repoRoot } from "./helpers/harness";
+import { plannedOptions, repoRoot } from "./helpers/harness";
 
 // ---------------------------------------------------------------------------------------------
 // Hand-built plans
@@ -55,17 +55,7 @@ function res(
     parent: type === "pulumi:pulumi:Stack" ? null : (parent?.urn ?? STACK_URN),
     custom,
     inputs,
-    options: {
-      protect: false,
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      ignoreChanges: [],
-      dependsOn: [],
-      provider: null,
-      replaceOnChanges: [],
-      aliases: 0,
-      ...options,
-    },
+    options: plannedOptions(options),
     ...(secretDigests ? { secretDigests } : {}),
   };
 }

@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { diffPlans } from "../tools/diff";
 import { judge, localityCases, type LocalityCase } from "../tools/bench/locality";
 import type { Plan, PlannedResource } from "./helpers/harness";
-import { serial } from "./helpers/harness";
+import { plannedOptions, serial } from "./helpers/harness";
 
 const short = (urns: string[]) => urns.map((u) => u.split("::").pop()).sort();
 
@@ -57,16 +57,7 @@ describe("locality: small changes stay small (offline diff, prod)", () => {
       parent: null,
       custom: true,
       inputs,
-      options: {
-        protect: false,
-        retainOnDelete: false,
-        deleteBeforeReplace: false,
-        ignoreChanges: [],
-        dependsOn: [],
-        provider: null,
-        replaceOnChanges: [],
-        aliases: 0,
-      },
+      options: plannedOptions(),
     });
     const plan = (rs: PlannedResource[]): Plan => ({
       project: "video-platform",

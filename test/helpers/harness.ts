@@ -34,6 +34,21 @@ export function planWith(opts: PlanOptions): Promise<Plan> {
   return serial(() => plan(opts));
 }
 
+/** Options of a hand-built PlannedResource: what the SDK sends when none are set, plus `o`. */
+export function plannedOptions(o: Partial<PlannedResource["options"]> = {}): PlannedResource["options"] {
+  return {
+    protect: false,
+    retainOnDelete: false,
+    deleteBeforeReplace: false,
+    ignoreChanges: [],
+    dependsOn: [],
+    provider: null,
+    replaceOnChanges: [],
+    aliases: 0,
+    ...o,
+  };
+}
+
 /** Resources of a type (full token, or the short `kubernetes:Namespace` form). */
 export function ofType(p: Plan, type: string): PlannedResource[] {
   return p.resources.filter((r) => r.type === type || `${r.type.split(":")[0]}:${r.type.split(":")[2]}` === type);
