@@ -7,6 +7,7 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import { writeFileSync } from "node:fs";
 import { parse } from "yaml";
+import { InputError } from "../components/config/errors";
 import { SECRET_KEYS } from "../components/config/schema";
 import { byName, expectInputError, planJson, planStack, planWith, readStackConfig, repoRoot } from "./helpers/harness";
 
@@ -89,6 +90,21 @@ describe("foundation: config validation", () => {
         ),
         `no problem for missing ${k}`,
       );
+  });
+
+  it("the harness refuses an input error raised after a resource was declared (half-applied)", async () => {
+    await assert.rejects(
+      expectInputError(() =>
+        planWith({
+          stack: "staging",
+          program: async () => {
+            new hcloud.Network("early", { ipRange: "10.0.0.0/16" });
+            throw new InputError([{ file: "tenants/x.yaml", path: "name", message: "late" }]);
+          },
+        }),
+      ),
+      /input error raised after resources were declared: .*::early/,
+    );
   });
 
   it("Pulumi.yaml declares exactly the program's secrets, as secrets", () => {

@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { siteProblems } from "../site/nodes";
 import { InputError, Problem, zodProblems } from "./errors";
 import {
   cidrOverlaps,
@@ -68,7 +69,7 @@ function decode(raw: string): unknown {
 }
 
 /** Cross-field rules zod's per-field schema cannot see. */
-function crossChecks(c: z.infer<typeof stackConfigSchema>, file: string): Problem[] {
+function crossChecks(c: z.infer<typeof stackConfigSchema>, stack: string, file: string): Problem[] {
   const problems: Problem[] = [];
   const key = (p: string) => `${PROJECT}:${p}`;
   const seen = new Set<string>();
@@ -100,6 +101,10 @@ function crossChecks(c: z.infer<typeof stackConfigSchema>, file: string): Proble
   }
   if (cidrOverlaps(c.k3s.clusterCidr, c.k3s.serviceCidr))
     problems.push({ file, path: key("k3s.serviceCidr"), message: `overlaps k3s.clusterCidr ${c.k3s.clusterCidr}` });
+  // The site's own rules (address plan, pool names, node labels) belong to components/site but
+  // are checked here, at the edge, so a bad site config fails before any resource is declared.
+  for (const p of siteProblems(stack, c.site))
+    problems.push({ file, path: p.path ? key(p.path) : "", message: p.message });
   return problems;
 }
 
@@ -142,7 +147,7 @@ export function loadStackConfig(): StackConfig {
       problems.push({ ...p, path: `${prefix}${p.path}` });
     }
   } else {
-    problems.push(...crossChecks(parsed.data, file));
+    problems.push(...crossChecks(parsed.data, stack, file));
   }
 
   const cfg = new pulumi.Config(PROJECT);

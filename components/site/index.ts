@@ -2,14 +2,13 @@ import * as hcloud from "@pulumi/hcloud";
 import * as pulumi from "@pulumi/pulumi";
 import * as tls from "@pulumi/tls";
 import { createHmac } from "node:crypto";
-import { InputError } from "../config/errors";
 import type { StackConfig } from "../config/load";
 import { PROJECT } from "../config/schema";
 import { NETWORK_ZONE } from "./catalog";
 import { renderCloudInit } from "./cloudinit";
 import type { NodeSecrets, NodeSpec } from "./k3s";
 import { renderKubeconfig } from "./kubeconfig";
-import { API_PORT, LABELS, planSite, siteProblems } from "./nodes";
+import { API_PORT, LABELS, planSite } from "./nodes";
 import { createClusterPki } from "./pki";
 
 export interface SiteArgs {
@@ -119,12 +118,8 @@ export class Site extends pulumi.ComponentResource {
     const { config } = args;
     const { site, k3s, stack } = config;
 
-    // Validate before declaring anything: a bad site config changes nothing.
-    const problems = siteProblems(stack, site);
-    if (problems.length)
-      throw new InputError(
-        problems.map((p) => ({ file: config.file, path: p.path ? `${PROJECT}:${p.path}` : "", message: p.message })),
-      );
+    // siteProblems already ran in loadStackConfig (before any resource was declared); planSite
+    // re-checks and throws should this component ever be built from unvalidated config.
     const plan = planSite(stack, site, k3s);
 
     const protect = config.protected;

@@ -90,8 +90,17 @@ export async function expectInputError(
   try {
     await fn();
   } catch (e) {
-    const err = e as { name?: string; problems?: { file: string; path: string; message: string }[] };
-    if (err.name === "InputError" && err.problems) return err.problems;
+    const err = e as {
+      name?: string;
+      problems?: { file: string; path: string; message: string }[];
+      declared?: string[];
+    };
+    if (err.name === "InputError" && err.problems) {
+      // Nothing half-applied: an input error is raised before the program declares anything.
+      if (err.declared?.length)
+        throw new Error(`input error raised after resources were declared: ${err.declared.join(", ")}`);
+      return err.problems;
+    }
     throw e;
   }
   throw new Error("expected an InputError, but the plan succeeded");

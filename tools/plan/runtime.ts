@@ -409,8 +409,20 @@ export async function plan(opts: PlanOptions): Promise<Plan> {
         ? opts.program
         : // eslint-disable-next-line @typescript-eslint/no-require-imports
           (require(opts.program ?? join(root, "build", "index.js")) as () => unknown);
-    await pulumi.runtime.runInPulumiStack(async () => (await program()) as Record<string, unknown>);
-    await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
+    const waitForRPCs = (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs;
+    try {
+      await pulumi.runtime.runInPulumiStack(async () => (await program()) as Record<string, unknown>);
+    } catch (err) {
+      // Record what the program had declared when it failed: input errors must come before the
+      // first resource (nothing half-applied), and tests assert `declared` is empty.
+      await waitForRPCs().catch(() => undefined);
+      if (err && typeof err === "object")
+        (err as { declared?: string[] }).declared = monitor.recorded
+          .filter((r) => r.type !== "pulumi:pulumi:Stack")
+          .map((r) => r.urn);
+      throw err;
+    }
+    await waitForRPCs();
 
     const resources = [...monitor.recorded].sort((a, b) => (a.urn < b.urn ? -1 : a.urn > b.urn ? 1 : 0));
     return {
