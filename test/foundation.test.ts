@@ -8,8 +8,19 @@ import * as pulumi from "@pulumi/pulumi";
 import { writeFileSync } from "node:fs";
 import { parse } from "yaml";
 import { InputError } from "../components/config/errors";
+import { loadStackConfig } from "../components/config/load";
 import { SECRET_KEYS } from "../components/config/schema";
-import { byName, expectInputError, planJson, planStack, planWith, readStackConfig, repoRoot } from "./helpers/harness";
+import { Site } from "../components/site";
+import {
+  byName,
+  expectInputError,
+  planJson,
+  planStack,
+  planWith,
+  readStackConfig,
+  repoRoot,
+  unwrap,
+} from "./helpers/harness";
 
 const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
 
@@ -163,6 +174,26 @@ describe("foundation: offline plan", () => {
     assert.deepEqual(b.options.dependsOn, [byName(p, "a").urn]);
     assert.equal(p.outputs.secretOut, "[secret]");
     assert.ok(!planJson(p).includes("s3cr3t-output"));
+  });
+
+  it("unwrap() gives a component's public Outputs with their secretness", async () => {
+    let fields: { endpoint: unknown; kubeconfig: unknown } | undefined;
+    await planWith({
+      stack: "staging",
+      program: async () => {
+        const site = new Site("site", { config: loadStackConfig() });
+        fields = { endpoint: await unwrap(site.apiEndpoint), kubeconfig: await unwrap(site.kubeconfig) };
+        return {};
+      },
+    });
+    const { endpoint, kubeconfig } = fields as {
+      endpoint: { value: string; secret: boolean };
+      kubeconfig: { value: string; secret: boolean };
+    };
+    assert.match(endpoint.value, /^https:\/\/[0-9.]+:6443$/);
+    assert.equal(endpoint.secret, false);
+    assert.equal(kubeconfig.secret, true, "the kubeconfig is a secret Output");
+    assert.match(kubeconfig.value, /certificate-authority-data/);
   });
 
   it("never writes a secret in clear: a seeded secret is masked everywhere", async () => {

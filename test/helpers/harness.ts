@@ -3,6 +3,7 @@
  * find resources and read their inputs. Plans are cached per (stack, tenants dir) because the
  * program is deterministic; a test that changes inputs passes its own options.
  */
+import * as pulumi from "@pulumi/pulumi";
 import { plan, Plan, PlanOptions, PlannedResource } from "../../tools/plan/runtime";
 
 export { plan, SECRET, placeholder, planJson, repoRoot, readStackConfig } from "../../tools/plan/runtime";
@@ -47,6 +48,22 @@ export function plannedOptions(o: Partial<PlannedResource["options"]> = {}): Pla
     aliases: 0,
     ...o,
   };
+}
+
+/**
+ * The value and secretness of an Output, once resolved (for tests that build components in a
+ * planWith program and inspect their public fields). Unknown values fail loudly: the offline
+ * plan runs as an update, so every value is known.
+ */
+export async function unwrap<T>(o: pulumi.Input<T>): Promise<{ value: T; secret: boolean }> {
+  const out = pulumi.output(o);
+  const [value, secret, known] = await Promise.all([
+    (out as unknown as { promise(): Promise<T> }).promise(),
+    pulumi.isSecret(out),
+    (out as unknown as { isKnown: Promise<boolean> }).isKnown,
+  ]);
+  if (!known) throw new Error("unwrap: the Output is unknown (not resolvable offline)");
+  return { value, secret };
 }
 
 /** Resources of a type (full token, or the short `kubernetes:Namespace` form). */
