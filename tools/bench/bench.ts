@@ -20,6 +20,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { flagValue } from "../plan/cli";
 import { readStackConfig, repoRoot } from "../plan/runtime";
 import { planForModel, renderModelReport } from "../model/cli";
 import { DEFAULT_PARALLELISM, crossTenantChains, fmtSeconds, modelPlan, tenantChainSeconds } from "../model/model";
@@ -49,11 +50,7 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
   };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined || x.startsWith("--")) throw new Error(`${k} needs a value\n${USAGE}`);
-      return x;
-    };
+    const v = () => flagValue(argv, i++, USAGE);
     switch (k) {
       case "--sizes":
         a.sizes = v()

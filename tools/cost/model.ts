@@ -114,6 +114,16 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
       prev.monthlyEur = round2(prev.quantity * prev.unitEur);
     } else lines.set(l.key, { ...l, monthlyEur: round2(l.quantity * l.unitEur) });
   };
+  // A server's automatic public IPv4 and a standalone primary IP are the same billed item.
+  const addPrimaryIpv4 = () =>
+    add({
+      key: "ipv4:primary",
+      category: "ipv4",
+      label: "primary IPv4",
+      quantity: 1,
+      unitEur: OTHER_PRICES.primaryIpv4,
+      includedTrafficTB: 0,
+    });
 
   for (const r of resources) {
     const inputs = r.inputs ?? {};
@@ -145,15 +155,7 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
             unitEur: round2(st.monthlyEur * factor * BACKUP_SHARE),
             includedTrafficTB: 0,
           });
-        if (autoIpv4(inputs))
-          add({
-            key: "ipv4:primary",
-            category: "ipv4",
-            label: "primary IPv4",
-            quantity: 1,
-            unitEur: OTHER_PRICES.primaryIpv4,
-            includedTrafficTB: 0,
-          });
+        if (autoIpv4(inputs)) addPrimaryIpv4();
         break;
       }
       case LOAD_BALANCER_TOKEN: {
@@ -198,14 +200,7 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
           unpriced.push({ urn: r.urn, type: r.type, reason: "floating IPs are not in the price table" });
           break;
         }
-        add({
-          key: "ipv4:primary",
-          category: "ipv4",
-          label: "primary IPv4",
-          quantity: 1,
-          unitEur: OTHER_PRICES.primaryIpv4,
-          includedTrafficTB: 0,
-        });
+        addPrimaryIpv4();
         break;
       }
     }

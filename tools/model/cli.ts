@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { reportFailure, UsageError } from "../plan/cli";
+import { flagValue, reportFailure, UsageError } from "../plan/cli";
 import { plan, readStackConfig, type Plan } from "../plan/runtime";
 import { generateTenants, scaledStackConfig } from "../bench/generate";
 import { MODEL_ASSUMPTIONS } from "./latency";
@@ -30,11 +30,7 @@ export function parseModelArgs(argv: string[]): Args {
   const a: Args = { stack: "staging", parallel: DEFAULT_PARALLELISM, sources: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined || x.startsWith("--")) throw new UsageError(`${k} needs a value\n${USAGE}`);
-      return x;
-    };
+    const v = () => flagValue(argv, i++, USAGE);
     switch (k) {
       case "--stack":
         a.stack = v();

@@ -24,15 +24,18 @@ export interface CliArgs {
 const USAGE =
   "usage: npm run plan -- [--stack <name>] [--tenants <dir>] [--json <file>] [--base <git-ref> [--markdown <file>]] [--quiet]";
 
+/** The value after the flag at argv[i]; a missing one (end, or another flag) is a usage error. */
+export function flagValue(argv: string[], i: number, usage: string): string {
+  const v = argv[i + 1];
+  if (v === undefined || v.startsWith("--")) throw new UsageError(`${argv[i]} needs a value\n${usage}`);
+  return v;
+}
+
 export function parseArgs(argv: string[]): CliArgs {
   const out: CliArgs = { stack: "staging", quiet: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+    const value = () => flagValue(argv, i++, USAGE);
     switch (a) {
       case "--stack":
         out.stack = value();

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PROJECT } from "../../components/config/schema";
 import { LOCATIONS, NETWORK_ZONE, type Location } from "../../components/site/catalog";
-import { reportFailure, UsageError } from "../plan/cli";
+import { flagValue, reportFailure, UsageError } from "../plan/cli";
 import { plan, readStackConfig } from "../plan/runtime";
 import { relocationReport, type RelocationReport } from "./relocation";
 
@@ -36,11 +36,7 @@ export function parseRelocateArgs(argv: string[]): RelocateArgs {
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${USAGE}`);
-      return v;
-    };
+    const value = () => flagValue(argv, i++, USAGE);
     switch (a) {
       case "--stack":
         out.stack = value();
