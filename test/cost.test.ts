@@ -16,7 +16,7 @@ import {
   SERVER_TYPES,
 } from "../components/site/catalog";
 import { costDelta, CostInput, eur, monthlyCost } from "../tools/cost/model";
-import { expectInputError, ofType, planStack, planWith, readStackConfig, repoRoot } from "./helpers/harness";
+import { expectInputError, ofType, planStack, planWith, repoRoot, withStackConfig } from "./helpers/harness";
 
 const server = (name: string, inputs: Record<string, unknown>): CostInput => ({
   urn: `urn:pulumi:t::p::hcloud:index/server:Server::${name}`,
@@ -73,8 +73,7 @@ describe("cost: the price table", () => {
   });
 
   it("the config schema (the catalog's consumer) rejects a server type without a price", async () => {
-    const c = JSON.parse(JSON.stringify(readStackConfig("staging")));
-    c["video-platform:site"].workerPools[0].serverType = "cx99";
+    const c = withStackConfig("staging", (s) => (s["video-platform:site"].workerPools[0].serverType = "cx99"));
     const problems = await expectInputError(() => planWith({ stack: "staging", stackConfig: c }));
     assert.ok(
       problems.some((p) => p.path === "video-platform:site.workerPools[0].serverType" && /catalog/.test(p.message)),

@@ -414,6 +414,17 @@ describe("diff: against a temporary git repository", function () {
     const tiers = files.map((f) => (parse(readFileSync(join(repo, "tenants", f), "utf8")) as { tier: string }).tier);
     return files[Math.max(0, tiers.indexOf("small"))];
   };
+  /** Renames the fixture tenant (file and `name:`) in the temporary repo. */
+  const renameFixture = () => {
+    const src = fixture();
+    const oldName = src.replace(/\.yaml$/, "");
+    const newName = `${oldName.slice(0, 30)}-renamed`;
+    const doc = parseDocument(readFileSync(join(repo, "tenants", src), "utf8"));
+    doc.set("name", newName);
+    unlinkSync(join(repo, "tenants", src));
+    writeFileSync(join(repo, "tenants", `${newName}.yaml`), doc.toString());
+    return { oldName, newName };
+  };
   const diffStaging = async (): Promise<DiffResult> => {
     // Only YAML changes between these cases: the working tree is built once, in before().
     const r = await diffAgainstRef({
@@ -509,13 +520,7 @@ describe("diff: against a temporary git repository", function () {
   });
 
   it("renaming a tenant deletes the old tenant's resources and creates the new one's", async () => {
-    const src = fixture();
-    const oldName = src.replace(/\.yaml$/, "");
-    const newName = `${oldName.slice(0, 30)}-renamed`;
-    const doc = parseDocument(readFileSync(join(repo, "tenants", src), "utf8"));
-    doc.set("name", newName);
-    unlinkSync(join(repo, "tenants", src));
-    writeFileSync(join(repo, "tenants", `${newName}.yaml`), doc.toString());
+    const { oldName, newName } = renameFixture();
 
     const { diff, basePlan, headPlan } = await diffStaging();
     assert.deepEqual(urnsOf(diff, "delete"), subtree(basePlan, tenantUrn(basePlan, oldName)));
@@ -559,13 +564,7 @@ describe("diff: against a temporary git repository", function () {
   });
 
   it("CLI, prod: renaming a protected tenant warns that the namespace deletion will be refused", () => {
-    const src = fixture();
-    const oldName = src.replace(/\.yaml$/, "");
-    const newName = `${oldName.slice(0, 30)}-renamed`;
-    const doc = parseDocument(readFileSync(join(repo, "tenants", src), "utf8"));
-    doc.set("name", newName);
-    unlinkSync(join(repo, "tenants", src));
-    writeFileSync(join(repo, "tenants", `${newName}.yaml`), doc.toString());
+    renameFixture();
     const md = join(repo, "out", "prod.md");
     const json = join(repo, "out", "prod.json");
     const r = spawnSync(

@@ -17,9 +17,9 @@ import {
   planJson,
   planStack,
   planWith,
-  readStackConfig,
   repoRoot,
   unwrap,
+  withStackConfig,
 } from "./helpers/harness";
 
 const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
@@ -28,12 +28,7 @@ function runCli(args: string[]) {
   return spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
 }
 
-/** A stack file's config with one nested value changed. */
-function withConfig(stack: string, mutate: (c: Record<string, any>) => void): Record<string, unknown> {
-  const c = JSON.parse(JSON.stringify(readStackConfig(stack))) as Record<string, any>;
-  mutate(c);
-  return c;
-}
+const withConfig = withStackConfig;
 
 describe("foundation: config validation", () => {
   it("reports every problem with file and key path, and plans nothing", async () => {

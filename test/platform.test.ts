@@ -17,12 +17,13 @@ import {
   input,
   ofType,
   Plan,
-  PlannedResource,
   planJson,
+  PlannedResource,
   planStack,
   planWith,
   readStackConfig,
   SECRET,
+  withStackConfig,
 } from "./helpers/harness";
 import { dependencyDepth, notWaitingFor, providerUrn, serverToTenantDepth, upstream } from "./helpers/graph";
 
@@ -32,9 +33,7 @@ const GATE = "pulumi-nodejs:dynamic:Resource";
 
 /** A stack file's config with the platform section changed. */
 function withPlatform(stack: string, mutate: (p: Record<string, any>) => void): Record<string, unknown> {
-  const c = JSON.parse(JSON.stringify(readStackConfig(stack))) as Record<string, any>;
-  mutate(c["video-platform:platform"]);
-  return c;
+  return withStackConfig(stack, (c) => mutate(c["video-platform:platform"]));
 }
 
 const releases = (p: Plan) => ofType(p, RELEASE);

@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { LOCATION_BOUND, relocationReport, RelocationReport } from "../tools/relocate/relocation";
 import { parseRelocateArgs } from "../tools/relocate/cli";
-import { descendants, ofType, Plan, planWith, readStackConfig, repoRoot } from "./helpers/harness";
+import { descendants, ofType, Plan, planWith, repoRoot, withStackConfig } from "./helpers/harness";
 
 const KEY = "ab".repeat(32);
 
@@ -26,9 +26,7 @@ const tenantFiles = () =>
 const P = "video-platform";
 
 function prodAt(location: string): Record<string, unknown> {
-  const c = JSON.parse(JSON.stringify(readStackConfig("prod"))) as Record<string, any>;
-  c[`${P}:site`].location = location;
-  return c;
+  return withStackConfig("prod", (c) => (c[`${P}:site`].location = location));
 }
 
 const planAt = (location: string, stack = "prod") =>

@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { loadStackConfig } from "../components/config/load";
 import { Site } from "../components/site";
 import { BOOTSTRAP_PATH, RESTORE_ENV_PATH } from "../components/site/cloudinit";
-import { expectInputError, planWith, readStackConfig } from "./helpers/harness";
+import { expectInputError, planWith, withStackConfig } from "./helpers/harness";
 
 const P = "video-platform";
 const TOKEN = "restore-test-k3s-token-5d1e";
@@ -26,9 +26,9 @@ const overrides = {
 };
 
 function config(stack: string, restore?: Record<string, unknown>): Record<string, unknown> {
-  const c = JSON.parse(JSON.stringify(readStackConfig(stack))) as Record<string, any>;
-  if (restore) c[`${P}:k3s`].restore = restore;
-  return c;
+  return withStackConfig(stack, (c) => {
+    if (restore) c[`${P}:k3s`].restore = restore;
+  });
 }
 
 /** Every node's user-data, rendered by the real Site component from the stack's config. */

@@ -33,13 +33,13 @@ import {
   input,
   ofType,
   Plan,
-  PlannedResource,
   planJson,
+  PlannedResource,
   planStack,
   planWith,
-  readStackConfig,
   repoRoot,
   SECRET,
+  withStackConfig,
 } from "./helpers/harness";
 
 const P = "video-platform";
@@ -51,12 +51,7 @@ const SCHEMA_PATH = join(
 // ---------------------------------------------------------------------------------------------
 // Helpers
 
-/** A stack file's config with nested values changed. */
-function withConfig(stack: string, mutate: (c: Record<string, any>) => void): Record<string, unknown> {
-  const c = JSON.parse(JSON.stringify(readStackConfig(stack))) as Record<string, any>;
-  mutate(c);
-  return c;
-}
+const withConfig = withStackConfig;
 
 function stackSite(stack: string, mutate?: (c: Record<string, any>) => void): { site: SiteConfig; k3s: K3sConfig } {
   const c = withConfig(stack, mutate ?? (() => undefined)) as Record<string, any>;

@@ -4,7 +4,7 @@
  * program is deterministic; a test that changes inputs passes its own options.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { plan, Plan, PlanOptions, PlannedResource } from "../../tools/plan/runtime";
+import { plan, Plan, PlanOptions, PlannedResource, readStackConfig } from "../../tools/plan/runtime";
 
 export { plan, SECRET, placeholder, planJson, repoRoot, readStackConfig } from "../../tools/plan/runtime";
 export type { Plan, PlannedResource, PlanOptions } from "../../tools/plan/runtime";
@@ -64,6 +64,13 @@ export async function unwrap<T>(o: pulumi.Input<T>): Promise<{ value: T; secret:
   ]);
   if (!known) throw new Error("unwrap: the Output is unknown (not resolvable offline)");
   return { value, secret };
+}
+
+/** A committed stack file's `config:` mapping, deep-copied and changed by `mutate` (for planWith). */
+export function withStackConfig(stack: string, mutate: (c: Record<string, any>) => void): Record<string, unknown> {
+  const c = JSON.parse(JSON.stringify(readStackConfig(stack))) as Record<string, any>;
+  mutate(c);
+  return c;
 }
 
 /** Resources of a type (full token, or the short `kubernetes:Namespace` form). */
