@@ -1,13 +1,17 @@
 /**
- * The Kubernetes objects a tenant gets, as pure functions of its spec and the site config. The
- * component wraps them in Pulumi resources; tests and rules read them as plain manifests. Every
- * object has an explicit, stable metadata.name (never auto-named: a rename would be a replace).
+ * The Kubernetes objects a tenant gets, as pure functions of its spec and the site config:
+ * complete manifests (apiVersion and kind included) typed with @pulumi/kubernetes's input types.
+ * The component registers them (object.ts); tests and rules read them as plain manifests. Every
+ * object has an explicit, stable metadata.name (never auto-named: a rename would be a replace),
+ * and objects inside the namespace name it as a plain string: the component orders them after
+ * the Namespace with dependsOn, which costs the SDK less than an Output per object.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import { PLATFORM_NAMESPACES } from "../platform";
 import type { TenantSpec } from "./load";
+import type { NamedMeta } from "./object";
 import { DOMAINS_ANNOTATION } from "../rules/admission";
 import { blockedRangesOf } from "../rules/context";
 import {
@@ -61,13 +65,18 @@ export function ruleContext(spec: TenantSpec, config: Pick<StackConfig, "site" |
   };
 }
 
-export function namespace(spec: TenantSpec): k8s.core.v1.NamespaceArgs {
+/** A manifest of a given input type with its apiVersion, kind and a fixed metadata.name required. */
+type Manifest<T, V extends string, K extends string> = T & { apiVersion: V; kind: K; metadata: NamedMeta };
+
+export function namespace(spec: TenantSpec): Manifest<k8s.types.input.core.v1.Namespace, "v1", "Namespace"> {
   const pss: Record<string, string> = {};
   for (const mode of PSS_MODES) {
     pss[`pod-security.kubernetes.io/${mode}`] = PSS_LEVEL;
     pss[`pod-security.kubernetes.io/${mode}-version`] = PSS_VERSION;
   }
   return {
+    apiVersion: "v1",
+    kind: "Namespace",
     metadata: {
       name: spec.name,
       labels: {
@@ -86,10 +95,14 @@ export function namespace(spec: TenantSpec): k8s.core.v1.NamespaceArgs {
   };
 }
 
-export function resourceQuota(spec: TenantSpec, ns: pulumi.Input<string>): k8s.core.v1.ResourceQuotaArgs {
+export function resourceQuota(
+  spec: TenantSpec,
+): Manifest<k8s.types.input.core.v1.ResourceQuota, "v1", "ResourceQuota"> {
   const q = spec.quota;
   return {
-    metadata: { name: OBJECT_NAMES.quota, namespace: ns, labels: labels(spec) },
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: { name: OBJECT_NAMES.quota, namespace: spec.name, labels: labels(spec) },
     spec: {
       hard: {
         "requests.cpu": q.cpu,
@@ -109,10 +122,12 @@ export function resourceQuota(spec: TenantSpec, ns: pulumi.Input<string>): k8s.c
   };
 }
 
-export function limitRange(spec: TenantSpec, ns: pulumi.Input<string>): k8s.core.v1.LimitRangeArgs {
+export function limitRange(spec: TenantSpec): Manifest<k8s.types.input.core.v1.LimitRange, "v1", "LimitRange"> {
   const c = spec.container;
   return {
-    metadata: { name: OBJECT_NAMES.limits, namespace: ns, labels: labels(spec) },
+    apiVersion: "v1",
+    kind: "LimitRange",
+    metadata: { name: OBJECT_NAMES.limits, namespace: spec.name, labels: labels(spec) },
     // A quota on requests/limits makes pods without them unschedulable; these defaults fill them
     // in, and max keeps one container from taking the whole budget (while fitting an ingest worker).
     spec: { limits: [{ type: "Container", defaultRequest: c.defaultRequest, default: c.default, max: c.max }] },
@@ -145,11 +160,12 @@ const NOT_DNS = (["TCP", "UDP"] as const).flatMap((protocol) => [
 export function networkPolicy(
   spec: TenantSpec,
   config: Pick<StackConfig, "site" | "k3s">,
-  ns: pulumi.Input<string>,
-): k8s.networking.v1.NetworkPolicyArgs {
+): Manifest<k8s.types.input.networking.v1.NetworkPolicy, "networking.k8s.io/v1", "NetworkPolicy"> {
   const nsSelector = (name: string) => ({ matchLabels: { "kubernetes.io/metadata.name": name } });
   return {
-    metadata: { name: OBJECT_NAMES.networkPolicy, namespace: ns, labels: labels(spec) },
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: { name: OBJECT_NAMES.networkPolicy, namespace: spec.name, labels: labels(spec) },
     spec: {
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
@@ -179,9 +195,13 @@ const guardrailResources = (group: string) =>
  * (no wildcards: a new resource type must not become writable by itself), read-only on its
  * guardrails, nothing that grants more (escalate, bind, impersonate) and nothing cluster-wide.
  */
-export function adminRole(spec: TenantSpec, ns: pulumi.Input<string>): k8s.rbac.v1.RoleArgs {
+export function adminRole(
+  spec: TenantSpec,
+): Manifest<k8s.types.input.rbac.v1.Role, "rbac.authorization.k8s.io/v1", "Role"> {
   return {
-    metadata: { name: OBJECT_NAMES.role, namespace: ns, labels: labels(spec) },
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "Role",
+    metadata: { name: OBJECT_NAMES.role, namespace: spec.name, labels: labels(spec) },
     rules: [
       {
         apiGroups: [""],
@@ -214,23 +234,24 @@ export function adminRole(spec: TenantSpec, ns: pulumi.Input<string>): k8s.rbac.
 
 export function adminBinding(
   spec: TenantSpec,
-  ns: pulumi.Input<string>,
-  role: pulumi.Input<string>,
-): k8s.rbac.v1.RoleBindingArgs {
+): Manifest<k8s.types.input.rbac.v1.RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding"> {
   return {
-    metadata: { name: OBJECT_NAMES.roleBinding, namespace: ns, labels: labels(spec) },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role },
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: OBJECT_NAMES.roleBinding, namespace: spec.name, labels: labels(spec) },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: OBJECT_NAMES.role },
     subjects: spec.admins.map((g) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: g })),
   };
 }
 
 export function streamKeySecret(
   spec: TenantSpec,
-  ns: pulumi.Input<string>,
   key: pulumi.Input<string>,
-): k8s.core.v1.SecretArgs {
+): Manifest<k8s.types.input.core.v1.Secret, "v1", "Secret"> {
   return {
-    metadata: { name: OBJECT_NAMES.streamKeySecret, namespace: ns, labels: labels(spec) },
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: OBJECT_NAMES.streamKeySecret, namespace: spec.name, labels: labels(spec) },
     type: "Opaque",
     stringData: { [STREAM_KEY_FIELD]: key },
   };
@@ -243,7 +264,7 @@ export const ARGO_API = "argoproj.io/v1alpha1";
  * (an empty whitelist admits none), and its guardrails blacklisted — ArgoCD applies as a cluster
  * admin, so this project is what stops a tenant's repo from rewriting its own quota or policies.
  */
-export function appProject(spec: TenantSpec): k8s.apiextensions.CustomResourceArgs {
+export function appProject(spec: TenantSpec): Manifest<k8s.apiextensions.CustomResourceArgs, typeof ARGO_API, "AppProject"> {
   return {
     apiVersion: ARGO_API,
     kind: "AppProject",
@@ -276,13 +297,15 @@ export function helmValues(spec: TenantSpec): Record<string, unknown> {
  * tenant file in staging) must not cascade into deleting the customer's workloads and volumes;
  * the namespace's own lifecycle decides that.
  */
-export function application(spec: TenantSpec, project: pulumi.Input<string>): k8s.apiextensions.CustomResourceArgs {
+export function application(
+  spec: TenantSpec,
+): Manifest<k8s.apiextensions.CustomResourceArgs, typeof ARGO_API, "Application"> {
   return {
     apiVersion: ARGO_API,
     kind: "Application",
     metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
     spec: {
-      project,
+      project: spec.name,
       source: {
         repoURL: spec.gitops.repoURL,
         path: spec.gitops.path,

@@ -1,10 +1,10 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { StackConfig } from "../config/load";
 import type { Platform } from "../platform";
 import type { TenantSpec } from "./load";
 import * as m from "./manifests";
+import { KubeObject } from "./object";
 import type { EffectiveIngest, EffectiveQuota } from "./sizing";
 
 export interface TenantArgs {
@@ -65,22 +65,22 @@ export class Tenant extends pulumi.ComponentResource {
     // key silently breaks the customer's encoders.
     const protect = config.protected && !spec.decommission;
 
-    const ns = new k8s.core.v1.Namespace(`${name}-ns`, m.namespace(spec), { ...k8sOpts, protect });
-    const nsName = ns.metadata.name;
-    // Objects inside the namespace go when it goes: no separate delete calls on decommission.
-    const inNs = { ...k8sOpts, deletedWith: ns };
+    const ns = new KubeObject(`${name}-ns`, m.namespace(spec), { ...k8sOpts, protect });
+    // Objects inside the namespace name it as a plain string (manifests.ts) and are ordered after
+    // it here; they go when it goes: no separate delete calls on decommission.
+    const inNs = { ...k8sOpts, dependsOn: [ns], deletedWith: ns };
 
-    const quota = new k8s.core.v1.ResourceQuota(`${name}-quota`, m.resourceQuota(spec, nsName), inNs);
-    const limits = new k8s.core.v1.LimitRange(`${name}-limits`, m.limitRange(spec, nsName), inNs);
-    const netpol = new k8s.networking.v1.NetworkPolicy(`${name}-netpol`, m.networkPolicy(spec, config, nsName), {
+    const quota = new KubeObject(`${name}-quota`, m.resourceQuota(spec), inNs);
+    const limits = new KubeObject(`${name}-limits`, m.limitRange(spec), inNs);
+    const netpol = new KubeObject(`${name}-netpol`, m.networkPolicy(spec, config), {
       ...inNs,
       // It names the ingress controller's namespace: allow that to exist first.
-      dependsOn: platform.ingressInstall,
+      dependsOn: [ns, ...platform.ingressInstall],
     });
 
     if (spec.admins.length > 0) {
-      const role = new k8s.rbac.v1.Role(`${name}-admin-role`, m.adminRole(spec, nsName), inNs);
-      new k8s.rbac.v1.RoleBinding(`${name}-admin-binding`, m.adminBinding(spec, nsName, role.metadata.name), inNs);
+      const role = new KubeObject(`${name}-admin-role`, m.adminRole(spec), inNs);
+      new KubeObject(`${name}-admin-binding`, m.adminBinding(spec), { ...inNs, dependsOn: [ns, role] });
     }
 
     // 24 random bytes as hex: URL-safe (stream keys are pasted into encoder URLs) with 192 bits.
@@ -89,24 +89,21 @@ export class Tenant extends pulumi.ComponentResource {
     // `pulumi up --replace <urn of ${name}-stream-key>` (after lifting protect on prod).
     const key = new random.RandomBytes(`${name}-stream-key`, { length: 24 }, { parent: this, protect });
     this.streamKey = pulumi.secret(key.hex);
-    const secret = new k8s.core.v1.Secret(
-      `${name}-stream-key-secret`,
-      m.streamKeySecret(spec, nsName, this.streamKey),
-      inNs,
-    );
+    const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
     // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
-    const project = new k8s.apiextensions.CustomResource(`${name}-project`, m.appProject(spec), {
+    const project = new KubeObject(`${name}-project`, m.appProject(spec), {
       ...k8sOpts,
       dependsOn: platform.argocdInstall,
     });
-    new k8s.apiextensions.CustomResource(`${name}-app`, m.application(spec, project.metadata.name), {
+    new KubeObject(`${name}-app`, m.application(spec), {
       ...k8sOpts,
-      // ArgoCD must not start the tenant's workloads before its guardrails and stream key exist.
-      dependsOn: [...platform.argocdInstall, quota, limits, netpol, secret],
+      // ArgoCD must not start the tenant's workloads before its project, guardrails and stream
+      // key exist.
+      dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret],
     });
 
-    this.namespaceReady = pulumi.all([nsName, quota.id, limits.id, netpol.id]).apply(([n]) => n);
+    this.namespaceReady = pulumi.all([ns.id, quota.id, limits.id, netpol.id]).apply(() => spec.name);
     this.registerOutputs({
       namespace: this.namespace,
       quota: this.quota,

@@ -31,6 +31,8 @@ export interface PlannedResource {
     provider: string | null;
     replaceOnChanges: string[];
     aliases: number;
+    /** Outputs the engine stores as secrets whatever their value (the resource's own list plus the caller's). */
+    additionalSecretOutputs: string[];
   };
   /**
    * Only when the plan is given a digest key (the offline diff, issue 6): per secret input, by
@@ -255,6 +257,7 @@ export class RecordingMonitor extends MockMonitor {
           provider: req.getProvider() || null,
           replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
           aliases: req.getAliasesList().length,
+          additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()].sort(),
         },
       });
       (this as unknown as { resources: Map<string, unknown> }).resources.set(urn, { urn, id: id || null, state });
