@@ -21,6 +21,7 @@ import {
   PlannedResource,
   planStack,
   planWith,
+  plannedOptions,
   readStackConfig,
   SECRET,
   withStackConfig,
@@ -466,16 +467,7 @@ describe("platform: dependency depth (closing note)", () => {
     parent: null,
     custom: true,
     inputs: {},
-    options: {
-      protect: false,
-      retainOnDelete: false,
-      deleteBeforeReplace: false,
-      ignoreChanges: [],
-      dependsOn: deps,
-      provider: provider ?? null,
-      replaceOnChanges: [],
-      aliases: 0,
-    },
+    options: plannedOptions({ dependsOn: deps, provider: provider ?? null }),
   });
 
   it("dependencyDepth counts the longest chain, following dependsOn and providers but not parents", () => {

@@ -19,7 +19,15 @@ import { parse } from "yaml";
 import { loadStackConfig } from "../components/config/load";
 import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES, Platform } from "../components/platform";
 import { loadTenants, Tenant, TenantSpec } from "../components/tenant";
-import { blockedRanges, OBJECT_NAMES, PSS_VERSION, STREAM_KEY_FIELD } from "../components/tenant/manifests";
+import { kubeType } from "../components/platform/kube-object";
+import {
+  adminClusterRole,
+  ARGO_API,
+  blockedRanges,
+  OBJECT_NAMES,
+  PSS_VERSION,
+  STREAM_KEY_FIELD,
+} from "../components/tenant/manifests";
 import { BOUNDS, PRESETS, TIERS } from "../components/tenant/presets";
 import { formatBytes, formatCpu, parseBytes, parseCpu, parseQuantity } from "../components/tenant/quantity";
 import { checkTenantObjects, K8sObject, OBJECT_RULES, RuleContext } from "../components/rules/tenant";
@@ -125,6 +133,7 @@ function ctxFor(stack: string, spec: { name: string; repoURL: string }): RuleCon
       site: { networkCidr: site.networkCidr } as never,
       k3s: { clusterCidr: k3s.clusterCidr ?? "10.42.0.0/16", serviceCidr: k3s.serviceCidr ?? "10.43.0.0/16" } as never,
     }),
+    adminRole: JSON.parse(JSON.stringify(adminClusterRole())) as K8sObject,
   };
 }
 
@@ -444,7 +453,7 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
     assert.equal(app.source.helm.valuesObject.ingest.workers, 0);
   });
 
-  it("no admins: no Role and no RoleBinding", () => {
+  it("no admins: no RoleBinding (and no Role of any kind)", () => {
     const { children } = tenantResources(staging, "ab");
     assert.ok(!children.some((r) => /Role/.test(r.type)));
     assert.equal(children.length, 8);
@@ -490,12 +499,7 @@ describe("tenants: the sample tenants as planned", () => {
         ["quota", "kubernetes:core/v1:ResourceQuota"],
         ["limits", "kubernetes:core/v1:LimitRange"],
         ["netpol", "kubernetes:networking.k8s.io/v1:NetworkPolicy"],
-        ...(admins
-          ? [
-              ["admin-role", "kubernetes:rbac.authorization.k8s.io/v1:Role"],
-              ["admin-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"],
-            ]
-          : []),
+        ...(admins ? [["admin-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]] : []),
         ["stream-key", "random:index/randomBytes:RandomBytes"],
         ["stream-key-secret", "kubernetes:core/v1:Secret"],
         ["project", "kubernetes:argoproj.io/v1alpha1:AppProject"],
@@ -513,6 +517,48 @@ describe("tenants: the sample tenants as planned", () => {
         );
         assert.ok(children.length + 1 <= 12, `${name}: ${children.length + 1} resources`);
       }
+  });
+
+  it("objects register as the typed classes would: same type token, no legacy aliases, Secret fields secret", () => {
+    // The type token is the resource's identity in state: KubeObject must produce exactly the one
+    // @pulumi/kubernetes's typed class sends, or switching classes would replace every object.
+    const typed = [
+      k8s.core.v1.Namespace,
+      k8s.core.v1.ResourceQuota,
+      k8s.core.v1.LimitRange,
+      k8s.core.v1.Secret,
+      k8s.networking.v1.NetworkPolicy,
+      k8s.rbac.v1.RoleBinding,
+      k8s.rbac.v1.ClusterRole,
+    ].map((c) => (c as unknown as { __pulumiType: string }).__pulumiType);
+    const kinds = [
+      ["v1", "Namespace"],
+      ["v1", "ResourceQuota"],
+      ["v1", "LimitRange"],
+      ["v1", "Secret"],
+      ["networking.k8s.io/v1", "NetworkPolicy"],
+      ["rbac.authorization.k8s.io/v1", "RoleBinding"],
+      ["rbac.authorization.k8s.io/v1", "ClusterRole"],
+    ];
+    assert.deepEqual(
+      kinds.map(([v, k]) => kubeType(v, k)),
+      typed,
+    );
+    assert.equal(kubeType(ARGO_API, "AppProject"), "kubernetes:argoproj.io/v1alpha1:AppProject");
+
+    const objects = [
+      ...SAMPLES.flatMap((n) => tenantResources(staging, n).children.filter((r) => r.type.startsWith("kubernetes:"))),
+      byName(staging, "platform-tenant-admin"),
+    ];
+    for (const r of objects) {
+      const o = r.inputs as { apiVersion: string; kind: string };
+      assert.equal(r.type, kubeType(o.apiVersion, o.kind), r.name);
+      assert.equal(r.options.aliases, 0, `${r.name}: no legacy-version aliases`);
+    }
+    const secret = byName(staging, "acme-tv-stream-key-secret");
+    assert.deepEqual(secret.options.additionalSecretOutputs, ["data", "stringData"]);
+    assert.equal(secret.inputs.stringData, SECRET);
+    assert.deepEqual(byName(staging, "acme-tv-quota").options.additionalSecretOutputs, []);
   });
 
   it("every Kubernetes child uses the platform's provider and an explicit, stable metadata.name", () => {
@@ -556,7 +602,10 @@ describe("tenants: the sample tenants as planned", () => {
           new Model(o).validate();
           n++;
         }
-    assert.equal(n, 2 * (9 + 7 + 9));
+    assert.equal(n, 2 * (8 + 7 + 8));
+    // What the admins' bindings grant: the platform's one ClusterRole.
+    for (const p of [staging, prod])
+      (new rbac.ClusterRole(byName(p, "platform-tenant-admin").inputs as any) as any).validate();
     // The check is real: a quantity the API server would reject fails here too.
     const quota = tenantObjects(staging, "acme-tv").find((o) => o.kind === "ResourceQuota") as any;
     quota.spec.hard["requests.memory"] = "64GB";
@@ -575,7 +624,7 @@ describe("tenants: the sample tenants as planned", () => {
   describe("each rule rejects a crafted violation", () => {
     type Objs = any[];
     const find = (objs: Objs, kind: string) => objs.find((o) => o.kind === kind);
-    const breaks: [string, string, (o: Objs) => void][] = [
+    const breaks: [string, string, (o: Objs, ctx: RuleContext & { adminRole: any }) => void][] = [
       [
         "TEN-PSS-001",
         "enforce privileged",
@@ -633,18 +682,38 @@ describe("tenants: the sample tenants as planned", () => {
         "other namespaces",
         (o) => find(o, "NetworkPolicy").spec.egress.push({ to: [{ namespaceSelector: {} }] }),
       ],
-      ["TEN-RBAC-001", "escalate", (o) => find(o, "Role").rules[0].verbs.push("escalate")],
+      ["TEN-RBAC-001", "escalate", (_, c) => c.adminRole.rules[0].verbs.push("escalate")],
       [
         "TEN-RBAC-001",
         "impersonate",
-        (o) => find(o, "Role").rules.push({ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }),
+        (_, c) => c.adminRole.rules.push({ apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }),
       ],
-      ["TEN-RBAC-001", "wildcard", (o) => (find(o, "Role").rules[0].resources = ["*"])],
+      ["TEN-RBAC-001", "wildcard", (_, c) => (c.adminRole.rules[0].resources = ["*"])],
+      [
+        "TEN-RBAC-001",
+        "aggregation rule",
+        (_, c) => (c.adminRole.aggregationRule = { clusterRoleSelectors: [{ matchLabels: { x: "y" } }] }),
+      ],
+      [
+        "TEN-RBAC-001",
+        "aggregated into admin",
+        (_, c) => (c.adminRole.metadata.labels["rbac.authorization.k8s.io/aggregate-to-admin"] = "true"),
+      ],
+      [
+        "TEN-RBAC-001",
+        "a Role of the tenant's own",
+        (o) =>
+          o.push({
+            kind: "Role",
+            metadata: { name: "extra", namespace: "acme-tv" },
+            rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
+          }),
+      ],
       [
         "TEN-RBAC-001",
         "writes network policies",
-        (o) =>
-          find(o, "Role").rules.push({
+        (_, c) =>
+          c.adminRole.rules.push({
             apiGroups: ["networking.k8s.io"],
             resources: ["networkpolicies"],
             verbs: ["patch"],
@@ -653,13 +722,13 @@ describe("tenants: the sample tenants as planned", () => {
       [
         "TEN-RBAC-001",
         "writes quotas",
-        (o) => find(o, "Role").rules.push({ apiGroups: [""], resources: ["resourcequotas"], verbs: ["update"] }),
+        (_, c) => c.adminRole.rules.push({ apiGroups: [""], resources: ["resourcequotas"], verbs: ["update"] }),
       ],
       [
         "TEN-RBAC-001",
         "writes role bindings",
-        (o) =>
-          find(o, "Role").rules.push({
+        (_, c) =>
+          c.adminRole.rules.push({
             apiGroups: ["rbac.authorization.k8s.io"],
             resources: ["rolebindings"],
             verbs: ["create"],
@@ -670,7 +739,9 @@ describe("tenants: the sample tenants as planned", () => {
         "system group",
         (o) => find(o, "RoleBinding").subjects.push({ kind: "Group", name: "system:authenticated" }),
       ],
-      ["TEN-RBAC-002", "ClusterRole ref", (o) => (find(o, "RoleBinding").roleRef.kind = "ClusterRole")],
+      ["TEN-RBAC-002", "binds cluster-admin", (o) => (find(o, "RoleBinding").roleRef.name = "cluster-admin")],
+      ["TEN-RBAC-002", "tenant-admin not declared", (_, c) => delete (c as RuleContext).adminRole],
+      ["TEN-RBAC-002", "its own ClusterRole", (o) => o.push({ kind: "ClusterRole", metadata: { name: "x" } })],
       ["TEN-RBAC-002", "ClusterRoleBinding", (o) => o.push({ kind: "ClusterRoleBinding", metadata: { name: "x" } })],
       ["TEN-ARGO-001", "any repo", (o) => (find(o, "AppProject").spec.sourceRepos = ["*"])],
       [
@@ -695,7 +766,7 @@ describe("tenants: the sample tenants as planned", () => {
       it(`${id}: ${what}`, () => {
         const objs = tenantObjects(staging, "acme-tv");
         const ctx = ctxFor("staging", { name: "acme-tv", repoURL: sampleRepo("acme-tv") });
-        mutate(objs);
+        mutate(objs, ctx as RuleContext & { adminRole: any });
         const v = checkTenantObjects(objs, ctx);
         assert.ok(
           v.some((x) => x.rule === id),
@@ -798,6 +869,7 @@ describe("tenants: the component's wiring", () => {
   it("custom resources depend on exactly the ArgoCD install, network policy on the ingress install", async () => {
     let crds = "";
     let ingress = "";
+    let adminRole = "";
     const p = await planWith({
       stack: "staging",
       program: async () => {
@@ -805,11 +877,18 @@ describe("tenants: the component's wiring", () => {
         const provider = new k8s.Provider("fake-k8s", { kubeconfig: "offline" });
         const crdRes = new k8s.core.v1.ConfigMap("crds", { metadata: { name: "crds" } }, { provider });
         const ingressRes = new k8s.core.v1.ConfigMap("ingress", { metadata: { name: "ingress" } }, { provider });
-        const platform = { provider, argocdInstall: [crdRes], ingressInstall: [ingressRes] } as unknown as Platform;
+        const roleRes = new k8s.core.v1.ConfigMap("admin-role", { metadata: { name: "admin-role" } }, { provider });
+        const platform = {
+          provider,
+          argocdInstall: [crdRes],
+          ingressInstall: [ingressRes],
+          tenantAdminRole: roleRes,
+        } as unknown as Platform;
         const [spec] = loadTenants(config).filter((s: TenantSpec) => s.name === "acme-tv");
         const t = new Tenant(spec.name, { spec, config, platform });
         crds = await new Promise((r) => crdRes.urn.apply(r));
         ingress = await new Promise((r) => ingressRes.urn.apply(r));
+        adminRole = await new Promise((r) => roleRes.urn.apply(r));
         assert.equal(await (pulumi.isSecret(t.streamKey) as unknown as Promise<boolean>), true, "stream key is secret");
         assert.equal(t.namespace, "acme-tv");
         assert.equal(t.argocdProject, "acme-tv");
@@ -835,6 +914,11 @@ describe("tenants: the component's wiring", () => {
         `Application waits for ${dep}`,
       );
     assert.ok(byName(p, "acme-tv-netpol").options.dependsOn.includes(ingress));
+    // Objects in the namespace name it as a string: the order comes from dependsOn.
+    const ns = byName(p, "acme-tv-ns").urn;
+    for (const n of ["quota", "limits", "netpol", "stream-key-secret", "admin-binding"])
+      assert.ok(byName(p, `acme-tv-${n}`).options.dependsOn.includes(ns), `${n} after the namespace`);
+    assert.ok(byName(p, "acme-tv-admin-binding").options.dependsOn.includes(adminRole), "binding after the ClusterRole");
     assert.ok(!byName(p, "acme-tv-quota").options.dependsOn.includes(crds));
     assert.equal(p.outputs.streamKey, SECRET);
   });
@@ -908,8 +992,8 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
       assert.equal(tenants.length, 30);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 30 components + 8 children each + Role and RoleBinding for the two thirds with admins.
-      assert.equal(perTenant, 30 * 9 + 2 * 20);
+      // 30 components + 8 children each + a RoleBinding for the two thirds with admins.
+      assert.equal(perTenant, 30 * 9 + 20);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

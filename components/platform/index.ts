@@ -17,15 +17,17 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import type { Site } from "../site";
+import { adminClusterRole } from "../tenant/manifests";
 import { admission } from "./admission";
 import { argocd } from "./argocd";
 import { certManager } from "./cert-manager";
 import { ReadinessGate } from "./gate";
 import { hcloudIntegration } from "./hcloud";
 import { ingress } from "./ingress";
+import { KubeObject } from "./kube-object";
 import { CLUSTER_ISSUER, INGRESS_CLASS, STORAGE_CLASS } from "./namespaces";
 import { clusterProvider, kubeconfigCredentials } from "./provider";
-import type { PlatformContext } from "./releases";
+import { k8sOpts, PlatformContext } from "./releases";
 import { sealedSecrets } from "./sealed-secrets";
 
 export {
@@ -53,6 +55,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly ingressInstall: pulumi.Resource[];
   /** The in-cluster guardrails (ValidatingAdmissionPolicies and their Deny bindings). */
   public readonly admissionPolicies: pulumi.Resource[];
+  /** The ClusterRole tenants' admin groups are bound to in their own namespace (tenant RoleBindings). */
+  public readonly tenantAdminRole: pulumi.Resource;
   /** The API readiness gate; everything Kubernetes waits for it through the provider. */
   public readonly clusterReady: pulumi.Resource[];
   /** https://argocd.<baseDomain> */
@@ -97,6 +101,8 @@ export class Platform extends pulumi.ComponentResource {
     // before Argo CD exists: nothing it syncs ever reaches a cluster without them.
     const guardrails = admission(ctx);
     const gitops = argocd(ctx, cloud.ccm, guardrails.bindings);
+    // Defined by the tenant module (what an app team may do), installed once for all tenants.
+    this.tenantAdminRole = new KubeObject(`${name}-tenant-admin`, adminClusterRole(), k8sOpts(ctx));
 
     this.clusterReady = [gate];
     this.admissionPolicies = [...guardrails.policies, ...guardrails.bindings];

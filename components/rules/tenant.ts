@@ -33,6 +33,11 @@ export interface RuleContext {
   ingressNamespace: string;
   /** Ranges tenant pods must never reach: metadata address, node network, pod and service ranges. */
   blockedRanges: string[];
+  /**
+   * The platform's tenant-admin ClusterRole (TENANT_ADMIN_ROLE) as declared, when the plan has it:
+   * what a tenant's admin RoleBinding grants, so its rules are checked for every tenant bound to it.
+   */
+  adminRole?: K8sObject;
 }
 
 /** One problem, on the object at fault when there is one (a missing object has none). */
@@ -60,6 +65,8 @@ export interface TenantViolation {
 }
 
 export const PSS_LEVEL = "restricted";
+/** The one ClusterRole tenant RoleBindings may reference (components/tenant/manifests.ts). */
+export const TENANT_ADMIN_ROLE = "platform-tenant-admin";
 export const PSS_MODES = ["enforce", "audit", "warn"] as const;
 export const TENANT_LABEL = "platform.video/tenant";
 /** Set on a tenant namespace by `decommission: true`: step one of removal lifts protection. */
@@ -99,6 +106,9 @@ export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 const of = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
 const at = (object: K8sObject | undefined, message: string): Finding => (object ? { object, message } : { message });
+/** Whether a RoleBinding grants the platform's tenant-admin ClusterRole. */
+const bindsTenantAdmin = (b: K8sObject): boolean =>
+  rec(b.roleRef).kind === "ClusterRole" && rec(b.roleRef).name === TENANT_ADMIN_ROLE;
 
 interface PolicyPeer {
   podSelector?: Rec;
@@ -283,11 +293,21 @@ export const OBJECT_RULES: ObjectRule[] = [
   {
     id: "TEN-RBAC-001",
     describe:
-      "the tenant admin Role grants no escalate/bind/impersonate, no wildcards, no nonResourceURLs and no writes on its guardrails (quotas, limits, policies, RBAC, endpoints)",
-    fix: "list verbs and resources explicitly in components/tenant/manifests.ts adminRole(); guardrail kinds (GUARDRAIL_KINDS) stay read-only",
+      "what tenant admins are granted (the platform's tenant-admin ClusterRole, any Role of the tenant's) has no escalate/bind/impersonate, no wildcards, no nonResourceURLs, no writes on the guardrails (quotas, limits, policies, RBAC, endpoints) and no aggregation",
+    fix: "list verbs and resources explicitly in components/tenant/manifests.ts adminRules(); guardrail kinds (GUARDRAIL_KINDS) stay read-only; no aggregationRule or aggregate-to-* labels on the ClusterRole",
     check(objs, ctx) {
       const out: Finding[] = [];
-      for (const role of of(objs, "Role").filter((o) => o.metadata?.namespace === ctx.tenant))
+      const roles = of(objs, "Role").filter((o) => o.metadata?.namespace === ctx.tenant);
+      const admin = ctx.adminRole;
+      if (admin && of(objs, "RoleBinding").some(bindsTenantAdmin)) {
+        roles.push(admin);
+        // Aggregation would let any ClusterRole carrying the matching label add rules to it.
+        if (admin.aggregationRule !== undefined) out.push(at(admin, `ClusterRole ${TENANT_ADMIN_ROLE} aggregates`));
+        for (const l of Object.keys(admin.metadata?.labels ?? {}))
+          if (l.startsWith("rbac.authorization.k8s.io/aggregate-to-"))
+            out.push(at(admin, `ClusterRole ${TENANT_ADMIN_ROLE} is aggregated into others (${l})`));
+      }
+      for (const role of roles)
         arr(role.rules).forEach((raw, i) => {
           const rule = rec(raw);
           const verbs = arr(rule.verbs).map(str);
@@ -309,21 +329,34 @@ export const OBJECT_RULES: ObjectRule[] = [
   },
   {
     id: "TEN-RBAC-002",
-    describe:
-      "tenants get nothing cluster-wide: no ClusterRole(Binding); RoleBindings live in the tenant namespace, reference a Role and bind non-system groups",
-    fix: "bind the tenant's identity-provider groups to its namespaced Role only (components/tenant/manifests.ts adminBinding())",
+    describe: `tenants get nothing cluster-wide: no ClusterRole(Binding) of their own; RoleBindings live in the tenant namespace, reference the platform's ClusterRole ${TENANT_ADMIN_ROLE} (or a Role of the tenant's) and bind non-system groups`,
+    fix: `bind the tenant's identity-provider groups with components/tenant/manifests.ts adminBinding() (ClusterRole ${TENANT_ADMIN_ROLE}, declared by the platform)`,
     check(objs, ctx) {
       const out: Finding[] = [];
       for (const o of objs)
         if (o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")
           out.push(at(o, `${o.kind} ${o.metadata?.name}: tenants get nothing cluster-wide`));
       for (const b of of(objs, "RoleBinding")) {
-        if (b.metadata?.namespace !== ctx.tenant)
-          out.push(at(b, `RoleBinding ${b.metadata?.name} outside ${ctx.tenant}`));
-        if (rec(b.roleRef).kind !== "Role") out.push(at(b, `RoleBinding ${b.metadata?.name} must reference a Role`));
+        const name = b.metadata?.name;
+        if (b.metadata?.namespace !== ctx.tenant) out.push(at(b, `RoleBinding ${name} outside ${ctx.tenant}`));
+        const ref = rec(b.roleRef);
+        if (ref.kind !== "Role" && !bindsTenantAdmin(b))
+          out.push(
+            at(
+              b,
+              `RoleBinding ${name} references ${str(ref.kind)} ${str(ref.name)}, not ClusterRole ${TENANT_ADMIN_ROLE}`,
+            ),
+          );
+        else if (bindsTenantAdmin(b) && !ctx.adminRole)
+          out.push(
+            at(
+              b,
+              `RoleBinding ${name} references ClusterRole ${TENANT_ADMIN_ROLE}, which the platform does not declare`,
+            ),
+          );
         for (const s of arr(b.subjects).map(rec))
           if (s.kind !== "Group" || adminGroupProblem(str(s.name)))
-            out.push(at(b, `RoleBinding ${b.metadata?.name} binds ${String(s.kind)} ${String(s.name)}`));
+            out.push(at(b, `RoleBinding ${name} binds ${String(s.kind)} ${String(s.name)}`));
       }
       return out;
     },

@@ -5,12 +5,13 @@
  * found from its component or, if the engine left components out, from its children's parent URN.
  */
 import { PLATFORM_NAMESPACES } from "../platform/namespaces";
-import { K8sObject, RuleContext } from "./tenant";
+import { K8sObject, RuleContext, TENANT_ADMIN_ROLE } from "./tenant";
 import { rec, RuleResource, SiteContext, str, urnName, urnType } from "./types";
 
 export const TENANT_TYPE = "platform:tenant:Tenant";
 export const PLATFORM_TYPE = "platform:platform:Platform";
 export const STACK_TYPE = "pulumi:pulumi:Stack";
+const CLUSTER_ROLE_TYPE = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole";
 
 /** One tenant as the plan shows it. */
 export interface TenantView {
@@ -44,6 +45,11 @@ export function descendantsOf(resources: readonly RuleResource[], root: string):
 
 /** The tenants in a plan, by component URN (sorted by name). */
 export function tenantsOf(resources: readonly RuleResource[], site: SiteContext): TenantView[] {
+  // The platform's tenant-admin ClusterRole: what every tenant's admin binding grants.
+  const adminRes = resources.find(
+    (r) => r.type === CLUSTER_ROLE_TYPE && rec(rec(r.inputs).metadata).name === TENANT_ADMIN_ROLE,
+  );
+  const adminRole = adminRes?.inputs as K8sObject | undefined;
   const urns = new Set<string>();
   for (const r of resources) {
     if (r.type === TENANT_TYPE) urns.add(r.urn);
@@ -53,6 +59,7 @@ export function tenantsOf(resources: readonly RuleResource[], site: SiteContext)
     const name = urnName(urn);
     const below = descendantsOf(resources, urn);
     const urnOf = new Map<K8sObject, string>();
+    if (adminRes && adminRole) urnOf.set(adminRole, adminRes.urn);
     const objects: K8sObject[] = [];
     for (const r of below)
       if (r.type.startsWith("kubernetes:")) {
@@ -70,7 +77,13 @@ export function tenantsOf(resources: readonly RuleResource[], site: SiteContext)
       resources: below,
       objects,
       urnOf,
-      ctx: { tenant: name, repoURL, ingressNamespace: PLATFORM_NAMESPACES.ingress, blockedRanges: site.blockedRanges },
+      ctx: {
+        tenant: name,
+        repoURL,
+        ingressNamespace: PLATFORM_NAMESPACES.ingress,
+        blockedRanges: site.blockedRanges,
+        adminRole,
+      },
     };
   });
 }

@@ -9,17 +9,19 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { PLATFORM_NAMESPACES } from "../platform";
+import { PLATFORM_NAMESPACES } from "../platform/namespaces";
 import type { TenantSpec } from "./load";
-import type { NamedMeta } from "./object";
+import type { NamedMeta } from "../platform/kube-object";
 import { DOMAINS_ANNOTATION } from "../rules/admission";
 import { blockedRangesOf } from "../rules/context";
 import {
   GUARDRAIL_KINDS,
   IN_CLUSTER,
   PSS_LEVEL,
+  K8sObject,
   PSS_MODES,
   RuleContext,
+  TENANT_ADMIN_ROLE,
   TENANT_LABEL,
   WRITE_VERBS,
 } from "../rules/tenant";
@@ -36,7 +38,6 @@ export const OBJECT_NAMES = {
   quota: "tenant-quota",
   limits: "tenant-limits",
   networkPolicy: "tenant-isolation",
-  role: "tenant-admin",
   roleBinding: "tenant-admin",
   streamKeySecret: "stream-key",
 } as const;
@@ -62,6 +63,7 @@ export function ruleContext(spec: TenantSpec, config: Pick<StackConfig, "site" |
     repoURL: spec.gitops.repoURL,
     ingressNamespace: PLATFORM_NAMESPACES.ingress,
     blockedRanges: blockedRanges(config),
+    adminRole: adminClusterRole() as unknown as K8sObject,
   };
 }
 
@@ -191,47 +193,66 @@ const guardrailResources = (group: string) =>
   GUARDRAIL_KINDS.filter((g) => g.group === group).map((g) => g.resource as string);
 
 /**
- * The tenant admin Role: everything an app team needs inside its namespace, explicitly listed
- * (no wildcards: a new resource type must not become writable by itself), read-only on its
- * guardrails, nothing that grants more (escalate, bind, impersonate) and nothing cluster-wide.
+ * The ClusterRole every tenant's admin groups are bound to, inside their own namespace only. One
+ * object for the whole site instead of a Role per tenant: a RoleBinding that references a
+ * ClusterRole grants its rules in the binding's namespace and nowhere else (the Kubernetes RBAC
+ * documentation's pattern for "a set of common roles reused within multiple namespaces"), so the
+ * rights are the same as a per-namespace copy, defined once, and one object fewer per tenant on
+ * every preview and up. It carries no aggregation rule or aggregate-to-* label, so nothing outside
+ * this definition can add to it; tenants can neither write RoleBindings (a guardrail) nor create
+ * cluster-scoped objects, so they cannot bind it, or anything else, anywhere else.
  */
-export function adminRole(
-  spec: TenantSpec,
-): Manifest<k8s.types.input.rbac.v1.Role, "rbac.authorization.k8s.io/v1", "Role"> {
+export { TENANT_ADMIN_ROLE };
+
+/**
+ * What an app team may do inside its namespace: explicitly listed (no wildcards: a new resource
+ * type must not become writable by itself), read-only on its guardrails, nothing that grants more
+ * (escalate, bind, impersonate) and nothing cluster-wide.
+ */
+export function adminRules(): k8s.types.input.rbac.v1.PolicyRule[] {
+  return [
+    {
+      apiGroups: [""],
+      resources: ["pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"],
+      verbs: ALL,
+    },
+    { apiGroups: [""], resources: ["pods/log", "events", ...guardrailResources("")], verbs: READ },
+    { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
+    { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
+    {
+      apiGroups: ["apps"],
+      resources: ["deployments/scale", "statefulsets/scale"],
+      verbs: ["get", "update", "patch"],
+    },
+    { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
+    { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ALL },
+    { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },
+    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL },
+    { apiGroups: ["networking.k8s.io"], resources: guardrailResources("networking.k8s.io"), verbs: READ },
+    { apiGroups: ["discovery.k8s.io"], resources: guardrailResources("discovery.k8s.io"), verbs: READ },
+    {
+      apiGroups: ["rbac.authorization.k8s.io"],
+      resources: guardrailResources("rbac.authorization.k8s.io"),
+      verbs: READ,
+    },
+  ];
+}
+
+/** The tenant admin ClusterRole (registered once by the platform). */
+export function adminClusterRole(): Manifest<
+  k8s.types.input.rbac.v1.ClusterRole,
+  "rbac.authorization.k8s.io/v1",
+  "ClusterRole"
+> {
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
-    kind: "Role",
-    metadata: { name: OBJECT_NAMES.role, namespace: spec.name, labels: labels(spec) },
-    rules: [
-      {
-        apiGroups: [""],
-        resources: ["pods", "services", "configmaps", "secrets", "persistentvolumeclaims", "serviceaccounts"],
-        verbs: ALL,
-      },
-      { apiGroups: [""], resources: ["pods/log", "events"], verbs: READ },
-      { apiGroups: [""], resources: ["pods/exec", "pods/portforward"], verbs: ["get", "create"] },
-      { apiGroups: [""], resources: guardrailResources(""), verbs: READ },
-      { apiGroups: ["apps"], resources: ["deployments", "statefulsets", "replicasets"], verbs: ALL },
-      {
-        apiGroups: ["apps"],
-        resources: ["deployments/scale", "statefulsets/scale"],
-        verbs: ["get", "update", "patch"],
-      },
-      { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
-      { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ALL },
-      { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },
-      { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL },
-      { apiGroups: ["networking.k8s.io"], resources: guardrailResources("networking.k8s.io"), verbs: READ },
-      { apiGroups: ["discovery.k8s.io"], resources: guardrailResources("discovery.k8s.io"), verbs: READ },
-      {
-        apiGroups: ["rbac.authorization.k8s.io"],
-        resources: guardrailResources("rbac.authorization.k8s.io"),
-        verbs: READ,
-      },
-    ],
+    kind: "ClusterRole",
+    metadata: { name: TENANT_ADMIN_ROLE, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
+    rules: adminRules(),
   };
 }
 
+/** Binds the tenant's admin groups to the tenant admin ClusterRole, in the tenant's namespace. */
 export function adminBinding(
   spec: TenantSpec,
 ): Manifest<k8s.types.input.rbac.v1.RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding"> {
@@ -239,7 +260,7 @@ export function adminBinding(
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "RoleBinding",
     metadata: { name: OBJECT_NAMES.roleBinding, namespace: spec.name, labels: labels(spec) },
-    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: OBJECT_NAMES.role },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TENANT_ADMIN_ROLE },
     subjects: spec.admins.map((g) => ({ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: g })),
   };
 }
@@ -264,7 +285,9 @@ export const ARGO_API = "argoproj.io/v1alpha1";
  * (an empty whitelist admits none), and its guardrails blacklisted — ArgoCD applies as a cluster
  * admin, so this project is what stops a tenant's repo from rewriting its own quota or policies.
  */
-export function appProject(spec: TenantSpec): Manifest<k8s.apiextensions.CustomResourceArgs, typeof ARGO_API, "AppProject"> {
+export function appProject(
+  spec: TenantSpec,
+): Manifest<k8s.apiextensions.CustomResourceArgs, typeof ARGO_API, "AppProject"> {
   return {
     apiVersion: ARGO_API,
     kind: "AppProject",

@@ -4,7 +4,7 @@ import type { StackConfig } from "../config/load";
 import type { Platform } from "../platform";
 import type { TenantSpec } from "./load";
 import * as m from "./manifests";
-import { KubeObject } from "./object";
+import { KubeObject } from "../platform/kube-object";
 import type { EffectiveIngest, EffectiveQuota } from "./sizing";
 
 export interface TenantArgs {
@@ -12,7 +12,7 @@ export interface TenantArgs {
   spec: TenantSpec;
   /** The validated stack configuration (protection, site ranges for network policy). */
   config: StackConfig;
-  /** The platform the tenant runs on: its provider, ArgoCD and ingress installs. */
+  /** The platform the tenant runs on: its provider, ArgoCD and ingress installs, tenant-admin role. */
   platform: Platform;
 }
 
@@ -23,10 +23,12 @@ export interface TenantArgs {
  * - ResourceQuota: the tier's budget; without it one tenant can starve the site.
  * - LimitRange: defaults that make quota-bound pods schedulable, and a per-container cap.
  * - NetworkPolicy: one object for default deny and every allowed path (see manifests.ts).
- * - Role + RoleBinding: the tenant admins' namespaced rights (only when admins are listed).
+ * - RoleBinding: the tenant's admin groups get the platform's tenant-admin ClusterRole in this
+ *   namespace only (only when admins are listed; one shared ClusterRole instead of a Role each).
  * - RandomBytes + Secret: the stream key, generated (secret in state) and handed to the chart.
  * - AppProject + Application: ArgoCD's lock (repo, namespace, no guardrail kinds) and the sync.
- * 11 resources with the component itself; 9 without admins.
+ * All of them except the random key are registered as KubeObjects (platform/kube-object.ts).
+ * 10 resources with the component itself; 9 without admins.
  */
 export class Tenant extends pulumi.ComponentResource {
   public readonly spec: TenantSpec;
@@ -44,8 +46,6 @@ export class Tenant extends pulumi.ComponentResource {
   public readonly argocdApplication: string;
   /** The tenant's stream key (secret). */
   public readonly streamKey: pulumi.Output<string>;
-  /** Resolves to the namespace name once its quota, limits and network policy exist. */
-  public readonly namespaceReady: pulumi.Output<string>;
 
   constructor(name: string, args: TenantArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:tenant:Tenant", name, {}, opts);
@@ -79,8 +79,11 @@ export class Tenant extends pulumi.ComponentResource {
     });
 
     if (spec.admins.length > 0) {
-      const role = new KubeObject(`${name}-admin-role`, m.adminRole(spec), inNs);
-      new KubeObject(`${name}-admin-binding`, m.adminBinding(spec), { ...inNs, dependsOn: [ns, role] });
+      // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
+      new KubeObject(`${name}-admin-binding`, m.adminBinding(spec), {
+        ...inNs,
+        dependsOn: [ns, platform.tenantAdminRole],
+      });
     }
 
     // 24 random bytes as hex: URL-safe (stream keys are pasted into encoder URLs) with 192 bits.
@@ -103,7 +106,6 @@ export class Tenant extends pulumi.ComponentResource {
       dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret],
     });
 
-    this.namespaceReady = pulumi.all([ns.id, quota.id, limits.id, netpol.id]).apply(() => spec.name);
     this.registerOutputs({
       namespace: this.namespace,
       quota: this.quota,

@@ -75,8 +75,8 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-RBAC-001"],
-    name: "acme-tv-admin-role",
-    what: "admins may impersonate",
+    name: "platform-tenant-admin",
+    what: "tenant admins may impersonate",
     props: (p) => ({
       ...p,
       rules: [...p.rules, { apiGroups: [""], resources: ["users"], verbs: ["impersonate"] }],

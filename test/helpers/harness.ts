@@ -46,6 +46,7 @@ export function plannedOptions(o: Partial<PlannedResource["options"]> = {}): Pla
     provider: null,
     replaceOnChanges: [],
     aliases: 0,
+    additionalSecretOutputs: [],
     ...o,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * How a tenant's Kubernetes objects are registered: one generic resource class for every kind,
+ * How Kubernetes objects that exist once per tenant are registered: one generic resource class for every kind,
  * under exactly the type token @pulumi/kubernetes's typed class uses (so state, the provider's
  * behaviour, previews, policies and rules see the same resource), without what the typed classes
  * add per object that a tenant does not need:
