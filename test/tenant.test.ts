@@ -918,7 +918,10 @@ describe("tenants: the component's wiring", () => {
     const ns = byName(p, "acme-tv-ns").urn;
     for (const n of ["quota", "limits", "netpol", "stream-key-secret", "admin-binding"])
       assert.ok(byName(p, `acme-tv-${n}`).options.dependsOn.includes(ns), `${n} after the namespace`);
-    assert.ok(byName(p, "acme-tv-admin-binding").options.dependsOn.includes(adminRole), "binding after the ClusterRole");
+    assert.ok(
+      byName(p, "acme-tv-admin-binding").options.dependsOn.includes(adminRole),
+      "binding after the ClusterRole",
+    );
     assert.ok(!byName(p, "acme-tv-quota").options.dependsOn.includes(crds));
     assert.equal(p.outputs.streamKey, SECRET);
   });
