@@ -298,8 +298,9 @@ export const OBJECT_RULES: ObjectRule[] = [
     check(objs, ctx) {
       const out: Finding[] = [];
       const roles = of(objs, "Role").filter((o) => o.metadata?.namespace === ctx.tenant);
+      // Checked whether or not this tenant lists admins today: it is what any admin binding grants.
       const admin = ctx.adminRole;
-      if (admin && of(objs, "RoleBinding").some(bindsTenantAdmin)) {
+      if (admin) {
         roles.push(admin);
         // Aggregation would let any ClusterRole carrying the matching label add rules to it.
         if (admin.aggregationRule !== undefined) out.push(at(admin, `ClusterRole ${TENANT_ADMIN_ROLE} aggregates`));
