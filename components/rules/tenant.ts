@@ -35,7 +35,7 @@ export interface RuleContext {
   blockedRanges: string[];
   /**
    * The platform's tenant-admin ClusterRole (TENANT_ADMIN_ROLE) as declared, when the plan has it:
-   * what a tenant's admin RoleBinding grants, so its rules are checked for every tenant bound to it.
+   * what a tenant's admin RoleBinding grants, so its rules are checked with every tenant's.
    */
   adminRole?: K8sObject;
 }

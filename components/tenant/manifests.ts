@@ -1,10 +1,10 @@
 /**
  * The Kubernetes objects a tenant gets, as pure functions of its spec and the site config:
  * complete manifests (apiVersion and kind included) typed with @pulumi/kubernetes's input types.
- * The component registers them (object.ts); tests and rules read them as plain manifests. Every
- * object has an explicit, stable metadata.name (never auto-named: a rename would be a replace),
- * and objects inside the namespace name it as a plain string: the component orders them after
- * the Namespace with dependsOn, which costs the SDK less than an Output per object.
+ * The component registers them (platform/kube-object.ts); tests and rules read them as plain
+ * manifests. Every object has an explicit, stable metadata.name (never auto-named: a rename would
+ * be a replace), and objects inside the namespace name it as a plain string: the component orders
+ * them after the Namespace with dependsOn, which costs the SDK less than an Output per object.
  */
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
