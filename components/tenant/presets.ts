@@ -17,20 +17,32 @@
 export const TIERS = ["small", "standard", "premium"] as const;
 export type Tier = (typeof TIERS)[number];
 
+/** A namespace's ResourceQuota budget (requests; limits follow from LIMIT_FACTOR). */
+export interface QuotaPreset {
+  cpu: string;
+  memory: string;
+  storage: string;
+  pods: number;
+  services: number;
+  persistentVolumeClaims: number;
+}
+
+/** Ingest sizing: how many workers, and each worker's CPU and memory. */
+export interface IngestPreset {
+  workers: number;
+  /** Per worker. */
+  cpu: string;
+  /** Per worker. */
+  memory: string;
+}
+
 export interface TierPreset {
   /** One line on who the tier is for (shown in docs and the JSON Schema). */
   describe: string;
-  /** Namespace ResourceQuota (requests; limits follow from LIMIT_FACTOR). */
-  quota: {
-    cpu: string;
-    memory: string;
-    storage: string;
-    pods: number;
-    services: number;
-    persistentVolumeClaims: number;
-  };
+  /** Namespace ResourceQuota. */
+  quota: QuotaPreset;
   /** Default ingest sizing when the file has no (or a partial) `ingest:` section. */
-  ingest: { workers: number; cpu: string; memory: string };
+  ingest: IngestPreset;
   /**
    * LimitRange per container. `max` is raised to fit one ingest worker and capped at the quota
    * (see containerLimits in sizing.ts), so it is a default, not a promise.

@@ -5,7 +5,7 @@
  */
 import type { SiteConfig } from "../config/schema";
 import { SERVER_TYPES } from "../site/catalog";
-import { LIMIT_FACTOR, NODE_RESERVED, PRESETS, Tier } from "./presets";
+import { IngestPreset, LIMIT_FACTOR, NODE_RESERVED, PRESETS, QuotaPreset, Tier } from "./presets";
 import {
   describeBytes,
   describeCpu,
@@ -41,24 +41,13 @@ export interface SizingOverrides {
 }
 
 /** The effective quota as written into objects and outputs (canonical quantity text). */
-export interface EffectiveQuota {
-  cpu: string;
-  memory: string;
-  storage: string;
-  pods: number;
-  services: number;
-  persistentVolumeClaims: number;
+export interface EffectiveQuota extends QuotaPreset {
   limitsCpu: string;
   limitsMemory: string;
 }
 
-export interface EffectiveIngest {
-  workers: number;
-  /** Per worker. */
-  cpu: string;
-  /** Per worker. */
-  memory: string;
-}
+/** The effective ingest sizing (preset + file, canonical quantity text). */
+export type EffectiveIngest = IngestPreset;
 
 function must<T>(p: Parsed<T>, what: string): T {
   if (!p.ok) throw new Error(`invalid built-in quantity for ${what}: ${p.message}`);
