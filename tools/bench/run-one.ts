@@ -21,6 +21,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { flagValue, reportFailure, UsageError } from "../plan/cli";
 import { plan, repoRoot } from "../plan/runtime";
 
 export interface RunResult {
@@ -49,6 +50,9 @@ export interface RunResult {
 
 type Mode = "program" | "floor" | "replay";
 
+const USAGE =
+  "usage: node build/tools/bench/run-one.js --mode program|floor|replay --stack <name> [--tenants <dir>] [--stack-config <json>] [--count <n>] [--types] [--save <file>] [--replay <file>]";
+
 interface Args {
   mode: Mode;
   save?: string;
@@ -64,15 +68,11 @@ function parse(argv: string[]): Args {
   const a: Args = { mode: "program", stack: "prod", types: false };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
-    const v = () => {
-      const x = argv[++i];
-      if (x === undefined) throw new Error(`${k} needs a value`);
-      return x;
-    };
+    const v = () => flagValue(argv, i++, USAGE);
     if (k === "--mode") {
       const m = v();
       if (m !== "program" && m !== "floor" && m !== "replay")
-        throw new Error(`--mode: program, floor or replay, not ${m}`);
+        throw new UsageError(`--mode: program, floor or replay, not ${m}\n${USAGE}`);
       a.mode = m;
     } else if (k === "--stack") a.stack = v();
     else if (k === "--tenants") a.tenants = v();
@@ -81,11 +81,11 @@ function parse(argv: string[]): Args {
     else if (k === "--types") a.types = true;
     else if (k === "--save") a.save = v();
     else if (k === "--replay") a.replay = v();
-    else throw new Error(`unknown argument ${k}`);
+    else throw new UsageError(`unknown argument ${k}\n${USAGE}`);
   }
   if (a.mode === "floor" && !(Number.isInteger(a.count) && (a.count ?? 0) >= 1))
-    throw new Error("--mode floor needs --count <resources ≥ 1>");
-  if (a.mode === "replay" && !a.replay) throw new Error("--mode replay needs --replay <resources.json>");
+    throw new UsageError(`--mode floor needs --count <resources ≥ 1>\n${USAGE}`);
+  if (a.mode === "replay" && !a.replay) throw new UsageError(`--mode replay needs --replay <resources.json>\n${USAGE}`);
   return a;
 }
 
@@ -191,15 +191,13 @@ export async function runOne(a: Args): Promise<RunResult> {
 }
 
 if (require.main === module) {
-  runOne(parse(process.argv.slice(2))).then(
-    (r) => {
-      process.stdout.write(`${JSON.stringify(r)}\n`);
-      process.exit(0);
-    },
-    (err) => {
-      const e = err as { name?: string; message?: string; stack?: string };
-      process.stderr.write(`${e.name === "InputError" ? e.message : (e.stack ?? String(err))}\n`);
-      process.exit(1);
-    },
-  );
+  Promise.resolve()
+    .then(() => runOne(parse(process.argv.slice(2))))
+    .then(
+      (r) => {
+        process.stdout.write(`${JSON.stringify(r)}\n`);
+        process.exit(0);
+      },
+      (err) => process.exit(reportFailure(err)),
+    );
 }
