@@ -241,7 +241,9 @@ describe("bench: the SDK floor and the arithmetic", () => {
     const a = parseBenchArgs(["--sizes", "5,50", "--repeats", "2", "--skip-npm-test"]);
     assert.deepEqual([a.sizes, a.repeats, a.npmTest, a.stack], [[5, 50], 2, false, "prod"]);
     assert.throws(() => parseBenchArgs(["--sizes", "0"]), /--sizes/);
-    assert.throws(() => parseBenchArgs(["--bogus"]), /unknown argument/);
+    assert.throws(() => parseBenchArgs(["--bogus"]), /Unknown option '--bogus'/);
+    assert.deepEqual(parseBenchArgs(["--stack=staging", "--sizes=7"]).sizes, [7], "--flag=value works");
+    assert.throws(() => parseBenchArgs(["--stack"]), /argument missing/);
     const row = {
       tenants: 10,
       resources: 100,

@@ -11,6 +11,8 @@ import { InputError } from "../components/config/errors";
 import { loadStackConfig } from "../components/config/load";
 import { SECRET_KEYS } from "../components/config/schema";
 import { Site } from "../components/site";
+import { UsageError } from "../tools/cli/args";
+import { parsePlanArgs } from "../tools/plan/cli";
 import {
   byName,
   expectInputError,
@@ -50,7 +52,7 @@ describe("foundation: config validation", () => {
       "video-platform:site.controlPlane.count",
       "video-platform:site.workerPools[0].count",
       "video-platform:site.adminCidrs[0]",
-      "video-platform:site",
+      "video-platform:site.extra",
     ];
     for (const path of expect)
       assert.ok(
@@ -58,8 +60,10 @@ describe("foundation: config validation", () => {
         `missing ${path} in\n${lines.join("\n")}`,
       );
     assert.ok(
-      problems.some((p) => /extra/.test(p.message)),
-      "unknown key named",
+      problems.some(
+        (p) => p.path === "video-platform:site.extra" && /^unknown key \(allowed here: location, /.test(p.message),
+      ),
+      "unknown key named, with the keys allowed there",
     );
   });
 
@@ -243,9 +247,63 @@ describe("foundation: offline plan", () => {
       const none = runCli(["--stack", "nosuchstack", "--json", out]);
       assert.equal(none.status, 1);
       assert.match(none.stderr, /Pulumi\.nosuchstack\.yaml: no such stack file/);
+      assert.match(none.stderr, /existing stacks: [^\n]*\bprod, (\S+, )*staging\b/, "lists the stacks there are");
       assert.ok(!existsSync(out));
     } finally {
       rmSync(join(repoRoot, "Pulumi.brokentest.yaml"), { force: true });
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("foundation: the plan CLI's flags and output", () => {
+  it("reads flags with parseArgs: --flag=value, usage errors exit 2 naming the flag", () => {
+    assert.deepEqual(parsePlanArgs(["--stack=prod", "--tree"]), {
+      stack: "prod",
+      tenants: undefined,
+      json: undefined,
+      base: undefined,
+      markdown: undefined,
+      quiet: false,
+      tree: true,
+    });
+    assert.equal(parsePlanArgs(["--stack", "prod"]).stack, "prod");
+    assert.equal(parsePlanArgs([]).stack, "staging");
+    const usage = (argv: string[]) => {
+      try {
+        parsePlanArgs(argv);
+      } catch (e) {
+        assert.ok(e instanceof UsageError, String(e));
+        return { code: e.code, message: e.message };
+      }
+      assert.fail(`${argv.join(" ")} was accepted`);
+    };
+    assert.match(usage(["--stack"]).message, /--stack <value>' argument missing/);
+    assert.match(usage(["--stack", "--quiet"]).message, /'--stack' argument is ambiguous/);
+    assert.match(usage(["--stack="]).message, /--stack needs a value/);
+    assert.match(usage(["--bogus"]).message, /Unknown option '--bogus'\nusage: npm run plan/);
+    assert.match(usage(["prod"]).message, /Unexpected argument 'prod'/);
+    assert.match(usage(["--stack", "../etc"]).message, /not a stack name/);
+    assert.match(usage(["--markdown", "x.md"]).message, /--markdown goes with --base/);
+    assert.equal(usage(["--bogus"]).code, 2);
+    assert.equal(usage(["-h"]).code, 0);
+  });
+
+  it("prints one line per component by default and every resource with --tree", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-plan-"));
+    try {
+      const summary = runCli(["--stack=staging", `--json=${join(dir, "a.json")}`]);
+      assert.equal(summary.status, 0, summary.stderr);
+      assert.match(summary.stdout, /^video-platform-staging \(pulumi:pulumi:Stack\) — \d+ resources: /m);
+      assert.match(summary.stdout, /^├─ platform \(platform:platform:Platform\) — \d+ resources: /m);
+      assert.doesNotMatch(summary.stdout, /hcloud:Server {2}site-cp-1/, "no resource lines in the summary");
+      assert.match(summary.stdout, /^video-platform\/staging: \d+ resources in \d+ components$/m);
+      const tree = runCli(["--stack", "staging", "--tree", "--json", join(dir, "b.json")]);
+      assert.equal(tree.status, 0, tree.stderr);
+      assert.match(tree.stdout, /hcloud:Server {2}site-cp-1/);
+      assert.ok(tree.stdout.split("\n").length > summary.stdout.split("\n").length + 40, "the tree lists resources");
+      assert.equal(readFileSync(join(dir, "a.json"), "utf8"), readFileSync(join(dir, "b.json"), "utf8"));
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

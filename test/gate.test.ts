@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { gateProvider, ReadyzDeps, waitForReadyz } from "../components/platform/gate";
 import { kubeconfigCredentials } from "../components/platform/provider";
 import { renderKubeconfig } from "../components/site/kubeconfig";
+import { needTool } from "./helpers/tools";
 
 interface Pki {
   dir: string;
@@ -138,12 +139,13 @@ async function rejection(fn: () => Promise<unknown>): Promise<string> {
 describe("readiness gate: polling /readyz with the cluster CA", () => {
   let pki: Pki;
   const servers: Server[] = [];
-  before(() => {
+  before(function () {
+    needTool(this, "openssl", "the readiness gate's TLS tests (openssl makes their PKI)");
     pki = makePki();
   });
   after(() => {
     for (const s of servers) s.close();
-    rmSync(pki.dir, { recursive: true, force: true });
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
   const serve = async (script: { status: number; body: string }[], cert?: "server" | "wrongname") => {
     const s = await apiServer(pki, script, cert);
@@ -316,13 +318,14 @@ describe("readiness gate: polling /readyz with the cluster CA", () => {
 describe("readiness gate: the dynamic provider", () => {
   let pki: Pki;
   let api: { server: Server; url: string; seen: Seen[] };
-  before(async () => {
+  before(async function () {
+    needTool(this, "openssl", "the readiness gate's TLS tests (openssl makes their PKI)");
     pki = makePki();
     api = await apiServer(pki, [{ status: 200, body: "ok" }]);
   });
   after(() => {
-    api.server.close();
-    rmSync(pki.dir, { recursive: true, force: true });
+    api?.server.close();
+    if (pki) rmSync(pki.dir, { recursive: true, force: true });
   });
 
   it("serializes into self-contained code that polls from a separate process", async () => {

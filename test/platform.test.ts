@@ -272,7 +272,7 @@ describe("platform: pinned charts and bounded waits", () => {
     ])
       assert.ok(paths.includes(path), `${path} not reported in ${paths.join(", ")}`);
     assert.ok(
-      problems.some((x) => x.path === "video-platform:platform.charts" && /nginx/.test(x.message)),
+      problems.some((x) => x.path === "video-platform:platform.charts.nginx" && /^unknown key/.test(x.message)),
       "unknown chart",
     );
   });

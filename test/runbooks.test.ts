@@ -12,12 +12,13 @@
  */
 import { strict as assert } from "node:assert";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { deriveAgentToken } from "../components/site";
-import { Plan, planStack, repoRoot } from "./helpers/harness";
+import { plan, Plan, planStack, repoRoot } from "./helpers/harness";
 import { OUTPUT_NAMES } from "./helpers/outputs-contract";
+import { needTool } from "./helpers/tools";
 
 const DIR = join(repoRoot, "docs", "runbooks");
 
@@ -161,14 +162,23 @@ describe("runbooks: coverage and form", () => {
 
 describe("runbooks: stack outputs they read", () => {
   let plans: Record<string, Plan>;
+  /** 04 reads the outputs after its tenant exists: plans with the tenant its own steps wrote. */
+  let onboarded: Record<string, Plan>;
   let copies: Record<string, string>;
-  before(async () => {
+  before(async function () {
+    this.timeout(120000);
     plans = { staging: await planStack("staging"), prod: await planStack("prod") };
+    const tenantsDir = onboardedTenants();
+    onboarded = {
+      staging: await plan({ stack: "staging", tenantsDir }),
+      prod: await plan({ stack: "prod", tenantsDir }),
+    };
     copies = stackCopies(runbooks());
   });
   const planFor = (stack: string | undefined, where: string) => {
     assert.ok(stack, `${where}: \`pulumi stack output\` without --stack`);
-    const p = plans[stack] ?? plans[copies[stack]];
+    const from = where === "04-onboard-tenant.md" ? onboarded : plans;
+    const p = from[stack] ?? from[copies[stack]];
     assert.ok(p, `${where}: no plan for stack ${stack}`);
     return p;
   };
@@ -200,7 +210,8 @@ describe("runbooks: stack outputs they read", () => {
     });
 
   for (const r of runbooks())
-    it(`${r.file}: every jq filter on \`pulumi stack output --json\` answers on the planned outputs`, () => {
+    it(`${r.file}: every jq filter on \`pulumi stack output --json\` answers on the planned outputs`, function () {
+      if (r.lines.some((l) => /\|\s*jq\b/.test(l))) needTool(this, "jq", "the runbooks' jq filters");
       let checked = 0;
       for (const line of r.lines) {
         const l = subst(line, r.vars);
@@ -256,8 +267,73 @@ describe("runbooks: stack outputs they read", () => {
   });
 });
 
+/** 04's own shell blocks (list indentation removed): its variables and its file-writing step. */
+function runbook04Steps(): { vars: string; write: string; tenant: string } {
+  const r = readRunbook("04-onboard-tenant.md");
+  const blocks = [...r.text.matchAll(/^( *)```sh\n([\s\S]*?)^\1```/gm)].map((m) =>
+    m[2]
+      .split("\n")
+      .map((l) => l.slice(Math.min(m[1].length, l.length - l.trimStart().length)))
+      .join("\n"),
+  );
+  const write = blocks.find((b) => b.includes('cat > "tenants/$TENANT.yaml"'));
+  const vars = blocks.find((b) => /^TENANT=/m.test(b));
+  assert.ok(write && vars, "04 has the variables and the file-writing step");
+  return { vars, write, tenant: r.vars.TENANT };
+}
+
+/** Runs 04's steps 1–2 as written by a shell in `dir` (holding a copy of tenants/). */
+function runRunbook04(dir: string) {
+  const { vars, write } = runbook04Steps();
+  return spawnSync("bash", ["-euo", "pipefail", "-c", `${vars}\n${write}`], { cwd: dir, encoding: "utf8" });
+}
+
+/** A copy of tenants/ with 04's new tenant written by 04's own steps (made once, removed at exit). */
+let onboardedDir: string | undefined;
+function onboardedTenants(): string {
+  if (!onboardedDir) {
+    const dir = mkdtempSync(join(tmpdir(), "vp-rb04-"));
+    process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
+    cpSync(join(repoRoot, "tenants"), join(dir, "tenants"), { recursive: true });
+    const res = runRunbook04(dir);
+    assert.equal(res.status, 0, `04's steps 1–2 failed: ${res.stderr}`);
+    onboardedDir = dir;
+  }
+  return join(onboardedDir, "tenants");
+}
+
+describe("runbooks: 04 followed literally onboards a tenant", () => {
+  it("its shell steps write a valid new tenant file, and the plan gains exactly that tenant", async function () {
+    this.timeout(120000);
+    const { tenant } = runbook04Steps();
+    assert.ok(tenant && !existsSync(join(repoRoot, "tenants", `${tenant}.yaml`)), "04's TENANT is a new tenant");
+    const tenants = onboardedTenants();
+    assert.notEqual(runRunbook04(dirname(tenants)).status, 0, "running step 2 twice must not overwrite the tenant");
+    const text = readFileSync(join(tenants, `${tenant}.yaml`), "utf8");
+    assert.equal(text.split("\n")[0], "# yaml-language-server: $schema=../schemas/tenant.schema.json");
+    for (const stack of ["staging", "prod"]) {
+      const before = await planStack(stack);
+      const after = await plan({ stack, tenantsDir: tenants });
+      const urns = (p: Plan) => new Set(p.resources.map((x) => x.urn));
+      const added = [...urns(after)].filter((u) => !urns(before).has(u));
+      const removed = [...urns(before)].filter((u) => !urns(after).has(u));
+      assert.deepEqual(removed, [], stack);
+      assert.ok(
+        added.some((u) => u.endsWith(`platform:tenant:Tenant::${tenant}`)),
+        `${stack}: the Tenant`,
+      );
+      assert.ok(
+        added.every((u) => u.endsWith(`::${tenant}`) || u.includes(`::${tenant}-`)),
+        `${stack}: only the tenant's resources are new: ${added.join(", ")}`,
+      );
+      assert.ok(added.length >= 9, `${stack}: ${added.length} new resources`);
+    }
+  });
+});
+
 describe("runbooks: the agent-token derivation (07) is the code's", () => {
-  it("agent_token in the runbook gives deriveAgentToken's value", () => {
+  it("agent_token in the runbook gives deriveAgentToken's value", function () {
+    needTool(this, "openssl", "runbook 07's agent-token derivation (openssl dgst)");
     const r = readRunbook("07-rotate-k3s-token.md");
     const fn = r.lines.find((l) => l.startsWith("agent_token() {"));
     assert.ok(fn, "07 defines agent_token");
@@ -373,7 +449,8 @@ describe("runbooks: the project commands they use", () => {
       });
     }
 
-    it("jq on a plan file a runbook wrote reads the documented plan shape", () => {
+    it("jq on a plan file a runbook wrote reads the documented plan shape", function () {
+      needTool(this, "jq", "the runbooks' jq filters");
       let n = 0;
       for (const r of runbooks())
         for (const line of r.lines) {

@@ -6,7 +6,6 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import Ajv from "ajv-draft-04";
 import addFormats from "ajv-formats";
@@ -37,16 +36,13 @@ import {
   PlannedResource,
   planStack,
   planWith,
-  repoRoot,
   SECRET,
   withStackConfig,
 } from "./helpers/harness";
+import { CLOUD_INIT_SCHEMA, needTool, withTool } from "./helpers/tools";
 
 const P = "video-platform";
-const SCHEMA_PATH = join(
-  repoRoot,
-  ".cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json",
-);
+const SCHEMA_PATH = CLOUD_INIT_SCHEMA;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -98,7 +94,7 @@ let validator: ((doc: unknown) => string[]) | undefined;
  */
 function cloudInitProblems(text: string): string[] {
   if (!validator) {
-    assert.ok(existsSync(SCHEMA_PATH), `missing ${SCHEMA_PATH}: run \`bash tools/ensure-tools.sh\` (npm test does)`);
+    assert.ok(existsSync(SCHEMA_PATH), `missing ${SCHEMA_PATH}: run \`sudo bash tools/ensure-tools.sh\``);
     const schema = JSON.parse(readFileSync(SCHEMA_PATH, "utf8")) as {
       $schema: string;
       $defs: Record<string, { properties?: Record<string, unknown> }>;
@@ -166,13 +162,19 @@ function shellcheck(script: string, shell: string): string {
   return r.status === 0 ? "" : r.stdout + r.stderr;
 }
 
-/** Asserts user-data is schema-valid and every script in it is shellcheck-clean; returns the parsed doc. */
+/**
+ * Asserts user-data is schema-valid and every script in it is shellcheck-clean; returns the parsed
+ * doc. Without the schema or shellcheck (and not under CI) that part is skipped with a notice, and
+ * the caller's own assertions still run.
+ */
 function assertValidUserData(text: string, label: string): CloudConfig {
-  assert.deepEqual(cloudInitProblems(text), [], `${label}: cloud-init schema`);
+  if (withTool("cloud-init-schema", "cloud-init schema checks of user-data"))
+    assert.deepEqual(cloudInitProblems(text), [], `${label}: cloud-init schema`);
   const doc = parse(text) as CloudConfig;
   const scripts = shellScripts(doc);
   assert.ok(scripts.length >= 1, `${label}: has a script`);
-  for (const s of scripts) assert.equal(shellcheck(s.script, s.shell), "", `${label}: shellcheck ${s.name}`);
+  if (withTool("shellcheck", "shellcheck of user-data scripts"))
+    for (const s of scripts) assert.equal(shellcheck(s.script, s.shell), "", `${label}: shellcheck ${s.name}`);
   return doc;
 }
 
@@ -283,11 +285,15 @@ describe("site: node plan (pure)", () => {
 });
 
 describe("site: rendered cloud-init (pure)", () => {
-  it("every role validates against Debian's cloud-init schema and every script passes shellcheck", () => {
+  it("every role validates against Debian's cloud-init schema and every script passes shellcheck", function () {
+    needTool(this, "cloud-init-schema", "cloud-init schema checks of user-data");
+    needTool(this, "shellcheck", "shellcheck of user-data scripts");
     for (const v of variants()) assertValidUserData(render(v.plan, v.node), v.label);
   });
 
-  it("the validators reject a broken cloud-config and a broken script", () => {
+  it("the validators reject a broken cloud-config and a broken script", function () {
+    needTool(this, "cloud-init-schema", "cloud-init schema checks of user-data");
+    needTool(this, "shellcheck", "shellcheck of user-data scripts");
     const good = render(variants()[0].plan, variants()[0].node);
     assert.deepEqual(cloudInitProblems(good), []);
     assert.notDeepEqual(cloudInitProblems(good.replace("#cloud-config\n", "")), [], "missing header");

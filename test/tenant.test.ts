@@ -308,12 +308,12 @@ describe("tenants: presets and sizing", () => {
     assert.equal(cap.memory, 60n << 30n);
   });
 
-  it("the README's tier table says what the presets are", () => {
-    const readme = readFileSync(join(repoRoot, "README.md"), "utf8");
+  it("docs/tenants.md's tier table says what the presets are", () => {
+    const readme = readFileSync(join(repoRoot, "docs", "tenants.md"), "utf8");
     for (const tier of TIERS) {
       const { quota: q, ingest: i } = PRESETS[tier];
       const row = readme.split("\n").find((l) => l.startsWith(`| ${tier} `));
-      assert.ok(row, `no README row for ${tier}`);
+      assert.ok(row, `no docs/tenants.md row for ${tier}`);
       const cells = row
         .split("|")
         .slice(1, -1)

@@ -1,8 +1,9 @@
 /**
  * The GitHub Actions workflows (.github/workflows): valid against GitHub's workflow schema (the
  * @action-validator/core WebAssembly build of action-validator, offline), and held to this
- * project's rules: least-privilege permissions and a concurrency group everywhere, majors
- * pinned, no secrets where fork code runs, no PR-controlled text inside shell scripts.
+ * project's rules: least-privilege permissions and a concurrency group everywhere, actions
+ * pinned by commit SHA, secrets only inside a stack's GitHub environment, no secrets where fork
+ * code runs, no PR-controlled text inside shell scripts.
  */
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
@@ -40,8 +41,8 @@ export function policyProblems(wf: Obj): string[] {
   for (const [id, job] of Object.entries(jobs)) {
     for (const s of steps(job as Obj)) {
       const uses = s.uses as string | undefined;
-      if (uses && !/^[\w.-]+\/[\w.-]+@v\d+$/.test(uses))
-        problems.push(`job ${id}: "${uses}" is not pinned to a major (@vN)`);
+      if (uses && !/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/.test(uses))
+        problems.push(`job ${id}: "${uses}" is not pinned to a commit SHA`);
       // Script injection: PR-controlled text must reach scripts through env, never ${{ }} inline.
       const run = String(s.run ?? "");
       const inline = run.match(/\$\{\{[^}]*\}\}/g) ?? [];
@@ -99,7 +100,7 @@ describe("workflows: project rules", () => {
   });
 
   for (const f of files)
-    it(`${f}: top-level permissions, concurrency, pinned majors, no inline PR text in scripts`, () => {
+    it(`${f}: top-level permissions, concurrency, SHA-pinned actions, no inline PR text in scripts`, () => {
       assert.deepEqual(policyProblems(load(f)), []);
     });
 
@@ -125,7 +126,7 @@ describe("workflows: project rules", () => {
       p.join("\n"),
     );
     assert.ok(
-      p.some((x) => /actions\/checkout@main.*not pinned/.test(x)),
+      p.some((x) => /actions\/checkout@main.*not pinned to a commit SHA/.test(x)),
       p.join("\n"),
     );
     assert.ok(
@@ -144,20 +145,68 @@ describe("workflows: project rules", () => {
     assert.deepEqual(policyProblems(perJob), []);
   });
 
-  it("every action comes from GitHub or Pulumi, at the pinned majors", () => {
-    const used = new Set(
-      files.flatMap((f) => allSteps(load(f)).map((s) => s.uses as string | undefined)).filter(Boolean),
+  it("every action comes from GitHub or Pulumi, pinned by commit SHA with its version beside it", () => {
+    const lines = files.flatMap((f) =>
+      text(f)
+        .split("\n")
+        .filter((l) => /^\s*-?\s*uses:/.test(l))
+        .map((l) => l.replace(/^\s*-?\s*uses:\s*/, "")),
     );
-    assert.deepEqual([...used].sort(), [
-      "actions/checkout@v4",
-      "actions/download-artifact@v4",
-      "actions/setup-node@v4",
-      "actions/upload-artifact@v4",
-      "pulumi/actions@v6",
+    assert.deepEqual([...new Set(lines)].sort(), [
+      "actions/checkout@3d3c42e5aac5ba805825da76410c181273ba90b1 # v7.0.1",
+      "actions/download-artifact@3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c # v8.0.1",
+      "actions/setup-node@820762786026740c76f36085b0efc47a31fe5020 # v7.0.0",
+      "actions/upload-artifact@bbbca2ddaa5d8feaa63e36b76fdaad77386f024f # v7.0.0",
+      "pulumi/actions@8e5e406f4007fca908480587cb9893c07090f58d # v7.0.0",
     ]);
-    for (const f of files)
-      for (const s of usesOf(load(f), "actions/setup-node"))
-        assert.deepEqual(s.with, { "node-version": 20, cache: "npm" }, `${f}: setup-node`);
+  });
+
+  it("Node from .nvmrc (the active LTS), the Pulumi CLI pinned to the SDK's version", () => {
+    assert.equal(readFileSync(join(repoRoot, ".nvmrc"), "utf8"), "24\n");
+    const pkg = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8")) as Obj;
+    assert.equal(readFileSync(join(repoRoot, ".pulumi-version"), "utf8"), `${pkg.dependencies["@pulumi/pulumi"]}\n`);
+    assert.match(pkg.dependencies["@pulumi/pulumi"], /^\d+\.\d+\.\d+$/);
+    let pulumiSteps = 0;
+    for (const f of files) {
+      const wf = load(f);
+      for (const [id, job] of Object.entries(wf.jobs as Obj)) {
+        for (const s of usesOf({ jobs: { job } }, "actions/setup-node")) {
+          // No dependency cache in a job that holds secrets (a poisoned cache would run with them).
+          const expected = (job as Obj).environment
+            ? { "node-version-file": ".nvmrc", "package-manager-cache": false }
+            : { "node-version-file": ".nvmrc", cache: "npm" };
+          assert.deepEqual(s.with, expected, `${f} ${id}: setup-node`);
+        }
+        for (const s of usesOf({ jobs: { job } }, "pulumi/actions")) {
+          pulumiSteps++;
+          assert.equal(s.with["pulumi-version-file"], ".pulumi-version", `${f} ${id}`);
+          assert.equal(s.with["pulumi-version"], undefined, `${f} ${id}: one pin, in .pulumi-version`);
+        }
+      }
+    }
+    assert.equal(pulumiSteps, 6, "preview, staging up, prod preview, prod up, drift CLI, drift heal");
+  });
+
+  it("ts-node only transpiles (PULUMI_NODEJS_TRANSPILE_ONLY) only where the run type-checked first", () => {
+    for (const f of files) {
+      const wf = load(f);
+      const typechecked = Object.entries(wf.jobs as Obj)
+        .filter(([, j]) => steps(j as Obj).some((s) => s.run === "npm run typecheck"))
+        .map(([id]) => id);
+      for (const [id, job] of Object.entries(wf.jobs as Obj))
+        for (const s of steps(job as Obj)) {
+          if (s.env?.PULUMI_NODEJS_TRANSPILE_ONLY === undefined) continue;
+          assert.equal(s.env.PULUMI_NODEJS_TRANSPILE_ONLY, "true");
+          const needs = ([] as string[]).concat((job as Obj).needs ?? []);
+          const before = new Set(needs.flatMap((n) => [n, ...([] as string[]).concat(wf.jobs[n].needs ?? [])]));
+          assert.ok(
+            typechecked.some((t) => before.has(t)),
+            `${f} ${id}: transpile-only without a type check before it`,
+          );
+        }
+    }
+    const pulumiYaml = readFileSync(join(repoRoot, "Pulumi.yaml"), "utf8");
+    assert.match(pulumiYaml, /PULUMI_NODEJS_TRANSPILE_ONLY/, "Pulumi.yaml says how the real run type-checks");
   });
 
   it("the stacks the workflows handle are exactly the repository's stack files", () => {
@@ -184,7 +233,12 @@ describe("workflows: pull requests", () => {
     const runs = steps(wf.jobs.test)
       .map((s) => s.run)
       .filter(Boolean);
-    assert.deepEqual(runs, ["npm ci --no-audit --no-fund", "sudo bash tools/ensure-tools.sh", "npm test"]);
+    assert.deepEqual(runs, [
+      "npm ci --no-audit --no-fund",
+      "sudo bash tools/ensure-tools.sh",
+      "npm run typecheck",
+      "npm test",
+    ]);
     assert.equal(wf.jobs.preview.needs, "test");
     const [pulumi] = usesOf(wf, "pulumi/actions");
     assert.deepEqual(
@@ -209,7 +263,8 @@ describe("workflows: pull requests", () => {
     );
     // Credentials only from secrets.
     for (const [k, v] of Object.entries(pulumi.env as Obj))
-      assert.match(String(v), /^\$\{\{ secrets\.[A-Z_]+ \}\}$/, `${k} must come from a secret`);
+      if (k !== "PULUMI_NODEJS_TRANSPILE_ONLY")
+        assert.match(String(v), /^\$\{\{ secrets\.[A-Z_]+ \}\}$/, `${k} must come from a secret`);
   });
 
   it("fork-safe diff: every PR, read-only token, no secret anywhere, one offline diff per stack as an artifact", () => {
@@ -251,7 +306,7 @@ describe("workflows: pull requests", () => {
     assert.ok(post, "no posting step");
     assert.match(post.run, /\[\[ "\$pr_head" != "\$HEAD_SHA" \]\]/, "must check the PR head is the diffed commit");
     assert.match(post.run, /tr -dc '0-9'/, "must sanitize the PR number");
-    assert.match(post.run, /-F "body=@\$body"/, "the body goes to the API as a file-backed field");
+    assert.match(post.run, /-F "body=@\$comment"/, "the body goes to the API as a file-backed field");
     assert.match(post.run, /<!-- vp-offline-diff:\$stack -->/, "finds its comment by the marker the renderer writes");
     assert.equal(post.env.HEAD_SHA, "${{ github.event.workflow_run.head_sha }}");
   });
@@ -264,7 +319,7 @@ describe("workflows: deploy and drift", () => {
     assert.deepEqual(wf.permissions, { contents: "read" });
     assert.deepEqual(wf.concurrency, { group: "deploy-main", "cancel-in-progress": false });
     assert.equal(wf.jobs.staging.needs, "test");
-    assert.equal(wf.jobs.prod.needs, "staging");
+    assert.deepEqual(wf.jobs.prod.needs, ["staging", "prod-preview"]);
     assert.equal(wf.jobs.staging.environment, "staging");
     assert.equal(wf.jobs.prod.environment, "production");
     for (const s of ["staging", "prod"]) {
@@ -300,5 +355,80 @@ describe("workflows: deploy and drift", () => {
     assert.deepEqual(wf.jobs.heal.concurrency, { group: "pulumi-${{ matrix.stack }}", "cancel-in-progress": false });
     const [heal] = usesOf({ jobs: { h: wf.jobs.heal } }, "pulumi/actions");
     assert.deepEqual([heal.with.command, heal.with.refresh], ["up", true]);
+  });
+});
+
+describe("workflows: CI secrets stay in the stack's environment (issue 14 item 7)", () => {
+  /** Every job that can read a secret, with its environment as written. */
+  const secretJobs = () =>
+    files.flatMap((f) =>
+      Object.entries(load(f).jobs as Obj)
+        .filter(([, j]) => /secrets\./.test(JSON.stringify(j)))
+        .map(([id, j]) => ({ f, id, environment: (j as Obj).environment as string | undefined })),
+    );
+
+  it("every job that can decrypt a stack's config names that stack's environment", () => {
+    assert.deepEqual(
+      secretJobs().map((j) => `${j.f} ${j.id}: ${j.environment}`),
+      [
+        "deploy.yml staging: staging",
+        "deploy.yml prod-preview: production-preview",
+        "deploy.yml prod: production",
+        "drift.yml detect: ${{ matrix.stack == 'prod' && 'production-preview' || 'staging' }}",
+        "drift.yml heal: ${{ matrix.stack == 'prod' && 'production' || 'staging' }}",
+        "preview.yml preview: ${{ matrix.stack == 'prod' && 'production-pr-preview' || 'staging' }}",
+      ],
+    );
+    for (const f of ["pr-checks.yml", "pr-comment.yml"]) assert.ok(!/secrets\./.test(text(f)), `${f} reads a secret`);
+  });
+
+  it("pull-request jobs never name the main-only prod environments; prod previews of PR code wait for a reviewer", () => {
+    for (const f of files) {
+      const wf = load(f);
+      if (!("pull_request" in (wf.on as Obj)) && !("pull_request_target" in (wf.on as Obj))) continue;
+      for (const [id, job] of Object.entries(wf.jobs as Obj)) {
+        const env = String((job as Obj).environment ?? "");
+        assert.ok(!/'production'|'production-preview'|^production(-preview)?$/.test(env), `${f} ${id}: ${env}`);
+      }
+    }
+    // Table rows with prettier's padding collapsed.
+    const ci = readFileSync(join(repoRoot, "docs", "ci.md"), "utf8").replace(/ {2,}/g, " ");
+    for (const row of [
+      "| `staging` | any branch | none |",
+      "| `production-pr-preview` | any branch | required reviewers |",
+      "| `production-preview` | `main` only | none |",
+      "| `production` | `main` only | required reviewers |",
+    ])
+      assert.ok(ci.includes(row), `docs/ci.md states the environment rule ${row}`);
+  });
+
+  it("drift detection and healing run from main only", () => {
+    const wf = load("drift.yml");
+    assert.equal(wf.jobs.detect.if, "github.ref == 'refs/heads/main'");
+    assert.match(wf.jobs.heal.if, /&& github\.ref == 'refs\/heads\/main'$/);
+  });
+
+  it("deploy: the prod approval comes after the prod preview of the same commit", () => {
+    const wf = load("deploy.yml");
+    assert.deepEqual(wf.jobs["prod-preview"].needs, "test");
+    assert.deepEqual(wf.jobs.prod.needs, ["staging", "prod-preview"]);
+    const [preview] = usesOf({ jobs: { j: wf.jobs["prod-preview"] } }, "pulumi/actions");
+    assert.deepEqual(
+      [preview.with.command, preview.with["stack-name"], preview.with["comment-on-summary"], preview.with.diff],
+      ["preview", "prod", true, true],
+    );
+    const [checkout] = usesOf({ jobs: { j: wf.jobs["prod-preview"] } }, "actions/checkout");
+    assert.equal(checkout.with.ref, undefined, "the pushed commit itself, as the prod job checks out");
+  });
+
+  it("the fork-PR diff comment is marked, by the trusted poster, as computed by untrusted code", () => {
+    const post = allSteps(load("pr-comment.yml")).find((s) => String(s.run ?? "").includes("issues/comments"));
+    assert.ok(post);
+    const banner = post.run.indexOf(
+      "> Computed by this pull request's own code, which is untrusted until reviewed: the PR can make this comment say anything.",
+    );
+    assert.ok(banner > 0, "banner");
+    assert.ok(post.run.indexOf('tail -n +2 "$body"') > banner, "the banner comes before the PR's text");
+    assert.match(post.run, /-F "body=@\$comment"/, "posts the marked comment, not the artifact as is");
   });
 });

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
 # Installs the non-npm tools the tests use, once per machine; a no-op when they are present.
+# `.ci/run` and the workflows call it (as root); `npm test` never does: without these tools the
+# tests that need them skip with a notice, and with CI=true they fail instead (test/helpers/tools.ts).
 # - shellcheck: tests lint every shell script cloud-init runs.
 # - Debian's cloud-init schema: tests validate rendered user-data against it. The schema is data,
 #   so `apt-get download` + `dpkg -x` into .cache/ instead of installing cloud-init (whose install

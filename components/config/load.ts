@@ -1,20 +1,18 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { siteProblems } from "../site/nodes";
-import { InputError, Problem, zodProblems } from "./errors";
+import { formatPath, InputError, keysAt, Problem, unknownKeyMessage } from "./errors";
 import {
   cidrOverlaps,
   K3sConfig,
-  k3sSchema,
   PlatformConfig,
-  platformSchema,
   PLAIN_KEYS,
   PROJECT,
   SECRET_KEYS,
   SECRETS,
   SecretKey,
   SiteConfig,
-  siteSchema,
+  stackConfigSchema,
 } from "./schema";
 
 /** The whole validated stack configuration: read once, here, and passed down as plain values. */
@@ -33,14 +31,6 @@ export interface StackConfig {
   /** Directory of tenant files, relative to the project root. */
   tenantsDir: string;
 }
-
-const stackConfigSchema = z.strictObject({
-  protected: z.boolean().default(false),
-  site: siteSchema,
-  k3s: k3sSchema,
-  platform: platformSchema,
-  tenantsDir: z.string().min(1).default("tenants"),
-});
 
 /**
  * Whether the CLI handed this key over as a secret. The SDK's check is internal (not in its
@@ -69,7 +59,7 @@ function decode(raw: string): unknown {
 }
 
 /** Cross-field rules zod's per-field schema cannot see. */
-function crossChecks(c: z.infer<typeof stackConfigSchema>, stack: string, file: string): Problem[] {
+function crossChecks(c: PlainStackConfig, stack: string, file: string): Problem[] {
   const problems: Problem[] = [];
   const key = (p: string) => `${PROJECT}:${p}`;
   const seen = new Set<string>();
@@ -108,6 +98,77 @@ function crossChecks(c: z.infer<typeof stackConfigSchema>, stack: string, file: 
   return problems;
 }
 
+/** A unit hint for numeric keys whose name or meaning carries a unit. */
+function unitHint(path: ReadonlyArray<PropertyKey>): string {
+  const leaf = String(path[path.length - 1] ?? "");
+  if (/Minutes$/.test(leaf)) return " (a plain number of minutes, like 10)";
+  if (/Seconds$/.test(leaf)) return " (a plain number of seconds, like 600)";
+  if (leaf === "overcommit") return " (a factor, like 1.5)";
+  if (leaf === "retention") return " (a number of snapshots, like 28)";
+  if (leaf === "count") return " (a number of servers)";
+  return "";
+}
+
+/** One zod issue as the problem a person can act on: did-you-mean for keys, units for numbers. */
+function configProblems(file: string, error: z.ZodError): Problem[] {
+  const prefix = `${PROJECT}:`;
+  const out: Problem[] = [];
+  for (const iss of error.issues) {
+    if (iss.code === "unrecognized_keys") {
+      const allowed = keysAt(stackConfigSchema, iss.path);
+      for (const key of iss.keys)
+        out.push({ file, path: prefix + formatPath([...iss.path, key]), message: unknownKeyMessage(key, allowed) });
+      continue;
+    }
+    let message = iss.message;
+    if (
+      iss.code === "too_big" ||
+      iss.code === "too_small" ||
+      (iss.code === "invalid_type" && iss.expected === "number")
+    )
+      message += unitHint(iss.path);
+    out.push({ file, path: prefix + formatPath(iss.path), message });
+  }
+  return out;
+}
+
+/** The validated plain (non-secret) part of a stack's config. */
+export type PlainStackConfig = z.infer<typeof stackConfigSchema>;
+
+/**
+ * Validates a stack's plain config: the one place the schema, the cross-field checks and the
+ * key rules run, for the program (loadStackConfig) and for everything that judges a stack from
+ * its file (the guardrails' site context, the policy pack). `raw` is the `config:` mapping as
+ * written (`video-platform:site` or, as Pulumi also accepts, unprefixed `site`; values decoded
+ * or as the CLI's strings). Other namespaces (hcloud:, kubernetes:) are theirs and skipped;
+ * secret keys are skipped here (loadStackConfig checks them).
+ */
+export function validateStackConfig(
+  stack: string,
+  raw: Record<string, unknown>,
+): { config?: PlainStackConfig; problems: Problem[] } {
+  const file = `Pulumi.${stack}.yaml`;
+  const problems: Problem[] = [];
+  const prefix = `${PROJECT}:`;
+  const known = [...PLAIN_KEYS, ...SECRET_KEYS] as string[];
+  const plain: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const fullKey = key.includes(":") ? key : `${prefix}${key}`;
+    if (!fullKey.startsWith(prefix)) continue; // provider namespaces are theirs
+    const k = fullKey.slice(prefix.length);
+    if (!known.includes(k)) {
+      problems.push({ file, path: fullKey, message: unknownKeyMessage(k, known) });
+      continue;
+    }
+    if ((SECRET_KEYS as string[]).includes(k)) continue;
+    plain[k] = typeof value === "string" ? decode(value) : value;
+  }
+  const parsed = stackConfigSchema.safeParse(plain);
+  if (!parsed.success) return { problems: [...problems, ...configProblems(file, parsed.error)] };
+  problems.push(...crossChecks(parsed.data, stack, file));
+  return { config: parsed.data, problems };
+}
+
 /**
  * Reads and validates the stack's configuration. Throws one InputError listing every problem as
  * `Pulumi.<stack>.yaml: <key path>: <what is wrong>`, before any resource is declared.
@@ -116,38 +177,17 @@ export function loadStackConfig(): StackConfig {
   const stack = pulumi.getStack();
   const file = `Pulumi.${stack}.yaml`;
   const all = pulumi.runtime.allConfig();
-  const problems: Problem[] = [];
   const prefix = `${PROJECT}:`;
-  const known = new Set<string>([...PLAIN_KEYS, "tenantsDir", ...SECRET_KEYS]);
+  const { config, problems } = validateStackConfig(stack, all);
 
-  const raw: Record<string, unknown> = {};
-  for (const [fullKey, value] of Object.entries(all)) {
-    if (!fullKey.startsWith(prefix)) continue; // provider namespaces (hcloud:, kubernetes:) are theirs
-    const k = fullKey.slice(prefix.length);
-    if (!known.has(k)) {
-      problems.push({ file, path: fullKey, message: `unknown key; known keys are ${[...known].join(", ")}` });
-      continue;
-    }
-    if ((SECRET_KEYS as string[]).includes(k)) {
-      if (!isConfigSecret(fullKey))
-        problems.push({
-          file,
-          path: fullKey,
-          message: `must be a secret, not plain text: run \`pulumi config set --secret ${k} <value> --stack ${stack}\` and remove the plain value`,
-        });
-      continue;
-    }
-    raw[k] = decode(value);
-  }
-
-  const parsed = stackConfigSchema.safeParse(raw);
-  if (!parsed.success) {
-    for (const p of zodProblems(file, parsed.error)) {
-      // zod paths start with the config key: render as `video-platform:site.location`.
-      problems.push({ ...p, path: `${prefix}${p.path}` });
-    }
-  } else {
-    problems.push(...crossChecks(parsed.data, stack, file));
+  for (const [fullKey] of Object.entries(all)) {
+    const k = fullKey.startsWith(prefix) ? fullKey.slice(prefix.length) : "";
+    if ((SECRET_KEYS as string[]).includes(k) && !isConfigSecret(fullKey))
+      problems.push({
+        file,
+        path: fullKey,
+        message: `must be a secret, not plain text: run \`pulumi config set --secret ${k} <value> --stack ${stack}\` and remove the plain value`,
+      });
   }
 
   const cfg = new pulumi.Config(PROJECT);
@@ -166,6 +206,6 @@ export function loadStackConfig(): StackConfig {
     secrets[k] = v;
   }
 
-  if (problems.length || !parsed.success) throw new InputError(problems);
-  return { stack, file, secrets, ...parsed.data };
+  if (problems.length || !config) throw new InputError(problems);
+  return { stack, file, secrets, ...config };
 }

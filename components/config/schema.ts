@@ -1,3 +1,4 @@
+import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
 import { LOAD_BALANCER_TYPES, LOCATIONS, SERVER_TYPES } from "../site/catalog";
 import { DEFAULT_VERSIONS } from "../versions";
@@ -26,7 +27,7 @@ export type SecretKey = keyof typeof SECRETS;
 export const SECRET_KEYS = Object.keys(SECRETS) as SecretKey[];
 
 /** The structured (non-secret) keys a stack file may set, besides the secrets above. */
-export const PLAIN_KEYS = ["protected", "site", "k3s", "platform"] as const;
+export const PLAIN_KEYS = ["protected", "site", "k3s", "platform", "tenantsDir"] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Primitives
@@ -94,124 +95,229 @@ const gitRepoURL = z
     message: "must be an https:// URL without credentials, or an ssh URL like git@host:org/repo.git",
   });
 
+/**
+ * k3s reads `etcd-snapshot-schedule-cron` with Go's standard five-field cron parser, so the
+ * schedule must have exactly five fields, each within its range: checked with cron-parser (a
+ * malformed schedule would otherwise surface only when k3s refuses to start on a new server).
+ */
+const CRON_FIELDS: Record<string, string> = {
+  "0-59": "minute",
+  "0-23": "hour",
+  "1-31": "day-of-month",
+  "1-12": "month",
+  "0-7": "day-of-week",
+};
+export function cronProblem(expr: string): string | undefined {
+  const fields = expr.trim().split(/\s+/);
+  const shape = `five fields (minute hour day-of-month month day-of-week), like "0 */6 * * *"`;
+  if (fields.length !== 5) return `must be a cron expression of ${shape}; got ${fields.length} field(s)`;
+  try {
+    CronExpressionParser.parse(fields.join(" "));
+    return undefined;
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /got value (\S+) expected range (\d+-\d+)/.exec(msg);
+    if (m) return `${CRON_FIELDS[m[2]] ?? "a"} field: ${m[1]} is outside ${m[2]}; a cron expression has ${shape}`;
+    return `is not a valid cron expression (${msg}); it needs ${shape}`;
+  }
+}
+const cronSchedule = z.string().superRefine((s, ctx) => {
+  const problem = cronProblem(s);
+  if (problem) ctx.addIssue({ code: "custom", message: problem });
+});
+
 // ---------------------------------------------------------------------------------------------
-// Sections
+// Sections. Every key carries its description (and where useful an example) as zod metadata:
+// the loader's errors, docs/configuration.md and schemas/stack.schema.json all come from here.
 
 export const siteSchema = z.strictObject({
-  /** Hetzner location code; relocation is changing this. */
-  location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }),
-  /** The private network's range (/20 or larger); addresses are planned in components/site/addresses.ts. */
-  networkCidr: cidr4,
-  /** OS image for every server. */
-  image: z.string().min(1).default("debian-12"),
-  /** Public SSH keys installed on every server (never private keys). */
+  location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }).meta({
+    description: "Hetzner location of every server; relocating the site is changing this.",
+    examples: ["fsn1"],
+  }),
+  networkCidr: cidr4.meta({
+    description:
+      "The private network's IPv4 range, /20 or larger; addresses are planned from it (components/site/addresses.ts).",
+    examples: ["10.10.0.0/16"],
+  }),
+  image: z.string().min(1).meta({ description: "Hetzner OS image of every server." }).default("debian-12"),
   sshKeys: z
     .array(
       z.strictObject({
-        name: dnsLabel,
+        name: dnsLabel.meta({ description: "Key name (DNS label), unique in the list." }),
         publicKey: z
           .string()
           .regex(
             /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
             "must be an OpenSSH public key line",
-          ),
+          )
+          .meta({ description: "An OpenSSH public key line (never a private key)." }),
       }),
     )
-    .min(1, "at least one admin SSH public key is required"),
-  /** Who may reach SSH (22) and the Kubernetes API (6443). */
-  adminCidrs: z.array(adminCidr).min(1, "at least one admin CIDR is required"),
-  controlPlane: z.strictObject({
-    /** Embedded etcd needs an odd member count for quorum. */
-    count: z
-      .number()
-      .int()
-      .min(1)
-      .max(7)
-      .refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5 or 7): etcd needs a majority to keep quorum" }),
-    serverType,
-  }),
+    .min(1, "at least one admin SSH public key is required")
+    .meta({ description: "Admins' SSH public keys, installed on every server through cloud-init." }),
+  adminCidrs: z
+    .array(adminCidr)
+    .min(1, "at least one admin CIDR is required")
+    .meta({
+      description:
+        "Who may reach SSH (22) and the Kubernetes API (6443) through the firewall: office/VPN ranges, never the whole internet.",
+      examples: [["198.51.100.0/28"]],
+    }),
+  controlPlane: z
+    .strictObject({
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(7)
+        .refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5 or 7): etcd needs a majority to keep quorum" })
+        .meta({ description: "Control planes (embedded etcd): odd, for quorum; 3 for an HA site.", examples: [3] }),
+      serverType: serverType.meta({ description: "Hetzner server type of the control planes.", examples: ["cx33"] }),
+    })
+    .meta({ description: "The k3s servers." }),
   workerPools: z
     .array(
       z.strictObject({
-        name: dnsLabel,
-        serverType,
-        count: z.number().int().min(0).max(100),
-        /** Extra node labels for scheduling (e.g. dedicated ingest nodes). */
-        labels: z.record(z.string(), z.string()).default({}),
+        name: dnsLabel.meta({ description: "Pool name (DNS label); it keys the pool's servers, so never reuse one." }),
+        serverType: serverType.meta({ description: "Hetzner server type of the pool's workers.", examples: ["cx43"] }),
+        count: z.number().int().min(0).max(100).meta({ description: "Workers in the pool (0–100)." }),
+        labels: z
+          .record(z.string(), z.string())
+          .meta({ description: "Extra node labels for scheduling (e.g. dedicated ingest nodes)." })
+          .default({}),
       }),
     )
-    .min(1, "at least one worker pool is required"),
-  /** Hetzner load balancer type for the API (HA sites) and ingress. */
+    .min(1, "at least one worker pool is required")
+    .meta({ description: "Worker pools, keyed by name; tenants run only on workers." }),
   loadBalancerType: z
     .string()
     .refine((t) => t in LOAD_BALANCER_TYPES, {
       message: `must be one of ${Object.keys(LOAD_BALANCER_TYPES).join(", ")}`,
     })
+    .meta({
+      description: "Hetzner load balancer type for the API (HA sites) and the edge.",
+      enum: Object.keys(LOAD_BALANCER_TYPES),
+    })
     .default("lb11"),
-  /** How far the sum of tenant quotas may exceed worker capacity (requests are rarely all used). */
-  overcommit: z.number().min(1).max(10).default(1.5),
+  overcommit: z
+    .number()
+    .min(1)
+    .max(10)
+    .meta({
+      description:
+        "How far the sum of tenant CPU and memory quotas may exceed the workers' capacity (a factor, 1–10; requests are rarely all used).",
+    })
+    .default(1.5),
 });
 
 export const k3sSchema = z.strictObject({
-  /** k3s release, pinned (e.g. v1.32.5+k3s1). */
-  version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.5+k3s1"),
-  clusterCidr: cidr4.default("10.42.0.0/16"),
-  serviceCidr: cidr4.default("10.43.0.0/16"),
-  etcdSnapshots: z.strictObject({
-    /** Cron schedule, five fields. */
-    schedule: z
-      .string()
-      .regex(/^(\S+\s+){4}\S+$/, "must be a five-field cron expression like '0 */6 * * *'")
-      .default("0 */6 * * *"),
-    retention: z.number().int().min(1).max(500).default(28),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name"),
-    /** S3 endpoint host, no scheme (Hetzner Object Storage: <region>.your-objectstorage.com). */
-    endpoint: z
-      .string()
-      .regex(/^[a-z0-9.-]+(:\d+)?$/, "must be a host name without scheme, like fsn1.your-objectstorage.com"),
-    region: z.string().min(1),
-    folder: z
-      .string()
-      .regex(/^[A-Za-z0-9._-]+$/)
-      .optional(),
-  }),
-  /** Disaster recovery: restore etcd from this snapshot on the first control plane (off by default). */
+  version: z
+    .string()
+    .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.5+k3s1")
+    .meta({
+      description: "k3s release, pinned; new servers install it (upgrades: runbook 10).",
+      examples: ["v1.32.5+k3s1"],
+    }),
+  clusterCidr: cidr4.meta({ description: "Pod network range; disjoint from networkCidr." }).default("10.42.0.0/16"),
+  serviceCidr: cidr4.meta({ description: "Service network range; disjoint from the others." }).default("10.43.0.0/16"),
+  etcdSnapshots: z
+    .strictObject({
+      schedule: cronSchedule
+        .meta({
+          description: "When k3s snapshots etcd: a five-field cron expression, in UTC.",
+          examples: ["0 */6 * * *"],
+        })
+        .default("0 */6 * * *"),
+      retention: z.number().int().min(1).max(500).meta({ description: "Snapshots kept (a count, 1–500)." }).default(28),
+      bucket: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
+        .meta({ description: "S3 bucket for the snapshots (created outside Pulumi).", examples: ["vp-prod-etcd"] }),
+      endpoint: z
+        .string()
+        .regex(/^[a-z0-9.-]+(:\d+)?$/, "must be a host name without scheme, like fsn1.your-objectstorage.com")
+        .meta({
+          description: "S3 endpoint host, no scheme (Hetzner Object Storage: <region>.your-objectstorage.com).",
+          examples: ["fsn1.your-objectstorage.com"],
+        }),
+      region: z
+        .string()
+        .min(1)
+        .meta({ description: "S3 region.", examples: ["fsn1"] }),
+      folder: z
+        .string()
+        .regex(/^[A-Za-z0-9._-]+$/)
+        .optional()
+        .meta({ description: "Folder (prefix) inside the bucket, so sites can share one." }),
+    })
+    .meta({ description: "etcd snapshots to S3 (keys: the etcdS3AccessKey/etcdS3SecretKey secrets)." }),
   restore: z
     .strictObject({
-      enabled: z.boolean().default(false),
+      enabled: z
+        .boolean()
+        .meta({ description: "Restore on the next newly created first control plane." })
+        .default(false),
       snapshot: z
         .string()
         .regex(/^[A-Za-z0-9._-]+$/, "must be a snapshot object name from the bucket")
-        .optional(),
+        .optional()
+        .meta({ description: "Snapshot object name in the bucket." }),
     })
     .refine((r) => !r.enabled || !!r.snapshot, {
       message: "restore.enabled needs restore.snapshot",
       path: ["snapshot"],
     })
+    .meta({
+      description:
+        "Disaster recovery: restore etcd from a snapshot on the first control plane (runbook 02). Off by default.",
+    })
     .default({ enabled: false }),
 });
 
-const chartPin = z.strictObject({ version: semverish });
+const chartPin = z.strictObject({
+  version: semverish.meta({ description: "Chart version, pinned.", examples: ["8.1.4"] }),
+});
 
 export const platformSchema = z.strictObject({
-  /** Base domain; ArgoCD is argocd.<baseDomain>. */
-  baseDomain: dnsName,
-  /** Let's Encrypt account email. */
-  letsEncryptEmail: z.string().email("must be an email address"),
-  /** ACME server: production, or staging for test sites (rate limits). */
-  letsEncryptServer: z.enum(["production", "staging"]).default("production"),
-  /** The platform's own GitOps repository (the ArgoCD root app). */
-  gitops: z.strictObject({
-    repoURL: gitRepoURL,
-    path: z.string().min(1),
-    targetRevision: z.string().min(1).default("main"),
-    username: z.string().min(1).default("git"),
+  baseDomain: dnsName.meta({
+    description: "Base domain of the site; Argo CD is argocd.<baseDomain>.",
+    examples: ["video.example.com"],
   }),
-  /** Bounded wait for the Kubernetes API to answer /readyz. */
-  readinessTimeoutMinutes: z.number().int().min(1).max(60).default(10),
-  /** Bounded wait for each Helm release. */
-  helmTimeoutSeconds: z.number().int().min(60).max(3600).default(600),
-  /** Per-site chart version overrides; defaults live in components/versions.ts. */
+  letsEncryptEmail: z.string().email("must be an email address").meta({ description: "Let's Encrypt account email." }),
+  letsEncryptServer: z
+    .enum(["production", "staging"])
+    .meta({ description: "ACME server: production, or staging for test sites (rate limits)." })
+    .default("production"),
+  gitops: z
+    .strictObject({
+      repoURL: gitRepoURL.meta({
+        description: "Repository URL: https:// without credentials, or ssh (git@host:org/repo.git).",
+        examples: ["https://git.example.com/platform/gitops.git"],
+      }),
+      path: z.string().min(1).meta({ description: "Path of the root app inside the repository." }),
+      targetRevision: z.string().min(1).meta({ description: "Branch, tag or commit to sync." }).default("main"),
+      username: z
+        .string()
+        .min(1)
+        .meta({ description: "User name for https (the gitopsRepoPassword secret is the token)." })
+        .default("git"),
+    })
+    .meta({ description: "The platform's own GitOps repository (the Argo CD root app)." }),
+  readinessTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(60)
+    .meta({ description: "Bounded wait for the Kubernetes API to answer /readyz, in minutes (1–60)." })
+    .default(10),
+  helmTimeoutSeconds: z
+    .number()
+    .int()
+    .min(60)
+    .max(3600)
+    .meta({ description: "Bounded wait for each Helm release, in seconds (60–3600)." })
+    .default(600),
   charts: z
     .strictObject(
       Object.fromEntries(Object.keys(DEFAULT_VERSIONS.charts).map((k) => [k, chartPin.optional()])) as Record<
@@ -219,7 +325,27 @@ export const platformSchema = z.strictObject({
         z.ZodOptional<typeof chartPin>
       >,
     )
+    .meta({ description: "Per-site chart version overrides; the defaults are in components/versions.ts." })
     .default({}),
+});
+
+/** A stack file's `video-platform:` keys besides the secrets, as the loader validates them. */
+export const stackConfigSchema = z.strictObject({
+  protected: z
+    .boolean()
+    .meta({
+      description:
+        "Protected stacks (prod) `protect` servers, network, load balancers, volumes and tenant namespaces: a change that would delete one fails.",
+    })
+    .default(false),
+  site: siteSchema.meta({ description: "The Hetzner site: location, network, servers (docs/site.md)." }),
+  k3s: k3sSchema.meta({ description: "k3s: version, networks, etcd snapshots and restore (docs/site.md)." }),
+  platform: platformSchema.meta({ description: "Platform services: domain, certificates, GitOps, timeouts, charts." }),
+  tenantsDir: z
+    .string()
+    .min(1)
+    .meta({ description: "Directory of tenant files, relative to the project root." })
+    .default("tenants"),
 });
 
 export type SiteConfig = z.infer<typeof siteSchema>;

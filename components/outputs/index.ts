@@ -1,6 +1,6 @@
 /**
  * Stack outputs: the contract runbooks read (`pulumi stack output --json`). Names and shapes are
- * pinned by test/outputs.test.ts and documented in the README ("Stack outputs"); changing one is a
+ * pinned by test/outputs.test.ts and documented in docs/outputs.md; changing one is a
  * breaking change for every runbook and script, so it bumps OUTPUTS_VERSION and says so there.
  *
  * Shape rules, so `jq` paths never shift:
@@ -21,7 +21,7 @@ import type { Site, SiteNode } from "../site";
 import { NETWORK_ZONE } from "../site/catalog";
 import type { EffectiveQuota, Tenant } from "../tenant";
 
-/** Version of this contract; bumped (and documented in the README) only with a breaking change. */
+/** Version of this contract; bumped (and documented in docs/outputs.md) only with a breaking change. */
 export const OUTPUTS_VERSION = 1;
 
 export interface OutputsArgs {
@@ -85,7 +85,7 @@ function nodeOutput(node: SiteNode) {
   };
 }
 
-/** The stack's outputs. Names and shapes: README "Stack outputs" (pinned by test/outputs.test.ts). */
+/** The stack's outputs. Names and shapes: docs/outputs.md (pinned by test/outputs.test.ts). */
 export function stackOutputs({ config, site, platform, tenants }: OutputsArgs) {
   const servers = site.nodes.filter((n) => n.spec.role === "server").sort((a, b) => a.spec.index - b.spec.index);
   const controlPlanes: ControlPlaneOutput[] = servers.map((n) => ({

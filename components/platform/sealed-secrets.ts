@@ -1,7 +1,7 @@
 /**
  * Sealed Secrets with a bring-your-own key: the key pair comes from `secure:` config (escrowed
  * with the stack), so SealedSecrets committed to Git decrypt on a rebuilt or relocated site. The
- * README's "Platform" section shows how to generate and rotate it.
+ * docs/platform.md shows how to generate and rotate it.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";

@@ -1,32 +1,35 @@
 /**
  * The site facts rules compare against, from a stack file's `config:` mapping: the same file the
- * program reads, so the plan (tools/plan/cli.ts) and the policy pack (policy/, which reads
- * `Pulumi.<stack>.yaml` beside the project) judge a stack by one context. Only plain keys are
- * read; secrets are never touched.
+ * program reads, validated by the same loader (components/config/load.ts), so the plan
+ * (tools/plan/cli.ts) and the policy pack (policy/, which reads `Pulumi.<stack>.yaml` beside the
+ * project) judge a stack by exactly the values the program uses: an unprefixed key, a default,
+ * an invalid value are read the program's way. Only plain keys are read; secrets never.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
-import { k3sSchema, PROJECT } from "../config/schema";
+import { InputError } from "../config/errors";
+import { validateStackConfig } from "../config/load";
 import { METADATA_CIDR } from "./tenant";
-import { arr, rec, SiteContext, str } from "./types";
+import { rec, SiteContext } from "./types";
 
 /** Ranges tenant pods must never reach: the cloud metadata address and the site's private ranges. */
 export function blockedRangesOf(networkCidr: string, clusterCidr: string, serviceCidr: string): string[] {
   return [...new Set([METADATA_CIDR, networkCidr, clusterCidr, serviceCidr])];
 }
 
-/** The context of `stack` from its parsed `config:` mapping (defaults as the config schema's). */
+/**
+ * The context of `stack` from its `config:` mapping as written. Invalid config throws the
+ * loader's InputError (every problem, by file and key): there is no site to judge a plan by.
+ */
 export function siteContext(stack: string, config: Record<string, unknown>): SiteContext {
-  const site = rec(config[`${PROJECT}:site`]);
-  const k3s = rec(config[`${PROJECT}:k3s`]);
-  const clusterCidr = str(k3s.clusterCidr) || k3sSchema.shape.clusterCidr.parse(undefined);
-  const serviceCidr = str(k3s.serviceCidr) || k3sSchema.shape.serviceCidr.parse(undefined);
+  const { config: c, problems } = validateStackConfig(stack, config);
+  if (!c || problems.length) throw new InputError(problems);
   return {
     stack,
-    protected: config[`${PROJECT}:protected`] === true,
-    adminCidrs: arr(site.adminCidrs).map(str),
-    blockedRanges: blockedRangesOf(str(site.networkCidr), clusterCidr, serviceCidr),
+    protected: c.protected,
+    adminCidrs: [...c.site.adminCidrs],
+    blockedRanges: blockedRangesOf(c.site.networkCidr, c.k3s.clusterCidr, c.k3s.serviceCidr),
   };
 }
 

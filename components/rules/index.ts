@@ -44,7 +44,7 @@ function tenantRule(r: ObjectRule): Rule {
   };
 }
 
-/** Every rule, in the order the README lists them. */
+/** Every rule, in the order docs/guardrails.md lists them. */
 export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
   ...ADMISSION_RULES,

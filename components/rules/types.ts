@@ -52,7 +52,7 @@ export interface Violation {
 }
 
 export interface Rule {
-  /** Stable id: `<area>-<topic>-<nnn>`; referenced by tests, the policy pack and the README. */
+  /** Stable id: `<area>-<topic>-<nnn>`; referenced by tests, the policy pack and docs/guardrails.md. */
   id: string;
   /** One line: what must hold. */
   description: string;

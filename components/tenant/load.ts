@@ -9,7 +9,7 @@ import { basename, isAbsolute, join, resolve } from "node:path";
 import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
 import type { z } from "zod";
 import type { StackConfig } from "../config/load";
-import { formatPath, InputError, Problem } from "../config/errors";
+import { formatPath, InputError, Problem, unknownKeyMessage } from "../config/errors";
 import { BOUNDS, Tier } from "./presets";
 import { describeBytes, describeCpu, formatBytes, formatCpu } from "./quantity";
 import { platformHosts } from "./rules";
@@ -165,20 +165,6 @@ function issueMessage(iss: z.core.$ZodRawIssue): string | undefined {
   }
 }
 
-/** Nearest allowed key by edit distance, for "did you mean" on a typo. */
-function suggest(key: string, allowed: string[]): string | undefined {
-  const dist = (a: string, b: string) => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-    for (let j = 1; j <= b.length; j++) d[0][j] = j;
-    for (let i = 1; i <= a.length; i++)
-      for (let j = 1; j <= b.length; j++)
-        d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    return d[a.length][b.length];
-  };
-  const best = allowed.map((k) => ({ k, d: dist(key.toLowerCase(), k.toLowerCase()) })).sort((x, y) => x.d - y.d)[0];
-  return best && best.d <= Math.max(2, Math.floor(key.length / 3)) ? best.k : undefined;
-}
-
 /**
  * One file's value → its spec and its problems. A file that passes the schema yields a spec even
  * with other problems (a wrong file name, an ingest that does not fit), so the checks across
@@ -197,14 +183,8 @@ export function validateTenant(
     for (const iss of parsed.error.issues) {
       if (iss.code === "unrecognized_keys") {
         const allowed = allowedKeys(iss.path);
-        for (const key of iss.keys) {
-          const hint = suggest(key, allowed);
-          problems.push({
-            file,
-            path: formatPath([...iss.path, key]),
-            message: `unknown key${hint ? `; did you mean "${hint}"?` : ""} (allowed here: ${allowed.join(", ")})`,
-          });
-        }
+        for (const key of iss.keys)
+          problems.push({ file, path: formatPath([...iss.path, key]), message: unknownKeyMessage(key, allowed) });
       } else problems.push({ file, path: formatPath(iss.path), message: iss.message });
     }
     return { problems };

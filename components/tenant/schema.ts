@@ -6,7 +6,8 @@
  * (editors skip them, the loader does not).
  */
 import { z } from "zod";
-import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "../platform";
+import { keysAt } from "../config/errors";
+import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "../platform/namespaces";
 import { BOUNDS, PRESETS, TIERS } from "./presets";
 import { describeBytes, parseBytes, parseCpu, QUANTITY_PATTERN } from "./quantity";
 import {
@@ -165,20 +166,5 @@ export function tenantJsonSchema(): Record<string, unknown> {
 
 /** Keys allowed at a path of the file (for "unknown key" messages with a suggestion). */
 export function allowedKeys(path: ReadonlyArray<PropertyKey>): string[] {
-  let s: z.ZodType = tenantFileSchema;
-  for (const seg of [...path, undefined]) {
-    // Unwrap optional/default wrappers to reach the object (or array) underneath.
-    for (;;) {
-      const def = (s as unknown as { def: { type: string; innerType?: z.ZodType; element?: z.ZodType } }).def;
-      if ((def.type === "optional" || def.type === "default") && def.innerType) s = def.innerType;
-      else break;
-    }
-    if (seg === undefined) break;
-    const def = (s as unknown as { def: { type: string; shape?: Record<string, z.ZodType>; element?: z.ZodType } }).def;
-    if (def.type === "object" && def.shape && typeof seg === "string" && def.shape[seg]) s = def.shape[seg];
-    else if (def.type === "array" && def.element && typeof seg === "number") s = def.element;
-    else return [];
-  }
-  const shape = (s as unknown as { def: { shape?: Record<string, unknown> } }).def.shape;
-  return shape ? Object.keys(shape) : [];
+  return keysAt(tenantFileSchema, path);
 }

@@ -1,7 +1,7 @@
 /**
  * The stack outputs contract (components/outputs), written out by hand on purpose, not imported:
  * a change to the outputs that renames, drops, adds or retypes anything fails test/outputs.test.ts
- * until it is re-pinned here and in the README. test/runbooks.test.ts checks every output name a
+ * until it is re-pinned here and in docs/outputs.md. test/runbooks.test.ts checks every output name a
  * runbook reads against OUTPUT_NAMES.
  */
 import { isDeepStrictEqual } from "node:util";

@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { flagValue } from "../plan/cli";
+import { checkStackName, readFlags, reportFailure, UsageError } from "../cli/args";
 import { readStackConfig, repoRoot } from "../plan/runtime";
 import { planForModel, renderModelReport } from "../model/cli";
 import { DEFAULT_PARALLELISM, crossTenantChains, fmtSeconds, modelPlan, tenantChainSeconds } from "../model/model";
@@ -48,47 +48,38 @@ export function parseBenchArgs(argv: string[]): BenchArgs {
     npmTest: true,
     profile: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => flagValue(argv, i++, USAGE);
-    switch (k) {
-      case "--sizes":
-        a.sizes = v()
-          .split(",")
-          .map((s) => Number(s.trim()));
-        if (a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000))
-          throw new Error(`--sizes: comma-separated tenant counts in 1..5000\n${USAGE}`);
-        break;
-      case "--repeats":
-        a.repeats = Number(v());
-        if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new Error(`--repeats: a positive integer`);
-        break;
-      case "--stack":
-        a.stack = v();
-        break;
-      case "--json":
-        a.json = resolve(v());
-        break;
-      case "--skip-npm-test":
-        a.npmTest = false;
-        break;
-      case "--profile":
-        a.profile = true;
-        break;
-      case "--quick":
-        a.sizes = [10, 100];
-        a.repeats = 1;
-        a.npmTest = false;
-        break;
-      case "-h":
-      case "--help":
-        process.stdout.write(`${USAGE}\n`);
-        process.exit(0);
-        break;
-      default:
-        throw new Error(`unknown argument ${k}\n${USAGE}`);
-    }
+  const f = readFlags(
+    argv,
+    {
+      sizes: { type: "string" },
+      repeats: { type: "string" },
+      stack: { type: "string" },
+      json: { type: "string" },
+      "skip-npm-test": { type: "boolean" },
+      profile: { type: "boolean" },
+      quick: { type: "boolean" },
+    },
+    USAGE,
+  );
+  // --quick first: explicit --sizes/--repeats given with it still win.
+  if (f.quick) {
+    a.sizes = [10, 100];
+    a.repeats = 1;
+    a.npmTest = false;
   }
+  if (f.sizes !== undefined) {
+    a.sizes = f.sizes.split(",").map((s) => Number(s.trim()));
+    if (a.sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 5000))
+      throw new UsageError(`--sizes: comma-separated tenant counts in 1..5000\n${USAGE}`);
+  }
+  if (f.repeats !== undefined) {
+    a.repeats = Number(f.repeats);
+    if (!Number.isInteger(a.repeats) || a.repeats < 1) throw new UsageError(`--repeats: a positive integer`);
+  }
+  if (f.stack !== undefined) a.stack = checkStackName(f.stack);
+  if (f.json !== undefined) a.json = resolve(f.json);
+  if (f["skip-npm-test"]) a.npmTest = false;
+  if (f.profile) a.profile = true;
   return a;
 }
 
@@ -521,6 +512,7 @@ if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err) => {
+      if (err instanceof UsageError) process.exit(reportFailure(err));
       process.stderr.write(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
       process.exit(1);
     },

@@ -21,7 +21,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { flagValue, reportFailure, UsageError } from "../plan/cli";
+import { checkStackName, readFlags, reportFailure, UsageError } from "../cli/args";
 import { plan, repoRoot } from "../plan/runtime";
 
 export interface RunResult {
@@ -66,23 +66,33 @@ interface Args {
 
 function parse(argv: string[]): Args {
   const a: Args = { mode: "program", stack: "prod", types: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => flagValue(argv, i++, USAGE);
-    if (k === "--mode") {
-      const m = v();
-      if (m !== "program" && m !== "floor" && m !== "replay")
-        throw new UsageError(`--mode: program, floor or replay, not ${m}\n${USAGE}`);
-      a.mode = m;
-    } else if (k === "--stack") a.stack = v();
-    else if (k === "--tenants") a.tenants = v();
-    else if (k === "--stack-config") a.stackConfig = v();
-    else if (k === "--count") a.count = Number(v());
-    else if (k === "--types") a.types = true;
-    else if (k === "--save") a.save = v();
-    else if (k === "--replay") a.replay = v();
-    else throw new UsageError(`unknown argument ${k}\n${USAGE}`);
+  const f = readFlags(
+    argv,
+    {
+      mode: { type: "string" },
+      stack: { type: "string" },
+      tenants: { type: "string" },
+      "stack-config": { type: "string" },
+      count: { type: "string" },
+      types: { type: "boolean" },
+      save: { type: "string" },
+      replay: { type: "string" },
+    },
+    USAGE,
+  );
+  if (f.mode !== undefined) {
+    const m = f.mode;
+    if (m !== "program" && m !== "floor" && m !== "replay")
+      throw new UsageError(`--mode: program, floor or replay, not ${m}\n${USAGE}`);
+    a.mode = m;
   }
+  if (f.stack !== undefined) a.stack = checkStackName(f.stack);
+  a.tenants = f.tenants;
+  a.stackConfig = f["stack-config"];
+  if (f.count !== undefined) a.count = Number(f.count);
+  a.types = f.types ?? false;
+  a.save = f.save;
+  a.replay = f.replay;
   if (a.mode === "floor" && !(Number.isInteger(a.count) && (a.count ?? 0) >= 1))
     throw new UsageError(`--mode floor needs --count <resources ≥ 1>\n${USAGE}`);
   if (a.mode === "replay" && !a.replay) throw new UsageError(`--mode replay needs --replay <resources.json>\n${USAGE}`);

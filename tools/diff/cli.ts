@@ -6,12 +6,20 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
-import type { CliArgs } from "../plan/cli";
 import { repoRoot } from "../plan/runtime";
 import { diffAgainstRef, renderMarkdown, renderText } from "./index";
 
-export async function runDiffCli(args: CliArgs): Promise<number> {
-  if (!args.base) throw new Error("runDiffCli needs --base");
+/** The plan CLI's flags that matter to a diff (tools/plan/cli.ts reads them). */
+export interface DiffCliArgs {
+  stack: string;
+  base: string;
+  tenants?: string;
+  json?: string;
+  markdown?: string;
+  quiet: boolean;
+}
+
+export async function runDiffCli(args: DiffCliArgs): Promise<number> {
   let result;
   try {
     result = await diffAgainstRef({

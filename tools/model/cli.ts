@@ -9,7 +9,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { flagValue, reportFailure, UsageError } from "../plan/cli";
+import { checkStackName, readFlags, reportFailure, UsageError } from "../cli/args";
 import { plan, readStackConfig, type Plan } from "../plan/runtime";
 import { generateTenants, scaledStackConfig } from "../bench/generate";
 import { MODEL_ASSUMPTIONS } from "./latency";
@@ -27,40 +27,34 @@ interface Args {
 }
 
 export function parseModelArgs(argv: string[]): Args {
-  const a: Args = { stack: "staging", parallel: DEFAULT_PARALLELISM, sources: false };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = () => flagValue(argv, i++, USAGE);
-    switch (k) {
-      case "--stack":
-        a.stack = v();
-        break;
-      case "--tenants":
-        a.tenants = v();
-        break;
-      case "--generate": {
-        const n = Number(v());
-        if (!Number.isInteger(n) || n < 0 || n > 5000) throw new UsageError(`--generate: 0..5000 tenants`);
-        a.generate = n;
-        break;
-      }
-      case "--parallel": {
-        const x = v();
-        const n = x === "unbounded" ? Infinity : Number(x);
-        if (!(n >= 1) || (Number.isFinite(n) && !Number.isInteger(n)))
-          throw new UsageError(`--parallel: a positive integer or "unbounded", not ${x}`);
-        a.parallel = n;
-        break;
-      }
-      case "--sources":
-        a.sources = true;
-        break;
-      case "-h":
-      case "--help":
-        throw new UsageError(USAGE, 0);
-      default:
-        throw new UsageError(`unknown argument ${k}\n${USAGE}`);
-    }
+  const f = readFlags(
+    argv,
+    {
+      stack: { type: "string" },
+      tenants: { type: "string" },
+      generate: { type: "string" },
+      parallel: { type: "string" },
+      sources: { type: "boolean" },
+    },
+    USAGE,
+  );
+  const a: Args = {
+    stack: checkStackName(f.stack ?? "staging"),
+    tenants: f.tenants,
+    parallel: DEFAULT_PARALLELISM,
+    sources: f.sources ?? false,
+  };
+  if (f.generate !== undefined) {
+    const n = Number(f.generate);
+    if (!Number.isInteger(n) || n < 0 || n > 5000) throw new UsageError(`--generate: 0..5000 tenants`);
+    a.generate = n;
+  }
+  if (f.parallel !== undefined) {
+    const x = f.parallel;
+    const n = x === "unbounded" ? Infinity : Number(x);
+    if (!(n >= 1) || (Number.isFinite(n) && !Number.isInteger(n)))
+      throw new UsageError(`--parallel: a positive integer or "unbounded", not ${x}`);
+    a.parallel = n;
   }
   if (a.tenants && a.generate !== undefined) throw new UsageError(`--tenants and --generate exclude each other`);
   return a;

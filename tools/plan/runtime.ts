@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { createHmac } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { formatPath, Segment } from "../diff/paths";
@@ -309,13 +309,25 @@ export function readStackConfig(stack: string, root = repoRoot): Record<string, 
   try {
     text = readFileSync(join(root, file), "utf8");
   } catch {
-    throw new StackFileError(file, `no such stack file; create it (see README) or pass --stack with an existing stack`);
+    const stacks = existingStacks(root);
+    throw new StackFileError(
+      file,
+      `no such stack file; existing stacks: ${stacks.length ? stacks.join(", ") : "none"} (pass --stack <one of them>, or create ${file}: docs/configuration.md)`,
+    );
   }
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
   if (doc.errors.length) throw new StackFileError(file, doc.errors.map((e) => e.message).join("; "));
   const js = doc.toJS() as { config?: Record<string, unknown> } | null;
   if (!js || typeof js !== "object") throw new StackFileError(file, "must be a mapping with a `config:` key");
   return js.config ?? {};
+}
+
+/** The stacks this project has a file for: `Pulumi.<stack>.yaml` in the root, sorted. */
+export function existingStacks(root = repoRoot): string[] {
+  return readdirSync(root)
+    .map((f) => /^Pulumi\.([A-Za-z0-9._-]+)\.yaml$/.exec(f)?.[1])
+    .filter((s): s is string => !!s)
+    .sort();
 }
 
 export class StackFileError extends Error {

@@ -17,9 +17,11 @@ function countByType(rs: PlannedResource[]): string {
 
 /**
  * A readable tree of the plan: each component with its children and a count per type of the
- * custom resources beneath it; then totals per type.
+ * custom resources beneath it; then totals per type. `full: false` (the plan's default output)
+ * keeps only the component lines: one per component with its counts, a screenful for a site
+ * with a few tenants; `--tree` asks for every resource.
  */
-export function renderTree(plan: Plan): string {
+export function renderTree(plan: Plan, { full = true }: { full?: boolean } = {}): string {
   const children = new Map<string | null, PlannedResource[]>();
   for (const r of plan.resources) {
     const list = children.get(r.parent) ?? [];
@@ -37,6 +39,7 @@ export function renderTree(plan: Plan): string {
       .filter(Boolean)
       .join("; ");
     if (r.custom) {
+      if (!full) return;
       lines.push(`${prefix}${branch}${shortType(r.type)}  ${r.name}${flags ? `  [${flags}]` : ""}`);
     } else {
       const below = subtree(r).filter((x) => x.custom);
@@ -45,7 +48,7 @@ export function renderTree(plan: Plan): string {
       );
     }
     const kids = (children.get(r.urn) ?? [])
-      .slice()
+      .filter((k) => full || !k.custom)
       .sort(
         (a, b) => Number(a.custom) - Number(b.custom) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
       );

@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { PROJECT } from "../../components/config/schema";
 import { LOCATIONS, NETWORK_ZONE, type Location } from "../../components/site/catalog";
-import { flagValue, reportFailure, UsageError } from "../plan/cli";
+import { checkStackName, readFlags, reportFailure, UsageError } from "../cli/args";
 import { plan, readStackConfig } from "../plan/runtime";
 import { relocationReport, type RelocationReport } from "./relocation";
 
@@ -34,31 +34,16 @@ export function parseRelocateArgs(argv: string[]): RelocateArgs {
       throw new UsageError(`${flag}: "${v}" is not a Hetzner location (${LOCATIONS.join(", ")})`);
     return v as Location;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => flagValue(argv, i++, USAGE);
-    switch (a) {
-      case "--stack":
-        out.stack = value();
-        break;
-      case "--location":
-        out.location = loc(a, value());
-        break;
-      case "--from":
-        out.from = loc(a, value());
-        break;
-      case "--targets":
-        out.targets = value();
-        break;
-      case "-h":
-      case "--help":
-        throw new UsageError(USAGE, 0);
-      default:
-        throw new UsageError(`unknown argument ${a}\n${USAGE}`);
-    }
-  }
-  if (!out.stack || !out.location) throw new UsageError(`--stack and --location are required\n${USAGE}`);
-  if (!/^[A-Za-z0-9._-]+$/.test(out.stack)) throw new UsageError(`--stack: "${out.stack}" is not a stack name`);
+  const f = readFlags(
+    argv,
+    { stack: { type: "string" }, location: { type: "string" }, from: { type: "string" }, targets: { type: "string" } },
+    USAGE,
+  );
+  if (!f.stack || !f.location) throw new UsageError(`--stack and --location are required\n${USAGE}`);
+  out.stack = checkStackName(f.stack);
+  out.location = loc("--location", f.location);
+  if (f.from !== undefined) out.from = loc("--from", f.from);
+  out.targets = f.targets;
   return out as RelocateArgs;
 }
 
