@@ -25,6 +25,7 @@ import { diffAgainstRef, DiffResult, diffPlans, newDigestKey, PlanDiff, renderMa
 import { COMMENT_LIMIT, commentMarker } from "../tools/diff/markdown";
 import { coversPath, formatPath, parsePath, touches } from "../tools/diff/paths";
 import { REPLACEMENT_RULES } from "../tools/diff/rules";
+import { tenantReview } from "../tools/diff/tenants";
 import type { Plan, PlannedResource } from "./helpers/harness";
 import { plannedOptions, repoRoot } from "./helpers/harness";
 
@@ -295,13 +296,33 @@ describe("diff: comparing plans", () => {
 });
 
 describe("diff: the PR comment", () => {
+  it("shows the values of changed non-secret stack outputs, never a secret one", () => {
+    const base = { ...planOf(site, srv({})), outputs: { k3sVersion: "v1.32.5+k3s1", kubeconfig: "[secret]", n: 1 } };
+    const head = { ...planOf(site, srv({})), outputs: { k3sVersion: "v1.33.1+k3s1", kubeconfig: "[secret]", n: 1 } };
+    const review = tenantReview(base as Plan, head as Plan);
+    assert.deepEqual(review.outputs, [{ key: "k3sVersion", before: "v1.32.5+k3s1", after: "v1.33.1+k3s1" }]);
+    const secretChange = tenantReview(base as Plan, { ...head, outputs: { kubeconfig: { a: "[secret]" } } } as Plan);
+    assert.ok(!secretChange.outputs.some((o) => o.key === "kubeconfig"), "a secret output shows no value");
+    const md = renderMarkdown(diffPlans(base as Plan, head as Plan), {
+      baseRef: "main",
+      baseCommit: "0123456789abcdef0123",
+      review,
+    });
+    assert.match(
+      md,
+      /\| <code>k3sVersion<\/code> \| <code>"v1\.32\.5\+k3s1"<\/code> \| <code>"v1\.33\.1\+k3s1"<\/code> \|/,
+    );
+  });
+
   it("starts with the marker, summarizes, shows cost and folds details", () => {
     const d = diffPlans(planOf(site, srv({})), planOf(site, srv({ serverType: "cx53" })));
     const md = renderMarkdown(d, { baseRef: "main", baseCommit: "0123456789abcdef0123" });
     assert.equal(md.split("\n")[0], commentMarker("t"));
-    assert.match(md, /\*\*1 to update\*\* · 1 unchanged · cost €/);
+    assert.match(md, /\*\*1 to update\*\* · 1 unchanged · estimated cost €/);
     assert.match(md, /\| cx53 @ nbg1 \| 0 · €0\.00 \| 1 · €/);
-    assert.match(md, /<details><summary><b>site<\/b> \(platform:site:Site\): 1 to update<\/summary>/);
+    // One label per type, the same in the table, the section titles and the resource lines.
+    assert.match(md, /<details><summary><b>site<\/b> \(platform:Site\): 1 to update<\/summary>/);
+    assert.doesNotMatch(md, /platform:site:Site/);
     assert.match(
       md,
       /<code>serverType<\/code>: <code>&quot;cx43&quot;|<code>serverType<\/code>: <code>"cx43"<\/code> → <code>"cx53"<\/code>/,
@@ -469,7 +490,7 @@ describe("diff: against a temporary git repository", function () {
     assert.match(renderMarkdown(diff, meta), /\*\*no changes\*\*/);
   });
 
-  it("CLI: a ref that does not exist fails with the ref named and writes nothing", () => {
+  it("CLI: a failed diff exits 1 naming the cause, and still writes a comment with the error lines", () => {
     const md = join(repo, "out", "x.md");
     const r = spawnSync(process.execPath, ["build/tools/plan/cli.js", "--base", "no-such-ref", "--markdown", md], {
       cwd: repo,
@@ -477,7 +498,18 @@ describe("diff: against a temporary git repository", function () {
     });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /--base: "no-such-ref" is not a commit/);
-    assert.ok(!existsSync(md));
+    const text = readFileSync(md, "utf8");
+    assert.equal(text.split("\n")[0], commentMarker("staging"), "replaces the PR's diff comment");
+    assert.match(text, /❌ the plan failed/);
+    assert.match(text, /```text\n--base: "no-such-ref" is not a commit/);
+    const plain = join(repo, "out", "none.md");
+    const noMd = spawnSync(process.execPath, ["build/tools/plan/cli.js", "--base", "no-such-ref"], {
+      cwd: repo,
+      encoding: "utf8",
+    });
+    assert.equal(noMd.status, 1);
+    assert.match(noMd.stderr, /diff: nothing written/);
+    assert.ok(!existsSync(plain));
   });
 
   it("adding one tenant file creates exactly that tenant's resources, nothing else", async () => {
@@ -488,7 +520,36 @@ describe("diff: against a temporary git repository", function () {
     if (doc.has("domains")) doc.set("domains", ["live.diff-probe.example"]);
     writeFileSync(join(repo, "tenants", "diff-probe.yaml"), doc.toString());
 
-    const { diff, headPlan } = await diffStaging();
+    const { diff, headPlan, meta } = await diffStaging();
+    // The reviewer sees what the tenant gets, and what the site has left.
+    const added = meta.review?.added ?? [];
+    assert.deepEqual(
+      added.map((t) => t.name),
+      ["diff-probe"],
+    );
+    const spec = added[0].spec;
+    assert.match(spec.tier, /^(small|standard|premium)$/);
+    assert.match(spec.quota, /^cpu \S+, memory \S+, storage \S+, pods \d+, services \d+, PVCs \d+$/);
+    assert.match(spec.ingest, /^\d+ × \(\S+, \S+\)$/);
+    assert.match(spec.repo, /^https:\/\/|^git@/);
+    assert.ok(spec.path && spec.revision, "path and revision");
+    const md = renderMarkdown(diff, meta);
+    assert.match(md, /\*\*New tenant <code>diff-probe<\/code>\*\*/);
+    for (const field of [
+      "tier",
+      "quota",
+      "ingest workers × (CPU, memory)",
+      "domains",
+      "admin groups",
+      "repository",
+      "path",
+      "revision",
+    ])
+      assert.ok(md.includes(`| ${field} | <code>`), `the comment shows ${field}`);
+    assert.match(
+      md,
+      /Site capacity after this change: CPU <code>[^<]+<\/code> of <code>[^<]+<\/code> requested \(<code>[^<]+<\/code> left\)/,
+    );
     const expected = subtree(headPlan, tenantUrn(headPlan, "diff-probe"));
     assert.ok(expected.length >= 5, `tenant subtree has ${expected.length} resources`);
     assert.deepEqual(urnsOf(diff, "create"), expected);
@@ -508,7 +569,14 @@ describe("diff: against a temporary git repository", function () {
     doc.setIn(["quota", "pods"], pods + 7);
     writeFileSync(join(repo, "tenants", src), doc.toString());
 
-    const { diff } = await diffStaging();
+    const { diff, meta } = await diffStaging();
+    assert.deepEqual(
+      meta.review?.changed.map((t) => [t.name, t.fields.map((f) => f.field)]),
+      [[name, ["quota"]]],
+    );
+    const q = meta.review!.changed[0].fields[0];
+    assert.ok(q.before.includes(`pods ${pods},`) && q.after.includes(`pods ${pods + 7},`), `${q.before} → ${q.after}`);
+    assert.match(renderMarkdown(diff, meta), /\*\*Changed tenant <code>[a-z-]+<\/code>\*\*\n\n- quota: <code>cpu/);
     const [only] = diff.resources;
     assert.equal(diff.resources.length, 1, JSON.stringify(diff.resources.map((r) => [r.action, r.name])));
     assert.equal(only.action, "update");

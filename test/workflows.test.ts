@@ -288,6 +288,9 @@ describe("workflows: pull requests", () => {
     });
     const upload = usesOf({ jobs: { job } }, "actions/upload-artifact")[0];
     assert.equal(upload.with.name, "offline-diff-${{ matrix.stack }}");
+    // A failed plan still yields a comment (its error lines): the upload runs after a failure.
+    assert.equal(upload.if, "${{ !cancelled() }}");
+    assert.equal(steps(job).find((s) => String(s.run ?? "").includes("pr-number"))?.if, "${{ !cancelled() }}");
     const checks = steps(wf.jobs.checks)
       .map((s) => s.run)
       .filter(Boolean);

@@ -19,7 +19,7 @@ export const CLOUD_INIT_SCHEMA = join(
   ".cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json",
 );
 
-const FIX = "install it with `sudo bash tools/ensure-tools.sh` (apt), or run under CI=true to require it";
+const INSTALL = "install it with `sudo bash tools/ensure-tools.sh` (apt)";
 
 const found = new Map<Tool, boolean>();
 const noticed = new Set<Tool>();
@@ -49,10 +49,10 @@ export function toolsRequired(): boolean {
  */
 export function withTool(tool: Tool, what: string): boolean {
   if (hasTool(tool)) return true;
-  if (toolsRequired()) throw new Error(`${tool} is required with CI=true (for ${what}) but missing: ${FIX}`);
+  if (toolsRequired()) throw new Error(`${tool} is required with CI=true (for ${what}) but missing: ${INSTALL}`);
   if (!noticed.has(tool)) {
     noticed.add(tool);
-    process.stderr.write(`\n  NOTICE: ${tool} not found, skipping ${what}: ${FIX}\n`);
+    process.stderr.write(`\n  NOTICE: ${tool} not found, skipping ${what}: ${INSTALL}; CI=true requires it\n`);
   }
   return false;
 }

@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { repoRoot } from "../plan/runtime";
 import { diffAgainstRef, renderMarkdown, renderText } from "./index";
+import { renderFailureMarkdown } from "./markdown";
 
 /** The plan CLI's flags that matter to a diff (tools/plan/cli.ts reads them). */
 export interface DiffCliArgs {
@@ -33,7 +34,13 @@ export async function runDiffCli(args: DiffCliArgs): Promise<number> {
   } catch (err) {
     const e = err as Error;
     if (e.name === "DiffError") {
-      process.stderr.write(`${e.message}\ndiff: nothing written\n`);
+      // The PR still gets a comment: the error lines, under the same marker.
+      if (args.markdown) {
+        const path = resolve(args.markdown);
+        mkdirSync(dirname(path), { recursive: true });
+        writeFileSync(path, renderFailureMarkdown(args.stack, args.base, e.message));
+        process.stderr.write(`${e.message}\ndiff: failed; the error comment is written to ${path}\n`);
+      } else process.stderr.write(`${e.message}\ndiff: nothing written\n`);
       return 1;
     }
     throw err;

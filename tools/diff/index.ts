@@ -5,9 +5,11 @@
  *   diffAgainstRef({ base: "origin/main", stack: "prod" })  → { diff, meta, ... }
  *   diffPlans(basePlan, headPlan)                           → PlanDiff (pure, for tests and the bench)
  */
-import type { Plan } from "../plan/runtime";
+import { validateStackConfig } from "../../components/config/load";
+import { readStackConfig, type Plan } from "../plan/runtime";
 import { diffPlans, emptyPlan, PlanDiff } from "./compare";
 import type { DiffMeta } from "./markdown";
+import { tenantReview } from "./tenants";
 import { DiffError, extractCommit, lockfileDiffers, newDigestKey, planInChild, removeDir, resolveRef } from "./refs";
 
 export { diffPlans, emptyPlan } from "./compare";
@@ -69,9 +71,11 @@ export async function diffAgainstRef(o: DiffOptions): Promise<DiffResult> {
     const [b, h] = [bs.value, hs.value];
     if (!h) throw new DiffError(`Pulumi.${o.stack}.yaml: no such stack file in ${o.root}`);
     const diff = diffPlans(b, h);
+    // The head's own config gives the site's capacity after the change (the plan passed, so it is valid).
+    const site = validateStackConfig(o.stack, readStackConfig(o.stack, o.root)).config?.site;
     return {
       diff,
-      meta: { baseRef: o.base, baseCommit: commit, notes },
+      meta: { baseRef: o.base, baseCommit: commit, notes, review: tenantReview(b, h, site) },
       basePlan: b,
       headPlan: h,
       digestKey,

@@ -10,6 +10,7 @@
 import { shortType } from "../plan/tree";
 import { CostDelta, eur } from "../cost/model";
 import type { Action, ComponentSummary, InputChange, PlanDiff, ResourceChange } from "./compare";
+import type { TenantReview, TenantView } from "./tenants";
 
 export interface DiffMeta {
   /** The ref as given (`origin/main`, a SHA). */
@@ -18,6 +19,8 @@ export interface DiffMeta {
   baseCommit: string;
   /** Caveats about how the diff was made (lockfile differs, ...). */
   notes?: string[];
+  /** Tenants added/changed/removed with their effective spec, capacity, output values. */
+  review?: TenantReview;
 }
 
 /** GitHub's comment limit is 65,536 characters; stay clear of it (the poster adds nothing). */
@@ -76,7 +79,7 @@ function summaryLine(d: PlanDiff): string {
       : (["create", "update", "replace", "delete"] as Action[])
           .filter((a) => n[a])
           .map((a) => `**${n[a]} ${VERB[a]}**`);
-  return `${parts.join(" · ")} · ${n.same} unchanged · cost ${costSummary(d.cost)}`;
+  return `${parts.join(" · ")} · ${n.same} unchanged · estimated cost ${costSummary(d.cost)}`;
 }
 
 function costSummary(c: CostDelta): string {
@@ -128,7 +131,7 @@ function componentTitle(s: ComponentSummary): string {
     .filter((a) => s.counts[a])
     .map((a) => `${s.counts[a]} ${VERB[a]}`)
     .join(", ");
-  return `<b>${esc(s.name)}</b> (${esc(s.type)}): ${counts}`;
+  return `<b>${esc(s.name)}</b> (${esc(shortType(s.type))}): ${counts}`;
 }
 
 function componentTable(d: PlanDiff, maxRows: number): string {
@@ -142,6 +145,88 @@ function componentTable(d: PlanDiff, maxRows: number): string {
     "|---|--:|--:|--:|--:|",
     ...rows,
     ...(more > 0 ? [`| … ${more} more component(s) | | | | |`] : []),
+  ].join("\n");
+}
+
+const FIELD_LABEL: Record<keyof TenantView, string> = {
+  tier: "tier",
+  quota: "quota",
+  ingest: "ingest workers × (CPU, memory)",
+  domains: "domains",
+  admins: "admin groups",
+  repo: "repository",
+  path: "path",
+  revision: "revision",
+  decommission: "decommission",
+};
+
+/** Tenants as a reviewer approves them: what a new one gets, what changes, the capacity left. */
+function reviewMarkdown(r: TenantReview): string[] {
+  const out: string[] = [];
+  for (const t of r.added) {
+    out.push(`**New tenant ${code(t.name)}**`, "", "| | |", "|---|---|");
+    for (const k of Object.keys(FIELD_LABEL) as (keyof TenantView)[])
+      if (t.spec[k] && !(k === "decommission" && t.spec[k] === "false"))
+        out.push(`| ${FIELD_LABEL[k]} | ${code(t.spec[k])} |`);
+    out.push("");
+  }
+  for (const t of r.changed) {
+    out.push(`**Changed tenant ${code(t.name)}**`, "");
+    for (const f of t.fields) out.push(`- ${FIELD_LABEL[f.field]}: ${code(f.before)} → ${code(f.after)}`);
+    out.push("");
+  }
+  for (const n of r.removed) out.push(`**Removed tenant ${code(n)}**: its namespace and everything in it go.`, "");
+  if (r.capacity && (r.added.length || r.changed.length || r.removed.length))
+    out.push(
+      `Site capacity after this change: CPU ${code(r.capacity.cpu.used)} of ${code(r.capacity.cpu.total)} requested (${code(r.capacity.cpu.left)} left); ` +
+        `memory ${code(r.capacity.memory.used)} of ${code(r.capacity.memory.total)} (${code(r.capacity.memory.left)} left).`,
+      "",
+    );
+  if (r.outputs.length) {
+    out.push("| Stack output | Before | After |", "|---|---|---|");
+    for (const o of r.outputs)
+      out.push(`| ${code(o.key)} | ${code(showValue(o.before))} | ${code(showValue(o.after))} |`);
+    out.push("");
+  }
+  return out;
+}
+
+function reviewText(r: TenantReview): string[] {
+  const out: string[] = [];
+  for (const t of r.added) {
+    out.push(`  new tenant ${t.name}:`);
+    for (const k of Object.keys(FIELD_LABEL) as (keyof TenantView)[])
+      if (t.spec[k]) out.push(`      ${FIELD_LABEL[k]}: ${t.spec[k]}`);
+  }
+  for (const t of r.changed) {
+    out.push(`  changed tenant ${t.name}:`);
+    for (const f of t.fields) out.push(`      ${FIELD_LABEL[f.field]}: ${f.before} → ${f.after}`);
+  }
+  for (const n of r.removed) out.push(`  removed tenant ${n}`);
+  if (r.capacity)
+    out.push(
+      `  site capacity: CPU ${r.capacity.cpu.used} of ${r.capacity.cpu.total} (${r.capacity.cpu.left} left), memory ${r.capacity.memory.used} of ${r.capacity.memory.total} (${r.capacity.memory.left} left)`,
+    );
+  for (const o of r.outputs) out.push(`  output ${o.key}: ${showValue(o.before)} → ${showValue(o.after)}`);
+  return out;
+}
+
+/**
+ * The comment when a side could not be planned: the same marker (so it replaces the last
+ * diff comment), and the error lines, so a reviewer sees why without opening the logs.
+ */
+export function renderFailureMarkdown(stack: string, baseRef: string, errorText: string): string {
+  const lines = errorText.trim().split("\n").slice(0, 60);
+  const body = lines.join("\n").slice(0, 20_000).replace(/```/g, "ʼʼʼ");
+  return [
+    commentMarker(stack),
+    `### Offline plan diff · ${code(stack)}: ❌ the plan failed`,
+    `Base ${code(baseRef)} → this change could not be planned. The errors, as \`npm run plan -- --stack ${esc(stack)}\` prints them:`,
+    "",
+    "```text",
+    body,
+    "```",
+    "",
   ].join("\n");
 }
 
@@ -165,6 +250,7 @@ export function renderMarkdown(d: PlanDiff, meta: DiffMeta): string {
   for (const w of shownWarnings) top.push(`> ⚠️ ${w}`);
   if (warnings.length > shownWarnings.length) top.push(`> ⚠️ … and ${warnings.length - shownWarnings.length} more`);
   if (shownWarnings.length) top.push("");
+  if (meta.review) top.push(...reviewMarkdown(meta.review));
   if (d.components.length) top.push(componentTable(d, 40), "");
   top.push(costSection(d.cost), "");
   if (d.outputs.added.length + d.outputs.removed.length + d.outputs.changed.length) {
@@ -228,8 +314,9 @@ export function renderText(d: PlanDiff, meta: DiffMeta): string {
   const lines = [
     `offline diff of ${d.stack}: base ${meta.baseRef} (${meta.baseCommit.slice(0, 12)}) → working tree`,
     `  ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete, ${n.same} unchanged`,
-    `  monthly cost ${eur(d.cost.before.monthlyEur)} → ${eur(d.cost.after.monthlyEur)} (${eur(d.cost.deltaEur, true)})`,
+    `  estimated monthly cost ${eur(d.cost.before.monthlyEur)} → ${eur(d.cost.after.monthlyEur)} (${eur(d.cost.deltaEur, true)})`,
   ];
+  if (meta.review) lines.push(...reviewText(meta.review));
   for (const w of [...d.warnings, ...(meta.notes ?? [])]) lines.push(`  ! ${w}`);
   const sign: Record<Action, string> = { create: "+", update: "~", replace: "±", delete: "-" };
   let current: string | null | undefined;
@@ -237,7 +324,7 @@ export function renderText(d: PlanDiff, meta: DiffMeta): string {
     if (r.component !== current) {
       current = r.component;
       const s = d.components.find((x) => x.urn === current);
-      lines.push("", `${s?.name ?? "(stack)"} (${s?.type ?? "pulumi:pulumi:Stack"})`);
+      lines.push("", `${s?.name ?? "(stack)"} (${shortType(s?.type ?? "pulumi:pulumi:Stack")})`);
     }
     const why = r.action === "replace" && r.reasons.length ? `  [${r.reasons.join("; ")}]` : "";
     lines.push(`  ${sign[r.action]} ${shortType(r.type)}  ${r.name}${why}`);
