@@ -83,9 +83,12 @@ const dnsName = z
   .max(253)
   .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, "must be a lowercase DNS name like video.example.com");
 
-const serverType = z.string().refine((t) => t in SERVER_TYPES, {
-  message: `must be a Hetzner server type from components/site/catalog.ts (${Object.keys(SERVER_TYPES).join(", ")})`,
-});
+const serverType = z
+  .string()
+  .refine((t) => t in SERVER_TYPES, {
+    message: `must be a Hetzner server type from components/site/catalog.ts (${Object.keys(SERVER_TYPES).join(", ")})`,
+  })
+  .meta({ enum: Object.keys(SERVER_TYPES) });
 
 const semverish = z.string().regex(/^v?\d+\.\d+\.\d+([-+.][0-9A-Za-z.+-]+)?$/, "must be a pinned version like 1.2.3");
 
