@@ -168,11 +168,7 @@ describe("runbooks: stack outputs they read", () => {
   before(async function () {
     this.timeout(120000);
     plans = { staging: await planStack("staging"), prod: await planStack("prod") };
-    const tenantsDir = onboardedTenants();
-    onboarded = {
-      staging: await plan({ stack: "staging", tenantsDir }),
-      prod: await plan({ stack: "prod", tenantsDir }),
-    };
+    onboarded = { staging: await onboardedPlan("staging"), prod: await onboardedPlan("prod") };
     copies = stackCopies(runbooks());
   });
   const planFor = (stack: string | undefined, where: string) => {
@@ -302,6 +298,14 @@ function onboardedTenants(): string {
   return join(onboardedDir, "tenants");
 }
 
+/** The plan of a stack with 04's tenant added (once per stack per run). */
+const onboardedPlans = new Map<string, Promise<Plan>>();
+function onboardedPlan(stack: string): Promise<Plan> {
+  let p = onboardedPlans.get(stack);
+  if (!p) onboardedPlans.set(stack, (p = plan({ stack, tenantsDir: onboardedTenants() })));
+  return p;
+}
+
 describe("runbooks: 04 followed literally onboards a tenant", () => {
   it("its shell steps write a valid new tenant file, and the plan gains exactly that tenant", async function () {
     this.timeout(120000);
@@ -313,7 +317,7 @@ describe("runbooks: 04 followed literally onboards a tenant", () => {
     assert.equal(text.split("\n")[0], "# yaml-language-server: $schema=../schemas/tenant.schema.json");
     for (const stack of ["staging", "prod"]) {
       const before = await planStack(stack);
-      const after = await plan({ stack, tenantsDir: tenants });
+      const after = await onboardedPlan(stack);
       const urns = (p: Plan) => new Set(p.resources.map((x) => x.urn));
       const added = [...urns(after)].filter((u) => !urns(before).has(u));
       const removed = [...urns(before)].filter((u) => !urns(after).has(u));
