@@ -45,6 +45,7 @@ import {
   byName,
   descendants,
   expectInputError,
+  input,
   Plan,
   PlannedResource,
   planStack,
@@ -889,6 +890,74 @@ describe("tenants: the sample tenants as planned", () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("tenants: their share of the edge", () => {
+  it("a ListenerSet on the platform Gateway, one HTTPS listener per domain, routes from the tenant's namespace only", async () => {
+    const p = await planStack("staging");
+    const ls = byName(p, "acme-tv-listeners");
+    assert.equal(ls.type, "kubernetes:gateway.networking.k8s.io/v1:ListenerSet");
+    assert.deepEqual(input(ls, "metadata"), {
+      name: "acme-tv",
+      namespace: "envoy-gateway-system",
+      labels: { "platform.video/tenant": "acme-tv", "app.kubernetes.io/managed-by": "pulumi" },
+    });
+    const listener = (host: string) => ({
+      name: host,
+      hostname: host,
+      port: 443,
+      protocol: "HTTPS",
+      tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "tenant-acme-tv-tls" }] },
+      allowedRoutes: {
+        namespaces: { from: "Selector", selector: { matchLabels: { "platform.video/tenant": "acme-tv" } } },
+        kinds: [
+          { group: "gateway.networking.k8s.io", kind: "HTTPRoute" },
+          { group: "gateway.networking.k8s.io", kind: "GRPCRoute" },
+        ],
+      },
+    });
+    assert.deepEqual(input(ls, "spec"), {
+      parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" },
+      listeners: [listener("live.acme-tv.example"), listener("vod.acme-tv.example")],
+    });
+  });
+
+  it("one certificate for exactly the tenant's domains, from the platform's ClusterIssuer, in the edge namespace", async () => {
+    const p = await planStack("prod");
+    const cert = byName(p, "nordic-sports-cert");
+    assert.equal(cert.type, "kubernetes:cert-manager.io/v1:Certificate");
+    assert.equal(input(cert, "metadata.namespace"), "envoy-gateway-system");
+    assert.deepEqual(input(cert, "spec"), {
+      secretName: "tenant-nordic-sports-tls",
+      dnsNames: ["live.nordicsports.example", "replay.nordicsports.example"],
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt" },
+    });
+    // Not protected: both are rebuilt from the tenant file, and go with the tenant.
+    assert.equal(cert.options.protect, false);
+  });
+
+  it("a tenant without domains gets neither (nothing to serve, and both would be invalid empty)", async () => {
+    const p = await planStack("staging");
+    assert.ok(!p.resources.some((r) => r.name === "kiez-radio-listeners" || r.name === "kiez-radio-cert"));
+  });
+
+  it("tenant admins write HTTPRoutes and GRPCRoutes, and no Ingress or other edge kind", async () => {
+    const p = await planStack("staging");
+    const rules = input(byName(p, "platform-tenant-admin"), "rules") as { apiGroups: string[]; resources: string[] }[];
+    const granted = rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${g}/${x}`)));
+    assert.ok(granted.includes("gateway.networking.k8s.io/httproutes"));
+    assert.ok(granted.includes("gateway.networking.k8s.io/grpcroutes"));
+    for (const forbidden of [
+      "networking.k8s.io/ingresses",
+      "gateway.networking.k8s.io/gateways",
+      "gateway.networking.k8s.io/listenersets",
+      "gateway.networking.k8s.io/referencegrants",
+      "cert-manager.io/issuers",
+      "cert-manager.io/certificates",
+    ])
+      assert.ok(!granted.includes(forbidden), forbidden);
+    assert.ok(!granted.some((g) => g.startsWith("gateway.envoyproxy.io/")));
   });
 });
 
