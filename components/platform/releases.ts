@@ -47,7 +47,9 @@ export interface ReleaseSpec {
 /**
  * The chart reference and repository options Helm takes for a pin: a classic repository is
  * named in repositoryOpts, an OCI one (Envoy Gateway's charts) goes into the chart reference
- * itself (`oci://<registry>/<path>/<chart>`), as pulumi-kubernetes's Release documents.
+ * itself (`oci://<registry>/<path>/<chart>`, with `version`): Release's OCI support
+ * (pulumi/pulumi-kubernetes#1892). It has no registry login (pulumi/pulumi-kubernetes#1914); the
+ * pinned OCI charts are public, so none is needed.
  */
 export function chartSource(pin: { repo: string; chart: string }): {
   chart: string;
