@@ -13,8 +13,9 @@ export const DEFAULT_VERSIONS = {
     hcloudCsi: { repo: "https://charts.hetzner.cloud", chart: "hcloud-csi", version: "2.16.0" },
     /**
      * The Gateway API edge (docs/edge.md): Envoy Gateway v1.9.1, checked 2026-11-30 against the
-     * upstream tag (github.com/envoyproxy/gateway v1.9.1, whose go.mod pins
-     * sigs.k8s.io/gateway-api v1.6.1). Both charts are OCI artifacts, so `repo` is the OCI
+     * upstream tag (github.com/envoyproxy/gateway v1.9.1, released 2026-08-28, whose go.mod pins
+     * sigs.k8s.io/gateway-api v1.6.1 and whose gateway-crds-helm templates carry the Gateway API
+     * bundle v1.6.1, standard channel). Both charts are OCI artifacts, so `repo` is the OCI
      * location and releases.ts passes `<repo>/<chart>` as the chart reference. The CRDs come from
      * their own chart (Gateway API standard channel + Envoy Gateway's CRDs), installed before the
      * controller chart (which then skips its bundled, experimental-channel copy).
