@@ -11,7 +11,17 @@ export const DEFAULT_VERSIONS = {
   charts: {
     hcloudCcm: { repo: "https://charts.hetzner.cloud", chart: "hcloud-cloud-controller-manager", version: "1.26.0" },
     hcloudCsi: { repo: "https://charts.hetzner.cloud", chart: "hcloud-csi", version: "2.16.0" },
-    ingressNginx: { repo: "https://kubernetes.github.io/ingress-nginx", chart: "ingress-nginx", version: "4.13.0" },
+    /**
+     * The Gateway API edge (docs/edge.md): Envoy Gateway v1.9.1, checked 2026-11-30 against the
+     * upstream tag (github.com/envoyproxy/gateway v1.9.1, released 2026-08-28, whose go.mod pins
+     * sigs.k8s.io/gateway-api v1.6.1 and whose gateway-crds-helm templates carry the Gateway API
+     * bundle v1.6.1, standard channel). Both charts are OCI artifacts, so `repo` is the OCI
+     * location and releases.ts passes `<repo>/<chart>` as the chart reference. The CRDs come from
+     * their own chart (Gateway API standard channel + Envoy Gateway's CRDs), installed before the
+     * controller chart (which then skips its bundled, experimental-channel copy).
+     */
+    gatewayCrds: { repo: "oci://docker.io/envoyproxy", chart: "gateway-crds-helm", version: "v1.9.1" },
+    envoyGateway: { repo: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.1" },
     certManager: { repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.18.2" },
     sealedSecrets: {
       repo: "https://bitnami-labs.github.io/sealed-secrets",
@@ -29,8 +39,8 @@ export const DEFAULT_VERSIONS = {
     hcloud: "docker.io",
     /** The CSI sidecars the hcloud-csi chart runs (sig-storage/csi-attacher, -provisioner, ...). */
     csiSidecars: "registry.k8s.io",
-    /** ingress-nginx controller and its admission webhook certgen (ingress-nginx/*). */
-    ingressNginx: "registry.k8s.io",
+    /** Envoy Gateway's controller, the Envoy proxies it runs and its certgen job (envoyproxy/*). */
+    envoyGateway: "docker.io",
     /** cert-manager controller, webhook, cainjector, acmesolver, startupapicheck (jetstack/*). */
     certManager: "quay.io",
     /** The Sealed Secrets controller (bitnami/sealed-secrets-controller). */

@@ -152,10 +152,13 @@ for (const stack of ["staging", "prod"]) {
       assert.equal(out.ingressHostname, `ingress.${base}`);
       assert.equal(
         out.ingressHostname,
-        (input(byName(p, "platform-ingress-nginx"), "values.controller.service.annotations") as Record<string, string>)[
-          "load-balancer.hetzner.cloud/hostname"
-        ],
-        "the host name the ingress Service publishes",
+        (
+          input(byName(p, "platform-edge-proxy"), "spec.provider.kubernetes.envoyService.annotations") as Record<
+            string,
+            string
+          >
+        )["load-balancer.hetzner.cloud/hostname"],
+        "the host name the edge's Envoy Service publishes",
       );
       assert.deepEqual(
         out.ingressHosts,

@@ -1,6 +1,6 @@
 /**
  * The platform over the offline plan: the readiness gate between the site and every Kubernetes
- * object, CRD and ingress ordering for tenants, secrets never in clear, pinned charts and bounded
+ * object, CRD and edge ordering for tenants, secrets never in clear, pinned charts and bounded
  * waits. Chart values are asserted as the plan records them (or through their pure builders where
  * the plan rightly shows them as "[secret]").
  */
@@ -38,6 +38,8 @@ function withPlatform(stack: string, mutate: (p: Record<string, any>) => void): 
 }
 
 const releases = (p: Plan) => ofType(p, RELEASE);
+/** Pulumi.prod.yaml's admin CIDRs, written out. */
+const ADMIN_CIDRS_PROD = ["198.51.100.0/28", "203.0.113.64/27"];
 const isK8s = (r: PlannedResource) => r.type.startsWith("kubernetes:");
 
 describe("platform: the readiness gate sits between the site and every Kubernetes object", () => {
@@ -111,24 +113,59 @@ describe("platform: ordering tenants rely on", () => {
       assert.deepEqual(missing, []);
     });
 
-    it(`${stack}: every NetworkPolicy depends on ingress-nginx and cert-manager`, async function () {
+    it(`${stack}: every NetworkPolicy depends on Envoy Gateway and cert-manager`, async function () {
       const p = await planStack(stack);
       const policies = ofType(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
       if (!policies.length) this.skip(); // no tenant declares policies yet
       const needed = [
-        byName(p, "platform-ingress-nginx", RELEASE).urn,
+        byName(p, "platform-envoy-gateway", RELEASE).urn,
         byName(p, "platform-cert-manager", RELEASE).urn,
       ];
       for (const r of policies)
         for (const u of needed) assert.ok(r.options.dependsOn.includes(u), `${r.name} does not depend on ${u}`);
     });
+
+    it(`${stack}: every edge custom resource depends on exactly the release that installs its CRD`, async () => {
+      const p = await planStack(stack);
+      const crds = byName(p, "platform-gateway-crds", RELEASE).urn;
+      const certManager = byName(p, "platform-cert-manager", RELEASE).urn;
+      const edgeCrs = p.resources.filter((r) =>
+        /^kubernetes:(gateway\.networking\.k8s\.io|gateway\.envoyproxy\.io)\//.test(r.type),
+      );
+      const certs = ofType(p, "kubernetes:cert-manager.io/v1:Certificate");
+      // acme-tv and nordic-sports have domains (a ListenerSet and a Certificate each); kiez-radio has none.
+      assert.equal(ofType(p, "kubernetes:gateway.networking.k8s.io/v1:ListenerSet").length, 2);
+      // GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy, 2 HTTPRoutes, SecurityPolicy + the ListenerSets.
+      assert.equal(edgeCrs.length, 7 + 2);
+      assert.equal(certs.length, 1 + 2, "Argo CD's and one per tenant with domains");
+      for (const r of edgeCrs) {
+        assert.ok(r.options.dependsOn.includes(crds), `${r.name} waits for the Gateway API CRDs`);
+        assert.ok(!r.options.dependsOn.includes(certManager), `${r.name}: no needless wait`);
+      }
+      for (const r of certs) assert.ok(r.options.dependsOn.includes(certManager), `${r.name} waits for cert-manager`);
+      // The controller installs no CRDs of its own: the standard-channel copy is the only one.
+      const controller = byName(p, "platform-envoy-gateway", RELEASE);
+      assert.equal(controller.inputs.skipCrds, true);
+      assert.deepEqual(input(controller, "values.crds"), { enabled: false });
+      assert.ok(controller.options.dependsOn.includes(crds));
+      assert.deepEqual(input(byName(p, "platform-gateway-crds", RELEASE), "values.crds"), {
+        gatewayAPI: { enabled: true, channel: "standard" },
+        envoyGateway: { enabled: true },
+      });
+    });
   }
 
-  it("every release but the cloud controller's waits for it (nodes stay tainted until it runs)", async () => {
+  it("every release that runs pods but the cloud controller's waits for it (nodes stay tainted until it runs)", async () => {
     const p = await planStack("prod");
     const ccm = byName(p, "platform-hcloud-ccm", RELEASE);
     assert.ok(ccm.options.dependsOn.includes(byName(p, "platform-hcloud-secret").urn), "CCM after its token Secret");
-    const others = releases(p).filter((r) => r.urn !== ccm.urn);
+    // The Gateway API CRD chart runs no pod: it need not wait for untainted nodes.
+    const crdsOnly = byName(p, "platform-gateway-crds", RELEASE);
+    assert.deepEqual(
+      crdsOnly.options.dependsOn.filter((u) => u.includes("helm.sh")),
+      [],
+    );
+    const others = releases(p).filter((r) => r.urn !== ccm.urn && r.urn !== crdsOnly.urn);
     assert.equal(others.length, 5);
     for (const r of others) assert.ok(r.options.dependsOn.includes(ccm.urn), r.name);
   });
@@ -208,23 +245,21 @@ describe("platform: secrets", () => {
 });
 
 describe("platform: pinned charts and bounded waits", () => {
-  const byChart = Object.fromEntries(Object.entries(DEFAULT_VERSIONS.charts).map(([k, v]) => [v.chart, k]));
+  // Classic repositories name the chart; OCI ones carry the whole reference (oci://.../<chart>).
+  const ref = (c: { repo: string; chart: string }) => (c.repo.startsWith("oci://") ? `${c.repo}/${c.chart}` : c.chart);
+  const byChart = Object.fromEntries(Object.entries(DEFAULT_VERSIONS.charts).map(([k, v]) => [ref(v), k]));
 
   it("every Helm release has an exact version from components/versions.ts and a bounded timeout", async () => {
     for (const stack of STACKS) {
       const p = await planStack(stack);
       const rs = releases(p);
-      assert.deepEqual(
-        rs.map((r) => r.inputs.chart).sort(),
-        Object.values(DEFAULT_VERSIONS.charts)
-          .map((c) => c.chart)
-          .sort(),
-      );
+      assert.deepEqual(rs.map((r) => r.inputs.chart).sort(), Object.values(DEFAULT_VERSIONS.charts).map(ref).sort());
       for (const r of rs) {
         const pin = DEFAULT_VERSIONS.charts[byChart[r.inputs.chart as string] as keyof typeof DEFAULT_VERSIONS.charts];
         assert.match(String(r.inputs.version), /^v?\d+\.\d+\.\d+$/, `${r.name}: not an exact version`);
         assert.equal(r.inputs.version, pin.version, r.name);
-        assert.deepEqual(r.inputs.repositoryOpts, { repo: pin.repo }, r.name);
+        if (pin.repo.startsWith("oci://")) assert.equal(r.inputs.repositoryOpts, undefined, r.name);
+        else assert.deepEqual(r.inputs.repositoryOpts, { repo: pin.repo }, r.name);
         assert.equal(r.inputs.timeout, 600, `${r.name}: helmTimeoutSeconds default`);
         assert.equal(r.inputs.atomic, true, r.name);
         assert.equal(r.inputs.createNamespace, false, r.name);
@@ -331,19 +366,109 @@ describe("platform: cluster services", () => {
       for (const r of [lb, attach])
         assert.equal(providerUrn(r.options.provider ?? ""), siteProvider, "the site's token");
       assert.equal(attach.inputs.ip, stack === "prod" ? "10.20.0.3" : "10.10.0.3", "the address the site reserves");
-      const nginx = byName(p, "platform-ingress-nginx", RELEASE);
-      assert.equal(nginx.inputs.namespace, PLATFORM_NAMESPACES.ingress);
-      assert.deepEqual(input(nginx, "values.controller.service.annotations"), {
-        "load-balancer.hetzner.cloud/name": `${stack}-ingress`,
-        "load-balancer.hetzner.cloud/location": cfg.location,
-        "load-balancer.hetzner.cloud/type": cfg.loadBalancerType,
-        "load-balancer.hetzner.cloud/use-private-ip": "true",
-        "load-balancer.hetzner.cloud/uses-proxyprotocol": "true",
-        "load-balancer.hetzner.cloud/hostname": `ingress.${stack === "prod" ? "" : "staging."}video.example`,
+      const proxy = byName(p, "platform-edge-proxy", "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy");
+      assert.equal(input(proxy, "metadata.namespace"), "envoy-gateway-system");
+      assert.deepEqual(input(proxy, "spec.provider.kubernetes.envoyService"), {
+        type: "LoadBalancer",
+        externalTrafficPolicy: "Cluster",
+        annotations: {
+          "load-balancer.hetzner.cloud/name": `${stack}-ingress`,
+          "load-balancer.hetzner.cloud/location": cfg.location,
+          "load-balancer.hetzner.cloud/type": cfg.loadBalancerType,
+          "load-balancer.hetzner.cloud/use-private-ip": "true",
+          "load-balancer.hetzner.cloud/uses-proxyprotocol": "true",
+          "load-balancer.hetzner.cloud/hostname": `ingress.${stack === "prod" ? "" : "staging."}video.example`,
+        },
       });
-      assert.deepEqual(input(nginx, "values.controller.config"), { "use-proxy-protocol": "true" });
-      assert.equal(input(nginx, "values.controller.allowSnippetAnnotations"), false);
-      assert.ok(nginx.options.dependsOn.includes(attach.urn), "attached before the CCM sees the Service");
+      // The LB sends PROXY headers; every listener of the Gateway requires them.
+      const ctp = byName(p, "platform-edge-proxy-protocol");
+      assert.deepEqual(input(ctp, "spec"), {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" }],
+        proxyProtocol: {},
+      });
+      assert.deepEqual(input(byName(p, "platform-gateway-class"), "spec"), {
+        controllerName: "gateway.envoyproxy.io/gatewayclass-controller",
+        parametersRef: {
+          group: "gateway.envoyproxy.io",
+          kind: "EnvoyProxy",
+          name: "edge",
+          namespace: "envoy-gateway-system",
+        },
+      });
+      const gateway = byName(p, "platform-gateway");
+      assert.ok(gateway.options.dependsOn.includes(attach.urn), "attached before the CCM sees the Service");
+    }
+  });
+
+  it("the Gateway: HTTP redirects to HTTPS, Argo CD's host admits the argocd namespace only, ListenerSets of its own namespace only", async () => {
+    const p = await planStack("prod");
+    const gw = input(byName(p, "platform-gateway"), "spec") as Record<string, any>;
+    assert.equal(gw.gatewayClassName, "platform");
+    assert.deepEqual(gw.allowedListeners, { namespaces: { from: "Same" } });
+    assert.deepEqual(gw.listeners, [
+      {
+        name: "http",
+        port: 80,
+        protocol: "HTTP",
+        allowedRoutes: {
+          namespaces: { from: "Same" },
+          kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
+        },
+      },
+      {
+        name: "argocd",
+        hostname: "argocd.video.example",
+        port: 443,
+        protocol: "HTTPS",
+        tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "argocd-tls" }] },
+        allowedRoutes: {
+          namespaces: { from: "Selector", selector: { matchLabels: { "kubernetes.io/metadata.name": "argocd" } } },
+          kinds: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute" }],
+        },
+      },
+    ]);
+    assert.deepEqual(input(byName(p, "platform-https-redirect"), "spec.rules"), [
+      { filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https", statusCode: 301 } }] },
+    ]);
+    assert.deepEqual(input(byName(p, "platform-argocd-cert"), "spec"), {
+      secretName: "argocd-tls",
+      dnsNames: ["argocd.video.example"],
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt" },
+    });
+  });
+
+  it("Argo CD is served through the Gateway to the admin CIDRs only (SecurityPolicy by client address)", async () => {
+    for (const [stack, cidrs] of [
+      ["staging", ["198.51.100.0/28"]],
+      ["prod", ADMIN_CIDRS_PROD],
+    ] as const) {
+      const p = await planStack(stack);
+      const host = `argocd.${stack === "prod" ? "" : "staging."}video.example`;
+      const route = byName(p, "platform-argocd-route");
+      assert.deepEqual(input(route, "metadata"), { name: "argocd-server", namespace: "argocd" });
+      assert.deepEqual(input(route, "spec"), {
+        parentRefs: [
+          {
+            group: "gateway.networking.k8s.io",
+            kind: "Gateway",
+            namespace: "envoy-gateway-system",
+            name: "edge",
+            sectionName: "argocd",
+          },
+        ],
+        hostnames: [host],
+        rules: [{ backendRefs: [{ group: "", kind: "Service", name: "argocd-server", port: 80 }] }],
+      });
+      const policy = byName(p, "platform-argocd-admin-only");
+      assert.deepEqual(input(policy, "metadata"), { name: "argocd-admin-cidrs", namespace: "argocd" });
+      assert.deepEqual(input(policy, "spec"), {
+        targetRefs: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", name: "argocd-server" }],
+        authorization: {
+          defaultAction: "Deny",
+          rules: [{ name: "admin-cidrs", action: "Allow", principal: { clientCIDRs: [...cidrs] } }],
+        },
+      });
+      assert.ok(route.options.dependsOn.includes(byName(p, "platform-argocd-ns").urn));
     }
   });
 
@@ -357,13 +482,31 @@ describe("platform: cluster services", () => {
         enabled: true,
         keep: true,
       });
+      assert.equal(input(byName(p, "platform-cert-manager", RELEASE), "values.config.enableGatewayAPI"), true);
       const issuer = byName(p, "platform-cluster-issuer");
       assert.equal(input(issuer, "metadata.name"), "letsencrypt");
       assert.deepEqual(input(issuer, "spec.acme"), {
         email: "ops@video.example",
         server,
         privateKeySecretRef: { name: "letsencrypt-account-key" },
-        solvers: [{ http01: { ingress: { ingressClassName: "nginx", serviceType: "ClusterIP" } } }],
+        solvers: [
+          {
+            http01: {
+              gatewayHTTPRoute: {
+                parentRefs: [
+                  {
+                    group: "gateway.networking.k8s.io",
+                    kind: "Gateway",
+                    name: "edge",
+                    namespace: "envoy-gateway-system",
+                    sectionName: "http",
+                  },
+                ],
+                serviceType: "ClusterIP",
+              },
+            },
+          },
+        ],
       });
     }
   });
@@ -402,7 +545,7 @@ describe("platform: cluster services", () => {
     assert.equal(rootApplicationSpec(gitops as never).destination.server, "https://kubernetes.default.svc");
   });
 
-  it("Argo CD values: the bcrypt hash as admin password, TLS at the ingress with a cert-manager certificate", () => {
+  it("Argo CD values: the bcrypt hash as admin password, HTTP behind the Gateway, no chart Ingress", () => {
     const v = argocdValues({ domain: "argocd.video.example", adminPasswordBcrypt: "$2a$10$hash" }) as Record<
       string,
       any
@@ -411,16 +554,13 @@ describe("platform: cluster services", () => {
     assert.equal(v.global.domain, "argocd.video.example");
     assert.equal(v.configs.params["server.insecure"], true);
     assert.deepEqual(v.crds, { install: true, keep: true });
-    assert.equal(v.server.ingress.enabled, true);
-    assert.equal(v.server.ingress.tls, true);
-    assert.equal(v.server.ingress.ingressClassName, "nginx");
-    assert.equal(v.server.ingress.annotations["cert-manager.io/cluster-issuer"], "letsencrypt");
+    assert.deepEqual(v.server, { ingress: { enabled: false } });
   });
 
   it("every chart pulls its images from the registries pinned in components/versions.ts", async () => {
     const p = await planStack("prod");
     const values = (n: string) => input(byName(p, n, RELEASE), "values") as Record<string, any>;
-    assert.equal(values("platform-ingress-nginx").global.image.registry, REGISTRIES.ingressNginx);
+    assert.deepEqual(values("platform-envoy-gateway").global, { imageRegistry: REGISTRIES.envoyGateway });
     assert.equal(
       values("platform-hcloud-ccm").image.repository,
       `${REGISTRIES.hcloud}/hetznercloud/hcloud-cloud-controller-manager`,
@@ -441,7 +581,7 @@ describe("platform: cluster services", () => {
   it("platform namespaces are declared, labelled and protected on protected stacks", async () => {
     for (const stack of STACKS) {
       const p = await planStack(stack);
-      const names = ["argocd", "ingress", "cert-manager", "sealed-secrets"].map((n) => byName(p, `platform-${n}-ns`));
+      const names = ["argocd", "edge", "cert-manager", "sealed-secrets"].map((n) => byName(p, `platform-${n}-ns`));
       assert.deepEqual(
         names.map((n) => input(n, "metadata.name")).sort(),
         [

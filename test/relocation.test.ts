@@ -55,9 +55,9 @@ function tenantObjects(p: Plan, norm: (u: string) => string = (u) => u) {
 
 /** Location-bound differences, written out: `<resource> <path>`. */
 const SAME_ZONE = [
+  'platform-edge-proxy spec.provider.kubernetes.envoyService.annotations["load-balancer.hetzner.cloud/location"]',
   "platform-hcloud-ccm values.env.HCLOUD_LOAD_BALANCERS_LOCATION.value",
   "platform-hcloud-csi values.controller.hcloudVolumeDefaultLocation",
-  'platform-ingress-nginx values.controller.service.annotations["load-balancer.hetzner.cloud/location"]',
   "platform-ingress-lb location",
   "site-api-lb location",
   "site-cp-1 location",
@@ -109,9 +109,9 @@ describe("relocation: prod moved within its network zone (fsn1 → hel1)", () =>
       assert.equal(c.after, "hel1", `${c.name} ${c.path}`);
     }
     assert.deepEqual(r.unexpected, []);
-    // Kubernetes objects: only the three chart values; every other one is identical.
+    // Kubernetes objects: only two chart values and the EnvoyProxy; every other one is identical.
     const k8sChanged = new Set(r.changes.filter((c) => c.type.startsWith("kubernetes:")).map((c) => c.name));
-    assert.deepEqual([...k8sChanged].sort(), ["platform-hcloud-ccm", "platform-hcloud-csi", "platform-ingress-nginx"]);
+    assert.deepEqual([...k8sChanged].sort(), ["platform-edge-proxy", "platform-hcloud-ccm", "platform-hcloud-csi"]);
     const k8s = atFsn1.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
     assert.ok(k8s >= 40, `${k8s} Kubernetes objects compared`);
   });
@@ -138,9 +138,9 @@ describe("relocation: prod moved within its network zone (fsn1 → hel1)", () =>
         .sort(),
     );
     assert.deepEqual(r.updated.map((x) => x.name).sort(), [
+      "platform-edge-proxy",
       "platform-hcloud-ccm",
       "platform-hcloud-csi",
-      "platform-ingress-nginx",
     ]);
     assert.ok(!r.replaced.some((x) => x.name === "site-net" || x.name === "site-subnet"));
     assert.equal(

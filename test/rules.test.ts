@@ -10,9 +10,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { checkResources, formatViolation, RULES, ruleById, siteContext } from "../components/rules";
+import { CLUSTER_POLICIES, checkResources, formatViolation, RULES, ruleById, siteContext } from "../components/rules";
 import {
-  ADMISSION_POLICIES,
   AdmissionPolicy,
   admissionManifests,
   celExpressions,
@@ -45,7 +44,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 19);
+    assert.equal(RULES.length, 22);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -56,7 +55,7 @@ describe("guardrails: the catalog", () => {
     }
     assert.deepEqual(
       RULES.filter((r) => r.enforcedIn.includes("cluster")).map((r) => r.id),
-      ADMISSION_POLICIES.map((p) => p.rule),
+      CLUSTER_POLICIES.map((p) => p.rule),
       "the cluster enforces exactly the rules with an admission policy",
     );
     assert.deepEqual(
@@ -164,20 +163,83 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       (r) => (r.inputs.metadata.finalizers = ["resources-finalizer.argocd.argoproj.io"]),
     ],
     [
-      "TEN-ING-001",
+      "TEN-RTE-001",
       "staging",
       "acme-tv-ns",
       "no domains annotation",
       (r) => delete r.inputs.metadata.annotations[DOMAINS_ANNOTATION],
     ],
     [
-      "TEN-ING-001",
+      "TEN-RTE-001",
       "staging",
-      "platform-vap-ingress-hosts",
+      "acme-tv-cert",
+      "certificate for a host the tenant does not declare",
+      (r) => r.inputs.spec.dnsNames.push("www.bank.example"),
+    ],
+    [
+      "TEN-RTE-001",
+      "staging",
+      "platform-vap-route-hosts",
       "failurePolicy Ignore",
       (r) => (r.inputs.spec.failurePolicy = "Ignore"),
     ],
-    ["TEN-ING-001", "prod", "platform-vap-ingress-hosts-binding", "no binding", () => null, "platform"],
+    [
+      "TEN-RTE-002",
+      "staging",
+      "acme-tv-listeners",
+      "listener admits routes from every namespace",
+      (r) => (r.inputs.spec.listeners[0].allowedRoutes.namespaces = { from: "All" }),
+    ],
+    [
+      "TEN-RTE-002",
+      "prod",
+      "nordic-sports-listeners",
+      "a wildcard listener",
+      (r) => (r.inputs.spec.listeners[0].hostname = "*.example"),
+    ],
+    [
+      "TEN-RTE-002",
+      "prod",
+      "platform-gateway",
+      "the Gateway admits ListenerSets from every namespace",
+      (r) => (r.inputs.spec.allowedListeners.namespaces.from = "All"),
+    ],
+    ["TEN-RTE-002", "prod", "platform-vap-route-parents-binding", "no binding", () => null, "platform"],
+    [
+      "TEN-RTE-003",
+      "staging",
+      "platform-vap-route-backends",
+      "backend check dropped",
+      (r) => (r.inputs.spec.validations = [{ expression: "true", message: "ok", reason: "Forbidden" }]),
+    ],
+    [
+      "TEN-EDGE-001",
+      "staging",
+      "platform-tenant-admin",
+      "tenant admins may create Ingresses again",
+      (r) => r.inputs.rules.push({ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] }),
+    ],
+    [
+      "TEN-EDGE-001",
+      "staging",
+      "kiez-radio-project",
+      "the project lets a tenant's repo create a Gateway",
+      (r) =>
+        (r.inputs.spec.namespaceResourceBlacklist = r.inputs.spec.namespaceResourceBlacklist.filter(
+          (k: any) => k.kind !== "Gateway",
+        )),
+    ],
+    [
+      "TEN-EDGE-001",
+      "prod",
+      "platform-vap-edge-kinds",
+      "ReferenceGrants dropped from the policy",
+      (r) =>
+        (r.inputs.spec.matchConstraints.resourceRules = r.inputs.spec.matchConstraints.resourceRules.map((x: any) => ({
+          ...x,
+          resources: x.resources.filter((y: string) => y !== "referencegrants"),
+        }))),
+    ],
     [
       "TEN-SVC-001",
       "staging",
@@ -197,7 +259,7 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "prod",
       "platform-cluster-issuer",
       "ACME solver Services back to NodePort",
-      (r) => delete r.inputs.spec.acme.solvers[0].http01.ingress.serviceType,
+      (r) => delete r.inputs.spec.acme.solvers[0].http01.gatewayHTTPRoute.serviceType,
     ],
     [
       "TEN-NSL-001",
@@ -399,6 +461,10 @@ interface AdmissionRequest {
   operation: "CREATE" | "UPDATE";
   group: string;
   resource: string;
+  /** The request's kind (request.kind.kind); only the edge-kinds message reads it. */
+  kind?: string;
+  /** The request's namespace (request.namespace); the tenant's by default. */
+  namespace?: string;
   object: Record<string, unknown>;
   oldObject?: Record<string, unknown>;
   namespaceObject?: Record<string, unknown>;
@@ -439,6 +505,9 @@ function review(p: AdmissionPolicy, req: AdmissionRequest): { matched: boolean; 
     ...(req.namespaceObject ? { namespaceObject: req.namespaceObject } : {}),
     request: {
       operation: req.operation,
+      namespace: req.namespace ?? "acme-tv",
+      kind: { group: req.group, version: "v1", kind: req.kind ?? "" },
+      resource: { group: req.group, version: "v1", resource: req.resource },
       userInfo: { username: "someone", groups: req.groups ?? ["system:authenticated"] },
     },
   };
@@ -460,7 +529,7 @@ function review(p: AdmissionPolicy, req: AdmissionRequest): { matched: boolean; 
   return { matched: true, denied };
 }
 
-const policy = (rule: string) => ADMISSION_POLICIES.find((p) => p.rule === rule) as AdmissionPolicy;
+const policy = (rule: string) => CLUSTER_POLICIES.find((p) => p.rule === rule) as AdmissionPolicy;
 const tenantNs = (domains?: string, extraLabels: Record<string, string> = {}) => ({
   metadata: {
     name: "acme-tv",
@@ -480,7 +549,7 @@ const tenantNs = (domains?: string, extraLabels: Record<string, string> = {}) =>
 
 describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)", () => {
   it("every expression parses, as standard CEL", () => {
-    for (const p of ADMISSION_POLICIES) for (const e of celExpressions(p)) assert.doesNotThrow(() => parseCel(e), e);
+    for (const p of CLUSTER_POLICIES) for (const e of celExpressions(p)) assert.doesNotThrow(() => parseCel(e), e);
   });
 
   it("the policies and bindings validate against the Kubernetes schema; the plan declares them as written", async () => {
@@ -489,7 +558,7 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
     const { ValidatingAdmissionPolicy, ValidatingAdmissionPolicyBinding } = models;
     for (const stack of STACKS) {
       const p = await planStack(stack);
-      for (const a of ADMISSION_POLICIES) {
+      for (const a of CLUSTER_POLICIES) {
         const m = admissionManifests(a);
         new ValidatingAdmissionPolicy(m.policy as any).validate();
         new ValidatingAdmissionPolicyBinding(m.binding as any).validate();
@@ -503,12 +572,13 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
       }
     }
     // The schema check is real: an unknown validation action fails.
-    const bad = admissionManifests(ADMISSION_POLICIES[0]).binding as any;
+    const bad = admissionManifests(CLUSTER_POLICIES[0]).binding as any;
     assert.throws(() => new ValidatingAdmissionPolicyBinding({ ...bad, spec: { policyName: 1 } }).validate());
   });
 
   it("declared = stored up to the server's no-op defaults; anything narrowing differs", () => {
-    const [ing, , nsl] = ADMISSION_POLICIES;
+    const ing = policy("TEN-RTE-001");
+    const nsl = policy("TEN-NSL-001");
     const stored = (spec: any) => ({
       ...structuredClone(spec),
       matchConstraints: {
@@ -563,85 +633,275 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
     assert.equal((byName(p, "kiez-radio-ns").inputs.metadata as any).annotations[DOMAINS_ANNOTATION], "");
   });
 
-  describe("TEN-ING-001: Ingress hosts within the tenant's domains", () => {
-    const ing = (spec: Record<string, unknown>, annotations?: Record<string, string>) => ({
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: { name: "web", namespace: "acme-tv", ...(annotations ? { annotations } : {}) },
-      spec,
-    });
-    const rule = (host?: string) => ({
-      ...(host ? { host } : {}),
-      http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }] },
-    });
-    /** `domains`: the namespace annotation, null for none. */
-    const run = (object: object, domains: string | null = "live.acme-tv.example,vod.acme-tv.example") =>
-      review(policy("TEN-ING-001"), {
-        operation: "CREATE",
-        group: "networking.k8s.io",
-        resource: "ingresses",
-        object: object as Record<string, unknown>,
-        namespaceObject: tenantNs(domains ?? undefined),
-      });
-
-    it("admits declared hosts, with TLS for them", () => {
-      const ok = run(
-        ing({
-          rules: [rule("live.acme-tv.example"), rule("vod.acme-tv.example")],
-          tls: [{ hosts: ["live.acme-tv.example"], secretName: "t" }],
-        }),
-      );
-      assert.deepEqual(ok, { matched: true, denied: [] });
-      // cert-manager's HTTP-01 solver Ingress for a tenant certificate: the certificate's own host.
-      const solver = ing(
-        { rules: [{ host: "vod.acme-tv.example", http: { paths: [{ path: "/.well-known/acme-challenge/x" }] } }] },
-        { "nginx.ingress.kubernetes.io/whitelist-source-range": "0.0.0.0/0,::/0" },
-      );
-      assert.deepEqual(run(solver), { matched: true, denied: [] });
-      assert.equal(run(ing({ rules: [rule("vod.acme-tv.example")] }), null).denied.length, 1, "no annotation: no host");
+  /** An HTTPRoute of tenant acme-tv as its docs show it (docs/tenant-contract.md), with `spec` merged in. */
+  const route = (spec: Record<string, unknown> = {}, kind = "HTTPRoute") => ({
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind,
+    metadata: { name: "web", namespace: "acme-tv" },
+    spec: {
+      parentRefs: [
+        { group: "gateway.networking.k8s.io", kind: "ListenerSet", namespace: "envoy-gateway-system", name: "acme-tv" },
+      ],
+      hostnames: ["live.acme-tv.example"],
+      rules: [{ backendRefs: [{ name: "web", port: 8080 }] }],
+      ...spec,
+    },
+  });
+  /** `rule`'s verdict on `object` created in acme-tv (or `namespace`), whose namespace declares `domains`. */
+  const reviewRoute = (
+    rule: string,
+    object: object,
+    opts: { domains?: string | null; resource?: string; namespace?: string } = {},
+  ) =>
+    review(policy(rule), {
+      operation: "CREATE",
+      group: "gateway.networking.k8s.io",
+      resource: opts.resource ?? "httproutes",
+      namespace: opts.namespace,
+      object: object as Record<string, unknown>,
+      namespaceObject: tenantNs(
+        opts.domains === null ? undefined : (opts.domains ?? "live.acme-tv.example,vod.acme-tv.example"),
+      ),
     });
 
-    for (const [what, object, domains] of [
-      ["another tenant's host", ing({ rules: [rule("live.nordicsports.example")] }), undefined],
-      ["a suffix of a declared host", ing({ rules: [rule("acme-tv.example")] }), undefined],
-      ["a subdomain of a declared host", ing({ rules: [rule("evil.live.acme-tv.example")] }), undefined],
-      ["a rule without host (every host)", ing({ rules: [rule()] }), undefined],
-      [
-        "a TLS host outside",
-        ing({ rules: [rule("live.acme-tv.example")], tls: [{ hosts: ["www.bank.example"] }] }),
-        undefined,
-      ],
-      ["a default backend", ing({ defaultBackend: { service: { name: "web", port: { number: 80 } } } }), undefined],
-      [
-        "a server alias",
-        ing(
-          { rules: [rule("live.acme-tv.example")] },
-          { "nginx.ingress.kubernetes.io/server-alias": "www.bank.example" },
-        ),
-        undefined,
-      ],
-      ["a namespace without declared domains", ing({ rules: [rule("live.acme-tv.example")] }), ""],
+  describe("TEN-RTE-001: route host names are the tenant's domains", () => {
+    it("admits declared hosts, on HTTPRoutes and GRPCRoutes", () => {
+      const both = route({ hostnames: ["live.acme-tv.example", "vod.acme-tv.example"] });
+      assert.deepEqual(reviewRoute("TEN-RTE-001", both), { matched: true, denied: [] });
+      const grpc = route({ hostnames: ["vod.acme-tv.example"] }, "GRPCRoute");
+      assert.deepEqual(reviewRoute("TEN-RTE-001", grpc, { resource: "grpcroutes" }), { matched: true, denied: [] });
+    });
+
+    for (const [what, hostnames, domains] of [
+      ["another tenant's host", ["live.nordicsports.example"], undefined],
+      ["a suffix of a declared host", ["acme-tv.example"], undefined],
+      ["a subdomain of a declared host", ["evil.live.acme-tv.example"], undefined],
+      ["a wildcard", ["*.acme-tv.example"], undefined],
+      ["a wildcard even if it were declared", ["*.acme-tv.example"], "*.acme-tv.example"],
+      ["one bad host among good ones", ["live.acme-tv.example", "www.bank.example"], undefined],
+      ["an empty hostnames list (every host of the listener)", [], undefined],
+      ["no hostnames field", undefined, undefined],
+      ["a namespace without declared domains", ["live.acme-tv.example"], null],
     ] as const)
       it(`denies ${what}`, () => {
-        const r = run(object, domains ?? undefined);
+        const spec = hostnames === undefined ? { hostnames: undefined } : { hostnames: [...hostnames] };
+        const object = JSON.parse(JSON.stringify(route(spec)));
+        const r = reviewRoute("TEN-RTE-001", object, { domains });
         assert.equal(r.matched, true);
         assert.equal(r.denied.length, 1, JSON.stringify(r.denied));
       });
 
     it("the message names the allowed domains; non-tenant namespaces are not matched", () => {
-      const r = run(ing({ rules: [rule("x.example")] }));
+      const r = reviewRoute("TEN-RTE-001", route({ hostnames: ["x.example"] }));
       assert.match(
         r.denied[0],
-        /^every spec\.rules\[\]\.host must be one of the tenant domains \[live\.acme-tv\.example,vod\.acme-tv\.example\]/,
+        /^every spec\.hostnames entry must be one of the tenant domains \[live\.acme-tv\.example,vod\.acme-tv\.example\], written out \(no wildcard\)/,
       );
-      const platform = review(policy("TEN-ING-001"), {
+      const platform = review(policy("TEN-RTE-001"), {
         operation: "CREATE",
-        group: "networking.k8s.io",
-        resource: "ingresses",
-        object: ing({ rules: [rule("argocd.example")] }),
+        group: "gateway.networking.k8s.io",
+        resource: "httproutes",
+        namespace: "argocd",
+        object: route({ hostnames: ["argocd.video.example"] }),
         namespaceObject: { metadata: { name: "argocd", labels: { "platform.video/platform": "true" } } },
       });
       assert.deepEqual(platform, { matched: false, denied: [] });
+    });
+  });
+
+  describe("TEN-RTE-002: routes attach only to the tenant's own ListenerSet", () => {
+    const parent = (p: Record<string, unknown>) =>
+      route({
+        parentRefs: [
+          {
+            group: "gateway.networking.k8s.io",
+            kind: "ListenerSet",
+            namespace: "envoy-gateway-system",
+            name: "acme-tv",
+            ...p,
+          },
+        ],
+      });
+
+    it("admits the ListenerSet parentRef, with or without a listener's sectionName, group defaulted or written", () => {
+      assert.deepEqual(reviewRoute("TEN-RTE-002", route()), { matched: true, denied: [] });
+      assert.deepEqual(reviewRoute("TEN-RTE-002", parent({ sectionName: "vod.acme-tv.example" })), {
+        matched: true,
+        denied: [],
+      });
+      const noGroup = parent({});
+      delete (noGroup.spec.parentRefs[0] as Record<string, unknown>).group;
+      assert.deepEqual(reviewRoute("TEN-RTE-002", noGroup), { matched: true, denied: [] });
+    });
+
+    for (const [what, object] of [
+      ["another tenant's ListenerSet", parent({ name: "nordic-sports" })],
+      ["the Gateway itself", parent({ kind: "Gateway", name: "edge" })],
+      ["the Gateway's HTTP listener", parent({ kind: "Gateway", name: "edge", sectionName: "http" })],
+      ["the Argo CD listener", parent({ kind: "Gateway", name: "edge", sectionName: "argocd" })],
+      ["a ListenerSet in its own namespace", parent({ namespace: "acme-tv" })],
+      ["a parentRef without namespace (its own)", parent({ namespace: undefined })],
+      ["another API group", parent({ group: "gateway.networking.x-k8s.io" })],
+      ["a Service (mesh attachment)", parent({ group: "", kind: "Service", name: "web" })],
+      ["no parentRefs", route({ parentRefs: [] })],
+    ] as const)
+      it(`denies ${what}`, () => {
+        const r = reviewRoute("TEN-RTE-002", JSON.parse(JSON.stringify(object)));
+        assert.equal(r.matched, true);
+        assert.equal(r.denied.length, 1, JSON.stringify(r.denied));
+      });
+
+    it("a second, good parentRef does not excuse a bad one; the message shows the parentRef to use", () => {
+      const two = route({
+        parentRefs: [
+          {
+            group: "gateway.networking.k8s.io",
+            kind: "ListenerSet",
+            namespace: "envoy-gateway-system",
+            name: "acme-tv",
+          },
+          { group: "gateway.networking.k8s.io", kind: "Gateway", namespace: "envoy-gateway-system", name: "edge" },
+        ],
+      });
+      const r = reviewRoute("TEN-RTE-002", two);
+      assert.equal(r.denied.length, 1);
+      assert.equal(
+        r.denied[0],
+        "every spec.parentRefs entry must be the tenant's ListenerSet: { group: gateway.networking.k8s.io, kind: ListenerSet, namespace: envoy-gateway-system, name: acme-tv } (sectionName optional, one per domain); routes attach nowhere else",
+      );
+    });
+  });
+
+  describe("TEN-RTE-003: routes send traffic only to Services of the tenant's namespace", () => {
+    const backends = (rules: unknown[]) => route({ rules });
+
+    it("admits local Services: no namespace, its own namespace, the core group written out; local mirrors", () => {
+      for (const object of [
+        route(),
+        backends([{ backendRefs: [{ name: "web", namespace: "acme-tv", port: 80 }] }]),
+        backends([{ backendRefs: [{ group: "", kind: "Service", name: "web", port: 80, weight: 1 }] }]),
+        backends([
+          {
+            filters: [{ type: "RequestMirror", requestMirror: { backendRef: { name: "shadow", port: 80 } } }],
+            backendRefs: [{ name: "web", port: 80 }],
+          },
+        ]),
+        backends([{ filters: [{ type: "RequestRedirect", requestRedirect: { scheme: "https" } }] }]),
+      ])
+        assert.deepEqual(reviewRoute("TEN-RTE-003", object), { matched: true, denied: [] }, JSON.stringify(object));
+    });
+
+    for (const [what, rules] of [
+      ["a Service of another namespace", [{ backendRefs: [{ name: "argocd-server", namespace: "argocd", port: 80 }] }]],
+      [
+        "one remote backend among local ones",
+        [
+          { backendRefs: [{ name: "web", port: 80 }] },
+          { backendRefs: [{ name: "web", namespace: "nordic-sports", port: 80 }] },
+        ],
+      ],
+      [
+        "an Envoy Gateway Backend (any address)",
+        [{ backendRefs: [{ group: "gateway.envoyproxy.io", kind: "Backend", name: "metadata" }] }],
+      ],
+      ["another kind in the core group", [{ backendRefs: [{ group: "", kind: "Pod", name: "web", port: 80 }] }]],
+      [
+        "a mirror to another namespace",
+        [
+          {
+            filters: [
+              {
+                type: "RequestMirror",
+                requestMirror: { backendRef: { name: "x", namespace: "kube-system", port: 53 } },
+              },
+            ],
+          },
+        ],
+      ],
+      [
+        "a mirror inside a backendRef's filters to another namespace",
+        [
+          {
+            backendRefs: [
+              {
+                name: "web",
+                port: 80,
+                filters: [
+                  {
+                    type: "RequestMirror",
+                    requestMirror: { backendRef: { name: "x", namespace: "argocd", port: 80 } },
+                  },
+                ],
+              },
+            ],
+          },
+        ],
+      ],
+    ] as const)
+      it(`denies ${what}`, () => {
+        const r = reviewRoute("TEN-RTE-003", JSON.parse(JSON.stringify(backends([...rules]))));
+        assert.equal(r.matched, true);
+        assert.equal(r.denied.length, 1, JSON.stringify(r.denied));
+        assert.match(
+          r.denied[0],
+          /^every backendRef \(and requestMirror backendRef\) must be a Service of namespace acme-tv/,
+        );
+      });
+  });
+
+  describe("TEN-EDGE-001: no other edge object in tenant namespaces", () => {
+    const create = (group: string, resource: string, kind: string, labels?: Record<string, string>) =>
+      review(policy("TEN-EDGE-001"), {
+        operation: "CREATE",
+        group,
+        resource,
+        kind,
+        object: { apiVersion: `${group}/v1`, kind, metadata: { name: "x", namespace: "acme-tv" }, spec: {} },
+        namespaceObject: labels ? { metadata: { name: "argocd", labels } } : tenantNs("live.acme-tv.example"),
+      });
+
+    for (const [group, resource, kind] of [
+      ["networking.k8s.io", "ingresses", "Ingress"],
+      ["gateway.networking.k8s.io", "gateways", "Gateway"],
+      ["gateway.networking.k8s.io", "listenersets", "ListenerSet"],
+      ["gateway.networking.k8s.io", "referencegrants", "ReferenceGrant"],
+      ["gateway.networking.k8s.io", "tlsroutes", "TLSRoute"],
+      ["gateway.networking.k8s.io", "tcproutes", "TCPRoute"],
+      ["gateway.envoyproxy.io", "envoyextensionpolicies", "EnvoyExtensionPolicy"],
+      ["gateway.envoyproxy.io", "envoypatchpolicies", "EnvoyPatchPolicy"],
+      ["gateway.envoyproxy.io", "backends", "Backend"],
+      ["gateway.envoyproxy.io", "securitypolicies", "SecurityPolicy"],
+      ["cert-manager.io", "issuers", "Issuer"],
+      ["cert-manager.io", "certificates", "Certificate"],
+      ["cert-manager.io", "certificaterequests", "CertificateRequest"],
+    ] as const)
+      it(`denies creating a ${kind}`, () => {
+        const r = create(group, resource, kind);
+        assert.equal(r.matched, true);
+        assert.deepEqual(r.denied, [
+          `${kind} cannot be created in a tenant namespace: tenants publish with an HTTPRoute or GRPCRoute on their ListenerSet, and the platform provides the certificate (docs/tenant-contract.md)`,
+        ]);
+      });
+
+    it("admits routes, and the same kinds outside tenant namespaces (the platform's own)", () => {
+      assert.deepEqual(create("gateway.networking.k8s.io", "httproutes", "HTTPRoute"), { matched: false, denied: [] });
+      assert.deepEqual(create("gateway.networking.k8s.io", "grpcroutes", "GRPCRoute"), { matched: false, denied: [] });
+      assert.deepEqual(
+        create("cert-manager.io", "certificates", "Certificate", { "platform.video/platform": "true" }),
+        {
+          matched: false,
+          denied: [],
+        },
+      );
+      // Deleting or updating what predates the edge move (an old Ingress) stays possible.
+      const update = review(policy("TEN-EDGE-001"), {
+        operation: "UPDATE",
+        group: "networking.k8s.io",
+        resource: "ingresses",
+        object: { metadata: { name: "old", namespace: "acme-tv" } },
+        namespaceObject: tenantNs("live.acme-tv.example"),
+      });
+      assert.deepEqual(update, { matched: false, denied: [] });
     });
   });
 

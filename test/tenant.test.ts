@@ -45,6 +45,7 @@ import {
   byName,
   descendants,
   expectInputError,
+  input,
   Plan,
   PlannedResource,
   planStack,
@@ -493,7 +494,8 @@ describe("tenants: the sample tenants as planned", () => {
   });
 
   it("each tenant is one component with exactly its children, ≤ 12 resources", () => {
-    const roles = (admins: boolean) =>
+    // kiez-radio lists no admins and no domains: no RoleBinding, no ListenerSet, no Certificate.
+    const roles = (admins: boolean, domains: boolean) =>
       [
         ["ns", "kubernetes:core/v1:Namespace"],
         ["quota", "kubernetes:core/v1:ResourceQuota"],
@@ -504,13 +506,19 @@ describe("tenants: the sample tenants as planned", () => {
         ["stream-key-secret", "kubernetes:core/v1:Secret"],
         ["project", "kubernetes:argoproj.io/v1alpha1:AppProject"],
         ["app", "kubernetes:argoproj.io/v1alpha1:Application"],
+        ...(domains
+          ? [
+              ["listeners", "kubernetes:gateway.networking.k8s.io/v1:ListenerSet"],
+              ["cert", "kubernetes:cert-manager.io/v1:Certificate"],
+            ]
+          : []),
       ].sort();
     for (const p of [staging, prod])
       for (const name of SAMPLES) {
         const { component, children } = tenantResources(p, name);
         assert.equal(component.parent?.endsWith("::video-platform-" + p.stack), true, "a top-level component");
         const got = children.map((r) => [r.name.slice(name.length + 1), r.type]).sort();
-        assert.deepEqual(got, roles(name !== "kiez-radio"), name);
+        assert.deepEqual(got, roles(name !== "kiez-radio", name !== "kiez-radio"), name);
         assert.ok(
           children.every((r) => r.parent === component.urn),
           "children are direct",
@@ -574,11 +582,13 @@ describe("tenants: the sample tenants as planned", () => {
     assert.equal((byName(staging, "acme-tv-project").inputs.metadata as any).namespace, PLATFORM_NAMESPACES.argocd);
   });
 
-  it("every Kubernetes object validates against its schema (kubernetes-models, ArgoCD CRDs)", async () => {
+  it("every Kubernetes object validates against its schema (kubernetes-models, Argo CD, Gateway API and cert-manager CRDs)", async () => {
     const core = await import("kubernetes-models/v1");
     const net = await import("kubernetes-models/networking.k8s.io/v1");
     const rbac = await import("kubernetes-models/rbac.authorization.k8s.io/v1");
     const argo = await import("@kubernetes-models/argo-cd/argoproj.io/v1alpha1");
+    const gw = await import("@kubernetes-models/gateway-api/gateway.networking.k8s.io/v1");
+    const cm = await import("@kubernetes-models/cert-manager/cert-manager.io/v1");
     const models: Record<string, any> = {
       Namespace: core.Namespace,
       ResourceQuota: core.ResourceQuota,
@@ -589,6 +599,8 @@ describe("tenants: the sample tenants as planned", () => {
       RoleBinding: rbac.RoleBinding,
       AppProject: argo.AppProject,
       Application: argo.Application,
+      ListenerSet: gw.ListenerSet,
+      Certificate: cm.Certificate,
     };
     let n = 0;
     for (const p of [staging, prod])
@@ -602,7 +614,23 @@ describe("tenants: the sample tenants as planned", () => {
           new Model(o).validate();
           n++;
         }
-    assert.equal(n, 2 * (8 + 7 + 8));
+    // acme-tv and nordic-sports: 8 objects + ListenerSet + Certificate; kiez-radio (no admins, no domains): 7.
+    assert.equal(n, 2 * (10 + 7 + 10));
+    // The platform's Gateway API objects validate too (its Envoy Gateway ones have no model; the
+    // API server harness applies them against the real CRDs).
+    for (const p of [staging, prod]) {
+      for (const [name, Model] of [
+        ["platform-gateway", gw.Gateway],
+        ["platform-gateway-class", gw.GatewayClass],
+        ["platform-https-redirect", gw.HTTPRoute],
+        ["platform-argocd-route", gw.HTTPRoute],
+        ["platform-argocd-cert", cm.Certificate],
+      ] as const)
+        (new (Model as any)(byName(p, name).inputs) as any).validate();
+    }
+    const ls = tenantObjects(staging, "acme-tv").find((o) => o.kind === "ListenerSet") as any;
+    ls.spec.listeners[0].protocol = 7;
+    assert.throws(() => (new gw.ListenerSet(ls) as any).validate(), "a wrong type fails the ListenerSet model");
     // What the admins' bindings grant: the platform's one ClusterRole.
     for (const p of [staging, prod])
       (new rbac.ClusterRole(byName(p, "platform-tenant-admin").inputs as any) as any).validate();
@@ -858,18 +886,88 @@ describe("tenants: the sample tenants as planned", () => {
         added.every((u) => u.includes("gen-0000")),
         added.join("\n"),
       );
-      assert.equal(added.length, 9, "the component and its 8 children (no admins for gen-0000)");
+      assert.equal(added.length, 11, "the component and its 10 children (no admins for gen-0000)");
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });
 });
 
+describe("tenants: their share of the edge", () => {
+  it("a ListenerSet on the platform Gateway, one HTTPS listener per domain, routes from the tenant's namespace only", async () => {
+    const p = await planStack("staging");
+    const ls = byName(p, "acme-tv-listeners");
+    assert.equal(ls.type, "kubernetes:gateway.networking.k8s.io/v1:ListenerSet");
+    assert.deepEqual(input(ls, "metadata"), {
+      name: "acme-tv",
+      namespace: "envoy-gateway-system",
+      labels: { "platform.video/tenant": "acme-tv", "app.kubernetes.io/managed-by": "pulumi" },
+    });
+    const listener = (host: string) => ({
+      name: host,
+      hostname: host,
+      port: 443,
+      protocol: "HTTPS",
+      tls: { mode: "Terminate", certificateRefs: [{ group: "", kind: "Secret", name: "tenant-acme-tv-tls" }] },
+      allowedRoutes: {
+        namespaces: { from: "Selector", selector: { matchLabels: { "platform.video/tenant": "acme-tv" } } },
+        kinds: [
+          { group: "gateway.networking.k8s.io", kind: "HTTPRoute" },
+          { group: "gateway.networking.k8s.io", kind: "GRPCRoute" },
+        ],
+      },
+    });
+    assert.deepEqual(input(ls, "spec"), {
+      parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" },
+      listeners: [listener("live.acme-tv.example"), listener("vod.acme-tv.example")],
+    });
+  });
+
+  it("one certificate for exactly the tenant's domains, from the platform's ClusterIssuer, in the edge namespace", async () => {
+    const p = await planStack("prod");
+    const cert = byName(p, "nordic-sports-cert");
+    assert.equal(cert.type, "kubernetes:cert-manager.io/v1:Certificate");
+    assert.equal(input(cert, "metadata.namespace"), "envoy-gateway-system");
+    assert.deepEqual(input(cert, "spec"), {
+      secretName: "tenant-nordic-sports-tls",
+      dnsNames: ["live.nordicsports.example", "replay.nordicsports.example"],
+      issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt" },
+    });
+    // Not protected: both are rebuilt from the tenant file, and go with the tenant.
+    assert.equal(cert.options.protect, false);
+  });
+
+  it("a tenant without domains gets neither (nothing to serve, and both would be invalid empty)", async () => {
+    const p = await planStack("staging");
+    assert.ok(!p.resources.some((r) => r.name === "kiez-radio-listeners" || r.name === "kiez-radio-cert"));
+  });
+
+  it("tenant admins write HTTPRoutes and GRPCRoutes, and no Ingress or other edge kind", async () => {
+    const p = await planStack("staging");
+    const rules = input(byName(p, "platform-tenant-admin"), "rules") as { apiGroups: string[]; resources: string[] }[];
+    const granted = rules.flatMap((r) => r.apiGroups.flatMap((g) => r.resources.map((x) => `${g}/${x}`)));
+    assert.ok(granted.includes("gateway.networking.k8s.io/httproutes"));
+    assert.ok(granted.includes("gateway.networking.k8s.io/grpcroutes"));
+    for (const forbidden of [
+      "networking.k8s.io/ingresses",
+      "gateway.networking.k8s.io/gateways",
+      "gateway.networking.k8s.io/listenersets",
+      "gateway.networking.k8s.io/referencegrants",
+      "cert-manager.io/issuers",
+      "cert-manager.io/certificates",
+    ])
+      assert.ok(!granted.includes(forbidden), forbidden);
+    assert.ok(!granted.some((g) => g.startsWith("gateway.envoyproxy.io/")));
+  });
+});
+
 describe("tenants: the component's wiring", () => {
-  it("custom resources depend on exactly the ArgoCD install, network policy on the ingress install", async () => {
+  it("custom resources depend on exactly the install of their CRDs, network policy on the edge install", async () => {
     let crds = "";
     let ingress = "";
     let adminRole = "";
+    let gatewayApi = "";
+    let certManager = "";
     const p = await planWith({
       stack: "staging",
       program: async () => {
@@ -878,10 +976,14 @@ describe("tenants: the component's wiring", () => {
         const crdRes = new k8s.core.v1.ConfigMap("crds", { metadata: { name: "crds" } }, { provider });
         const ingressRes = new k8s.core.v1.ConfigMap("ingress", { metadata: { name: "ingress" } }, { provider });
         const roleRes = new k8s.core.v1.ConfigMap("admin-role", { metadata: { name: "admin-role" } }, { provider });
+        const gwRes = new k8s.core.v1.ConfigMap("gateway-api", { metadata: { name: "gateway-api" } }, { provider });
+        const cmRes = new k8s.core.v1.ConfigMap("cert-manager", { metadata: { name: "cert-manager" } }, { provider });
         const platform = {
           provider,
           argocdInstall: [crdRes],
           ingressInstall: [ingressRes],
+          gatewayApiInstall: [gwRes],
+          certManagerInstall: [cmRes],
           tenantAdminRole: roleRes,
         } as unknown as Platform;
         const [spec] = loadTenants(config).filter((s: TenantSpec) => s.name === "acme-tv");
@@ -889,6 +991,8 @@ describe("tenants: the component's wiring", () => {
         crds = await new Promise((r) => crdRes.urn.apply(r));
         ingress = await new Promise((r) => ingressRes.urn.apply(r));
         adminRole = await new Promise((r) => roleRes.urn.apply(r));
+        gatewayApi = await new Promise((r) => gwRes.urn.apply(r));
+        certManager = await new Promise((r) => cmRes.urn.apply(r));
         assert.equal(await (pulumi.isSecret(t.streamKey) as unknown as Promise<boolean>), true, "stream key is secret");
         assert.equal(t.namespace, "acme-tv");
         assert.equal(t.argocdProject, "acme-tv");
@@ -900,6 +1004,8 @@ describe("tenants: the component's wiring", () => {
       },
     });
     assert.deepEqual(byName(p, "acme-tv-project").options.dependsOn, [crds]);
+    assert.deepEqual(byName(p, "acme-tv-listeners").options.dependsOn, [gatewayApi]);
+    assert.deepEqual(byName(p, "acme-tv-cert").options.dependsOn, [certManager]);
     const app = byName(p, "acme-tv-app").options.dependsOn;
     for (const dep of [
       crds,
@@ -995,8 +1101,9 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
       assert.equal(tenants.length, 30);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 30 components + 8 children each + a RoleBinding for the two thirds with admins.
-      assert.equal(perTenant, 30 * 9 + 20);
+      // 30 components + 10 children each (8 + ListenerSet + Certificate) + a RoleBinding for the
+      // two thirds with admins.
+      assert.equal(perTenant, 30 * 11 + 20);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

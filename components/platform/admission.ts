@@ -6,7 +6,8 @@
  * them (index.ts), so no tenant app is ever synced into a cluster without them.
  */
 import * as k8s from "@pulumi/kubernetes";
-import { ADMISSION_POLICIES, admissionManifests } from "../rules/admission";
+import { CLUSTER_POLICIES } from "../rules";
+import { admissionManifests } from "../rules/admission";
 import { k8sOpts, PlatformContext } from "./releases";
 
 export interface AdmissionParts {
@@ -18,7 +19,7 @@ export interface AdmissionParts {
 export function admission(ctx: PlatformContext): AdmissionParts {
   const policies: AdmissionParts["policies"] = [];
   const bindings: AdmissionParts["bindings"] = [];
-  for (const p of ADMISSION_POLICIES) {
+  for (const p of CLUSTER_POLICIES) {
     const m = admissionManifests(p);
     // The data is typed by components/rules (no SDK there, so the policy pack stays light); the
     // shapes are checked against the Kubernetes schema in test/rules.test.ts (kubernetes-models).

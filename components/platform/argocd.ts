@@ -8,14 +8,14 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
 import { REGISTRIES } from "../versions";
-import { CLUSTER_ISSUER, INGRESS_CLASS, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
+import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
 
 /** The in-cluster API as Argo CD names it. */
 export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 export interface ArgocdValuesArgs {
-  /** argocd.<baseDomain>: the UI/API host, its Ingress and certificate. */
+  /** argocd.<baseDomain>: the UI/API host (its route and certificate are the edge's, edge.ts). */
   domain: string;
   /** bcrypt hash of the admin password (secret). */
   adminPasswordBcrypt: pulumi.Input<string>;
@@ -27,7 +27,7 @@ export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
     global: { domain: args.domain, image: { repository: `${REGISTRIES.argocd}/argoproj/argocd` } },
     crds: { install: true, keep: true },
     configs: {
-      // TLS ends at ingress-nginx (certificate from cert-manager); the server speaks HTTP behind it.
+      // TLS ends at the Gateway (certificate from cert-manager); the server speaks HTTP behind it.
       params: { "server.insecure": true },
       // Argo CD stores only the bcrypt hash. The chart stamps the modification time on each
       // upgrade, which logs admin sessions out then; upgrades are reviewed changes, so that is fine.
@@ -36,19 +36,9 @@ export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
     // No SSO configured yet: no Dex.
     dex: { enabled: false },
     redis: { image: { repository: `${REGISTRIES.redis}/docker/library/redis` } },
-    server: {
-      ingress: {
-        enabled: true,
-        ingressClassName: INGRESS_CLASS,
-        annotations: {
-          "cert-manager.io/cluster-issuer": CLUSTER_ISSUER,
-          "nginx.ingress.kubernetes.io/force-ssl-redirect": "true",
-          "nginx.ingress.kubernetes.io/backend-protocol": "HTTP",
-        },
-        // Serves argocd-server-tls, which cert-manager issues for global.domain.
-        tls: true,
-      },
-    },
+    // No chart Ingress: Argo CD is served through the platform Gateway, by an HTTPRoute and an
+    // admin-CIDR SecurityPolicy the platform declares (components/platform/edge.ts argocdEdge).
+    server: { ingress: { enabled: false } },
   };
 }
 

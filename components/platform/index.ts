@@ -3,8 +3,9 @@
  *
  *   site servers ─► readiness gate (/readyz, cluster CA) ─► Kubernetes provider
  *     ─► hcloud Secret ─► cloud controller manager (untaints nodes) ─┬► CSI driver ─► StorageClass
- *                                                                    ├► ingress-nginx (+ Hetzner LB)
  *                                                                    ├► cert-manager ─► ClusterIssuer
+ *                                                                    ├► Gateway API CRDs ─► Envoy Gateway,
+ *                                                                    │    Gateway (+ Hetzner LB), routes
  *                                                                    ├► sealing key ─► Sealed Secrets
  *                                                                    └► Argo CD ─► project, root app
  *                                              admission policies ─┘ (bound before Argo CD)
@@ -23,20 +24,14 @@ import { argocd } from "./argocd";
 import { certManager } from "./cert-manager";
 import { ReadinessGate } from "./gate";
 import { hcloudIntegration } from "./hcloud";
-import { ingress } from "./ingress";
+import { argocdEdge, edge } from "./edge";
 import { KubeObject } from "./kube-object";
-import { CLUSTER_ISSUER, INGRESS_CLASS, STORAGE_CLASS } from "./namespaces";
+import { CLUSTER_ISSUER, STORAGE_CLASS } from "./namespaces";
 import { clusterProvider, kubeconfigCredentials } from "./provider";
 import { k8sOpts, PlatformContext } from "./releases";
 import { sealedSecrets } from "./sealed-secrets";
 
-export {
-  CLUSTER_ISSUER,
-  INGRESS_CLASS,
-  PLATFORM_ARGOCD_PROJECT,
-  PLATFORM_NAMESPACES,
-  STORAGE_CLASS,
-} from "./namespaces";
+export { CLUSTER_ISSUER, EDGE, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES, STORAGE_CLASS } from "./namespaces";
 
 export interface PlatformArgs {
   /** The validated stack configuration. */
@@ -51,8 +46,12 @@ export class Platform extends pulumi.ComponentResource {
   public readonly provider: k8s.Provider;
   /** What installs Argo CD's CRDs: tenant AppProjects/Applications depend on exactly this. */
   public readonly argocdInstall: pulumi.Resource[];
-  /** ingress-nginx and cert-manager: tenant network policies and Ingresses depend on these. */
+  /** Envoy Gateway and cert-manager: tenant network policies (which name the edge namespace) depend on these. */
   public readonly ingressInstall: pulumi.Resource[];
+  /** What installs the Gateway API CRDs: tenant ListenerSets depend on exactly this. */
+  public readonly gatewayApiInstall: pulumi.Resource[];
+  /** What installs cert-manager's CRDs: tenant Certificates depend on exactly this. */
+  public readonly certManagerInstall: pulumi.Resource[];
   /** The in-cluster guardrails (ValidatingAdmissionPolicies and their Deny bindings). */
   public readonly admissionPolicies: pulumi.Resource[];
   /** The ClusterRole tenants' admin groups are bound to in their own namespace (tenant RoleBindings). */
@@ -69,9 +68,7 @@ export class Platform extends pulumi.ComponentResource {
   public readonly ingressHostname: string;
   /** The ingress load balancer (Hetzner), adopted by the cloud controller. */
   public readonly ingressLoadBalancer: hcloud.LoadBalancer;
-  /** IngressClass tenants' Ingresses use. */
-  public readonly ingressClassName: string;
-  /** ClusterIssuer tenants' Ingresses name for certificates. */
+  /** ClusterIssuer of every certificate the edge serves (tenants' included). */
   public readonly clusterIssuerName: string;
   /** Default StorageClass (hcloud volumes). */
   public readonly storageClassName: string;
@@ -94,26 +91,28 @@ export class Platform extends pulumi.ComponentResource {
 
     const ctx: PlatformContext = { name, config, parent: this, provider: this.provider };
     const cloud = hcloudIntegration(ctx, site);
-    const edge = ingress(ctx, site, cloud.ccm);
     const certs = certManager(ctx, cloud.ccm);
+    const front = edge(ctx, site, cloud.ccm, certs.release);
     sealedSecrets(ctx, cloud.ccm);
     // The cluster's guardrails for what tenants apply (components/rules/admission.ts), bound
     // before Argo CD exists: nothing it syncs ever reaches a cluster without them.
     const guardrails = admission(ctx);
     const gitops = argocd(ctx, cloud.ccm, guardrails.bindings);
+    argocdEdge(ctx, front, gitops.namespace);
     // Defined by the tenant module (what an app team may do), installed once for all tenants.
     this.tenantAdminRole = new KubeObject(`${name}-tenant-admin`, adminClusterRole(), k8sOpts(ctx));
 
     this.clusterReady = [gate];
     this.admissionPolicies = [...guardrails.policies, ...guardrails.bindings];
     this.argocdInstall = [gitops.release];
-    this.ingressInstall = [edge.release, certs.release];
+    this.ingressInstall = [front.release, certs.release];
+    this.gatewayApiInstall = [front.crds];
+    this.certManagerInstall = [certs.release];
     this.argocdUrl = pulumi.output(gitops.url);
     this.argocdAdminPassword = pulumi.secret(gitops.adminPassword.result);
-    this.ingressAddress = edge.address;
-    this.ingressHostname = edge.hostname;
-    this.ingressLoadBalancer = edge.loadBalancer;
-    this.ingressClassName = INGRESS_CLASS;
+    this.ingressAddress = front.address;
+    this.ingressHostname = front.hostname;
+    this.ingressLoadBalancer = front.loadBalancer;
     this.clusterIssuerName = CLUSTER_ISSUER;
     this.storageClassName = STORAGE_CLASS;
     this.registerOutputs({

@@ -1,10 +1,15 @@
 /**
  * Namespaces the platform owns; tenant names may not take them, and tenant network policies
- * name them (traffic from the ingress controller). Values are Kubernetes namespace names.
+ * name them (traffic from the edge's proxies). Values are Kubernetes namespace names.
  */
 export const PLATFORM_NAMESPACES = {
   argocd: "argocd",
-  ingress: "ingress-nginx",
+  /**
+   * The edge (docs/edge.md): Envoy Gateway's controller, the Envoy proxies it runs for the
+   * platform Gateway (same namespace by default), the Gateway, the tenants' ListenerSets and
+   * every certificate the edge serves. The key keeps its name: it is "where traffic comes in from".
+   */
+  ingress: "envoy-gateway-system",
   certManager: "cert-manager",
   sealedSecrets: "sealed-secrets",
   hcloud: "kube-system",
@@ -13,11 +18,30 @@ export const PLATFORM_NAMESPACES = {
 /** The Argo CD project of the platform's own root application (tenant projects must not take it). */
 export const PLATFORM_ARGOCD_PROJECT = "platform";
 
-/** The ClusterIssuer tenants' Ingresses name in `cert-manager.io/cluster-issuer`, on every site. */
+/** The ClusterIssuer every certificate of the edge comes from, on every site (staging's is ACME staging). */
 export const CLUSTER_ISSUER = "letsencrypt";
 
 /** The default StorageClass (hcloud volumes), same name as the CSI chart's so manifests port. */
 export const STORAGE_CLASS = "hcloud-volumes";
 
-/** The IngressClass ingress-nginx serves; tenants' Ingresses set `ingressClassName` to it. */
-export const INGRESS_CLASS = "nginx";
+/**
+ * Names of the edge's objects (components/platform/edge.ts). Plain data: the rules (admission
+ * policies, plan checks) and the tenant manifests name them too, without the SDK.
+ */
+export const EDGE = {
+  /** The GatewayClass the platform owns (cluster-scoped), served by Envoy Gateway. */
+  gatewayClass: "platform",
+  /** Envoy Gateway's controller name, which GatewayClass.spec.controllerName must carry. */
+  controllerName: "gateway.envoyproxy.io/gatewayclass-controller",
+  /** The one Gateway (in the edge namespace) behind the Hetzner load balancer. */
+  gateway: "edge",
+  /** Its EnvoyProxy (Service type, annotations, replicas), named by the GatewayClass. */
+  envoyProxy: "edge",
+  /** Port-80 listener: the HTTPS redirect and the ACME HTTP-01 solvers, platform routes only. */
+  httpListener: "http",
+  /** The platform's HTTPS listener for Argo CD (argocd.<baseDomain>). */
+  argocdListener: "argocd",
+} as const;
+
+/** The Gateway API group (routes' parentRefs, ListenerSets, policy targets). */
+export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";

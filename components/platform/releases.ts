@@ -3,8 +3,8 @@
  *
  * Why Release and not helm.v4.Chart: Chart renders templates client-side and skips Helm hooks,
  * and these charts need theirs (argo-cd's redis-secret-init pre-install Job creates the Redis
- * password every Argo CD component mounts; ingress-nginx's admission webhook certgen Jobs;
- * cert-manager's startupapicheck). Release runs the real Helm install/upgrade, hooks included,
+ * password every Argo CD component mounts; Envoy Gateway's certgen Job; cert-manager's
+ * startupapicheck). Release runs the real Helm install/upgrade, hooks included,
  * and `atomic` waits until the workloads are ready, so what depends on a release really finds it
  * running.
  */
@@ -40,6 +40,24 @@ export interface ReleaseSpec {
   namespace: pulumi.Input<string>;
   /** Chart values. */
   values: pulumi.Input<Record<string, unknown>>;
+  /** Skip the chart's crds/ directory: when another release installs those CRDs (the edge's). */
+  skipCrds?: boolean;
+}
+
+/**
+ * The chart reference and repository options Helm takes for a pin: a classic repository is
+ * named in repositoryOpts, an OCI one (Envoy Gateway's charts) goes into the chart reference
+ * itself (`oci://<registry>/<path>/<chart>`, with `version`): Release's OCI support
+ * (pulumi/pulumi-kubernetes#1892). It has no registry login (pulumi/pulumi-kubernetes#1914); the
+ * pinned OCI charts are public, so none is needed.
+ */
+export function chartSource(pin: { repo: string; chart: string }): {
+  chart: string;
+  repositoryOpts?: { repo: string };
+} {
+  return pin.repo.startsWith("oci://")
+    ? { chart: `${pin.repo}/${pin.chart}` }
+    : { chart: pin.chart, repositoryOpts: { repo: pin.repo } };
 }
 
 /** Declares `${ctx.name}-${part}`: a pinned, bounded Helm release on the gated provider. */
@@ -55,9 +73,9 @@ export function release(
     `${ctx.name}-${part}`,
     {
       name: spec.releaseName,
-      chart: pin.chart,
+      ...chartSource(pin),
       version: pin.version,
-      repositoryOpts: { repo: pin.repo },
+      ...(spec.skipCrds ? { skipCrds: true } : {}),
       namespace: spec.namespace,
       // Namespaces are declared objects (labels, protect, ordering), not a Helm side effect.
       createNamespace: false,
@@ -79,8 +97,9 @@ export function release(
 /**
  * A namespace the platform owns. Declared (not `createNamespace`) so it is protected on protected
  * stacks and exists before the Secrets that must precede a chart (Sealed Secrets' key). Pod
- * Security: `baseline` enforced (ingress-nginx needs NET_BIND_SERVICE with privilege escalation,
- * which `restricted` forbids), `restricted` audited and warned so drift toward it is visible.
+ * Security: `baseline` enforced (the floor every platform chart meets; Envoy's proxies listen on
+ * unprivileged ports and would pass `restricted`, but not every chart here does yet),
+ * `restricted` audited and warned so drift toward it is visible.
  */
 export function platformNamespace(ctx: PlatformContext, part: string, namespace: string): k8s.core.v1.Namespace {
   return new k8s.core.v1.Namespace(

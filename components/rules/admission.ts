@@ -2,7 +2,8 @@
  * In-cluster guardrails: what tenants apply through Argo CD or kubectl never passes through
  * Pulumi, so the API server itself checks it, with native ValidatingAdmissionPolicies (GA since
  * Kubernetes 1.30; no webhook, no extra controller). The policies are plain data here, declared by
- * the platform (components/platform/admission.ts) and tested by evaluating these exact CEL strings
+ * the platform (components/platform/admission.ts; the route policies are in routes.ts) and tested
+ * by evaluating these exact CEL strings
  * (test/rules.test.ts, @marcbachmann/cel-js). The expressions keep to standard CEL (has, in,
  * all, startsWith, contains, size, string +) so the test evaluator and the API server agree; no
  * Kubernetes extension library is needed.
@@ -11,7 +12,7 @@
  * written here, so removing or weakening one in the program fails `npm run plan` and the preview.
  */
 import { TENANT_LABEL, K8sObject } from "./tenant";
-import { platformUrn, tenantsOf } from "./view";
+import { platformUrn } from "./view";
 import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
 
 /** Namespace annotation listing the tenant's hosts, comma-separated (written by the Tenant component). */
@@ -28,8 +29,6 @@ export const PLATFORM_ANNOTATION_PREFIXES = ["platform.video/"] as const;
  * bound by the policy.
  */
 export const CLUSTER_ADMIN_GROUP = "system:masters";
-/** ingress-nginx's annotation that adds more hosts to an Ingress, past spec.rules. */
-export const SERVER_ALIAS_ANNOTATION = "nginx.ingress.kubernetes.io/server-alias";
 
 /** cert-manager issuers, whose HTTP-01 solvers create Services in the certificate's namespace. */
 const ISSUER_TYPES = ["kubernetes:cert-manager.io/v1:ClusterIssuer", "kubernetes:cert-manager.io/v1:Issuer"];
@@ -64,9 +63,10 @@ export interface AdmissionPolicy {
   binding: { validationActions: ["Deny"] };
 }
 
-const tenantNamespaces = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };
+/** The namespaceSelector of every tenant policy: namespaces carrying the tenant label. */
+export const tenantNamespaces = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };
 /** A CEL string literal (single quotes; keys here never contain quotes or backslashes). */
-const lit = (s: string) => `'${s}'`;
+export const lit = (s: string) => `'${s}'`;
 /** CEL: whether key `k` has one of the prefixes. */
 const prefixed = (k: string, prefixes: readonly string[]) =>
   `(${prefixes.map((p) => `${k}.startsWith(${lit(p)})`).join(" || ")})`;
@@ -88,63 +88,21 @@ const [labelsKept, labelsNotAdded] = keptExpressions("labels", PLATFORM_LABEL_PR
 const [annotationsKept, annotationsNotAdded] = keptExpressions("annotations", PLATFORM_ANNOTATION_PREFIXES);
 
 /** Whether `host` is in `variables.allowed` (",a,b,"): exact match, hosts never contain commas. */
-const allowedHost = (host: string) => `variables.allowed.contains(',' + ${host} + ',')`;
+export const allowedHost = (host: string) => `variables.allowed.contains(',' + ${host} + ',')`;
+
+/**
+ * The variables a host check needs: the namespace's declared hosts (`domains`; none, i.e. no
+ * annotation, admits no host: fail closed) and `allowed`, the same list framed by commas.
+ */
+export const DOMAIN_VARIABLES = [
+  {
+    name: "domains",
+    expression: `has(namespaceObject.metadata.annotations) && ${lit(DOMAINS_ANNOTATION)} in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations[${lit(DOMAINS_ANNOTATION)}] : ''`,
+  },
+  { name: "allowed", expression: "',' + variables.domains + ','" },
+];
 
 export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
-  {
-    rule: "TEN-ING-001",
-    key: "ingress-hosts",
-    name: "platform-tenant-ingress-hosts",
-    spec: {
-      failurePolicy: "Fail",
-      matchConstraints: {
-        namespaceSelector: tenantNamespaces,
-        resourceRules: [
-          {
-            apiGroups: ["networking.k8s.io"],
-            apiVersions: ["*"],
-            operations: ["CREATE", "UPDATE"],
-            resources: ["ingresses"],
-          },
-        ],
-      },
-      variables: [
-        {
-          // The namespace's declared hosts; none (no annotation) admits no host: fail closed.
-          name: "domains",
-          expression: `has(namespaceObject.metadata.annotations) && ${lit(DOMAINS_ANNOTATION)} in namespaceObject.metadata.annotations ? namespaceObject.metadata.annotations[${lit(DOMAINS_ANNOTATION)}] : ''`,
-        },
-        { name: "allowed", expression: "',' + variables.domains + ','" },
-      ],
-      validations: [
-        {
-          expression:
-            "!has(object.spec.rules) || object.spec.rules.all(r, has(r.host) && " + allowedHost("r.host") + ")",
-          messageExpression:
-            "'every spec.rules[].host must be one of the tenant domains [' + variables.domains + ']: a rule without a host, or another host, would take traffic meant for other sites; add the host to the domains in the tenant file'",
-          reason: "Forbidden",
-        },
-        {
-          expression: `!has(object.spec.tls) || object.spec.tls.all(t, !has(t.hosts) || t.hosts.all(h, ${allowedHost("h")}))`,
-          messageExpression:
-            "'every spec.tls[].hosts entry must be one of the tenant domains [' + variables.domains + ']'",
-          reason: "Forbidden",
-        },
-        {
-          expression: "!has(object.spec.defaultBackend)",
-          message:
-            "a tenant Ingress must not set spec.defaultBackend: it would answer every host no one else serves; route your hosts with spec.rules",
-          reason: "Forbidden",
-        },
-        {
-          expression: `!has(object.metadata.annotations) || !(${lit(SERVER_ALIAS_ANNOTATION)} in object.metadata.annotations)`,
-          message: `${SERVER_ALIAS_ANNOTATION} adds hosts past spec.rules; list every host in spec.rules instead`,
-          reason: "Forbidden",
-        },
-      ],
-    },
-    binding: { validationActions: ["Deny"] },
-  },
   {
     rule: "TEN-SVC-001",
     key: "service-types",
@@ -161,7 +119,7 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
         {
           expression: "!has(object.spec.type) || object.spec.type == 'ClusterIP'",
           messageExpression:
-            "'Service type ' + object.spec.type + ' is not allowed in tenant namespaces: traffic enters through the platform ingress (NodePort and LoadBalancer open the nodes or buy a load balancer; ExternalName lets the ingress controller proxy anywhere)'",
+            "'Service type ' + object.spec.type + ' is not allowed in tenant namespaces: traffic enters through the platform Gateway (NodePort and LoadBalancer open the nodes or buy a load balancer; ExternalName lets the edge proxy anywhere)'",
           reason: "Forbidden",
         },
         {
@@ -271,7 +229,7 @@ export function sameAdmissionSpec(actual: unknown, want: unknown): boolean {
 }
 
 /** Problems with how `p` is declared in the plan (empty when it is declared as written here). */
-function declarationProblems(resources: readonly RuleResource[], p: AdmissionPolicy): Violation[] {
+export function declarationProblems(resources: readonly RuleResource[], p: AdmissionPolicy): Violation[] {
   const out: Violation[] = [];
   const where = platformUrn(resources);
   const policies = resources.filter((r) => r.type === VAP_TYPE && rec(r.inputs.metadata).name === p.name);
@@ -304,7 +262,7 @@ function declarationProblems(resources: readonly RuleResource[], p: AdmissionPol
 }
 
 /** The tenant's domains as its Application hands them to the chart (helm values tenant.domains). */
-function appDomains(objects: K8sObject[], tenant: string): string[] | undefined {
+export function appDomains(objects: K8sObject[], tenant: string): string[] | undefined {
   const app = objects.find((o) => o.kind === "Application" && o.metadata?.name === tenant);
   const domains = rec(rec(rec(rec(rec(app?.spec).source).helm).valuesObject).tenant).domains;
   return Array.isArray(domains) ? domains.map(str) : undefined;
@@ -314,53 +272,26 @@ const policyOf = (rule: string) => ADMISSION_POLICIES.find((p) => p.rule === rul
 
 export const ADMISSION_RULES: Rule[] = [
   {
-    id: "TEN-ING-001",
-    description:
-      "a tenant's Ingress hosts (rules and TLS) are within its declared domains; no host-less rule, defaultBackend or server-alias",
-    fix: "add the host to the tenant file's domains (tenants/<name>.yaml) and let Pulumi update the namespace's platform.video/domains annotation; keep the platform-tenant-ingress-hosts policy and binding as components/rules/admission.ts declares them",
-    enforcedIn: ["plan", "preview", "cluster"],
-    check(resources, site) {
-      const out = declarationProblems(resources, policyOf("TEN-ING-001"));
-      for (const t of tenantsOf(resources, site)) {
-        const ns = t.objects.find((o) => o.kind === "Namespace" && o.metadata?.name === t.name);
-        if (!ns) continue; // TEN-PSS-001 reports the missing namespace
-        const declared = ns.metadata?.annotations?.[DOMAINS_ANNOTATION];
-        const want = appDomains(t.objects, t.name);
-        if (typeof declared !== "string")
-          out.push({
-            rule: "TEN-ING-001",
-            urn: t.urnOf.get(ns) ?? t.urn,
-            message: `${t.name}: the namespace has no ${DOMAINS_ANNOTATION} annotation, so the cluster would admit none of its hosts`,
-          });
-        else if (want && declared !== want.join(","))
-          out.push({
-            rule: "TEN-ING-001",
-            urn: t.urnOf.get(ns) ?? t.urn,
-            message: `${t.name}: ${DOMAINS_ANNOTATION} is "${declared}" but the tenant's Application serves [${want.join(", ")}]`,
-          });
-      }
-      return out;
-    },
-  },
-  {
     id: "TEN-SVC-001",
     description:
       "no Service of type NodePort, LoadBalancer or ExternalName, and no externalIPs, in tenant namespaces (ClusterIP only)",
-    fix: "expose tenant apps through an Ingress; keep the platform-tenant-service-types policy and binding as components/rules/admission.ts declares them, and HTTP-01 solvers on serviceType ClusterIP",
+    fix: "expose tenant apps through an HTTPRoute on the tenant's ListenerSet (docs/tenant-contract.md); keep the platform-tenant-service-types policy and binding as components/rules/admission.ts declares them, and HTTP-01 solvers on serviceType ClusterIP",
     enforcedIn: ["plan", "preview", "cluster"],
     check(resources) {
       const out = declarationProblems(resources, policyOf("TEN-SVC-001"));
       // The platform's own issuer must not need what the policy denies: cert-manager's HTTP-01
-      // solver Service (created in the tenant's namespace) defaults to NodePort.
+      // solver Service (created in the certificate's namespace) defaults to NodePort.
       for (const issuer of resources.filter((r) => ISSUER_TYPES.includes(r.type)))
         arr(rec(rec(issuer.inputs.spec).acme).solvers).forEach((s, i) => {
-          const ingress = rec(rec(s).http01).ingress;
-          if (ingress !== undefined && rec(ingress).serviceType !== "ClusterIP")
-            out.push({
-              rule: "TEN-SVC-001",
-              urn: issuer.urn,
-              message: `solvers[${i}].http01.ingress.serviceType must be ClusterIP: the solver's Service lands in tenant namespaces, where NodePort is denied`,
-            });
+          for (const kind of ["ingress", "gatewayHTTPRoute"]) {
+            const solver = rec(rec(s).http01)[kind];
+            if (solver !== undefined && rec(solver).serviceType !== "ClusterIP")
+              out.push({
+                rule: "TEN-SVC-001",
+                urn: issuer.urn,
+                message: `solvers[${i}].http01.${kind}.serviceType must be ClusterIP: a NodePort opens a port on every node, and tenant namespaces deny it`,
+              });
+          }
         });
       return out;
     },

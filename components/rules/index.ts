@@ -7,14 +7,16 @@
  * and the rules the cluster itself enforces carry their ValidatingAdmissionPolicy (admission.ts).
  *
  *   tenant.ts     tenant object rules (Pod Security, quota, limits, network policy, RBAC, Argo CD)
- *   admission.ts  in-cluster rules: Ingress hosts, Service types, namespace labels (CEL)
+ *   admission.ts  in-cluster rules: Service types, namespace labels (CEL)
+ *   routes.ts     the edge: tenant route hosts, parents and backends, no other edge kinds (CEL + plan)
  *   site.ts       exposure: firewall, server attachment, public load balancers
  *   secrets.ts    credentials are secrets in state
  *   protect.ts    protect on stateful resources of protected stacks
  *   context.ts    the site facts rules compare against, from the stack file
  *   view.ts       reading tenants and the platform out of a resource list
  */
-import { ADMISSION_RULES } from "./admission";
+import { ADMISSION_POLICIES, ADMISSION_RULES, AdmissionPolicy } from "./admission";
+import { ROUTE_POLICIES, ROUTE_RULES } from "./routes";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
@@ -48,10 +50,14 @@ function tenantRule(r: ObjectRule): Rule {
 export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
   ...ADMISSION_RULES,
+  ...ROUTE_RULES,
   ...SITE_RULES,
   ...SECRET_RULES,
   ...PROTECT_RULES,
 ];
+
+/** Every ValidatingAdmissionPolicy the platform declares (components/platform/admission.ts). */
+export const CLUSTER_POLICIES: readonly AdmissionPolicy[] = [...ADMISSION_POLICIES, ...ROUTE_POLICIES];
 
 export function ruleById(id: string): Rule {
   const r = RULES.find((x) => x.id === id);

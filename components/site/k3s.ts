@@ -72,7 +72,7 @@ export const KUBELET_ARGS: readonly string[] = [
   "make-iptables-util-chains=true",
 ];
 
-/** k3s's bundled add-ons the platform replaces: Hetzner LB via the CCM, ingress-nginx, Hetzner CSI. */
+/** k3s's bundled add-ons the platform replaces: Hetzner LB via the CCM, Envoy Gateway (edge), Hetzner CSI. */
 export const DISABLED_COMPONENTS = ["servicelb", "traefik", "local-storage"];
 
 /**

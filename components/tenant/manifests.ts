@@ -14,6 +14,7 @@ import type { TenantSpec } from "./load";
 import type { NamedMeta } from "../platform/kube-object";
 import { DOMAINS_ANNOTATION } from "../rules/admission";
 import { blockedRangesOf } from "../rules/context";
+import { PROJECT_BLACKLIST } from "../rules/routes";
 import {
   GUARDRAIL_KINDS,
   IN_CLUSTER,
@@ -89,7 +90,7 @@ export function namespace(spec: TenantSpec): Manifest<k8s.types.input.core.v1.Na
       },
       annotations: {
         "platform.video/display-name": spec.displayName,
-        // What the cluster admits as this tenant's Ingress hosts (TEN-ING-001, an admission
+        // What the cluster admits as this tenant's route host names (TEN-RTE-001, an admission
         // policy reads it from the namespace): on the Namespace, so it costs no extra object.
         [DOMAINS_ANNOTATION]: spec.domains.join(","),
       },
@@ -227,7 +228,9 @@ export function adminRules(): k8s.types.input.rbac.v1.PolicyRule[] {
     { apiGroups: ["batch"], resources: ["jobs", "cronjobs"], verbs: ALL },
     { apiGroups: ["autoscaling"], resources: ["horizontalpodautoscalers"], verbs: ALL },
     { apiGroups: ["policy"], resources: ["poddisruptionbudgets"], verbs: ALL },
-    { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ALL },
+    // Tenants publish with routes only (docs/tenant-contract.md): no Ingress, Gateway,
+    // ListenerSet, ReferenceGrant, Envoy Gateway policy or cert-manager object.
+    { apiGroups: ["gateway.networking.k8s.io"], resources: ["httproutes", "grpcroutes"], verbs: ALL },
     { apiGroups: ["networking.k8s.io"], resources: guardrailResources("networking.k8s.io"), verbs: READ },
     { apiGroups: ["discovery.k8s.io"], resources: guardrailResources("discovery.k8s.io"), verbs: READ },
     {
@@ -282,7 +285,7 @@ export const ARGO_API = "argoproj.io/v1alpha1";
 
 /**
  * The tenant's ArgoCD project: its one repository, its one namespace, no cluster-scoped objects
- * (an empty whitelist admits none), and its guardrails blacklisted — ArgoCD applies as a cluster
+ * (an empty whitelist admits none), and its guardrails and the edge's kinds blacklisted — ArgoCD applies as a cluster
  * admin, so this project is what stops a tenant's repo from rewriting its own quota or policies.
  */
 export function appProject(
@@ -297,7 +300,8 @@ export function appProject(
       sourceRepos: [spec.gitops.repoURL],
       destinations: [{ server: IN_CLUSTER, namespace: spec.name }],
       clusterResourceWhitelist: [],
-      namespaceResourceBlacklist: GUARDRAIL_KINDS.map((g) => ({ group: g.group, kind: g.kind })),
+      // Guardrail kinds, and every edge kind but routes (TEN-EDGE-001).
+      namespaceResourceBlacklist: PROJECT_BLACKLIST,
     },
   };
 }

@@ -3,6 +3,7 @@ import * as random from "@pulumi/random";
 import type { StackConfig } from "../config/load";
 import type { Platform } from "../platform";
 import type { TenantSpec } from "./load";
+import * as edge from "./edge";
 import * as m from "./manifests";
 import { KubeObject } from "../platform/kube-object";
 import type { EffectiveIngest, EffectiveQuota } from "./sizing";
@@ -12,7 +13,7 @@ export interface TenantArgs {
   spec: TenantSpec;
   /** The validated stack configuration (protection, site ranges for network policy). */
   config: StackConfig;
-  /** The platform the tenant runs on: its provider, ArgoCD and ingress installs, tenant-admin role. */
+  /** The platform the tenant runs on: its provider, Argo CD, edge and cert-manager installs, tenant-admin role. */
   platform: Platform;
 }
 
@@ -27,8 +28,10 @@ export interface TenantArgs {
  *   namespace only (only when admins are listed; one shared ClusterRole instead of a Role each).
  * - RandomBytes + Secret: the stream key, generated (secret in state) and handed to the chart.
  * - AppProject + Application: ArgoCD's lock (repo, namespace, no guardrail kinds) and the sync.
+ * - ListenerSet + Certificate (edge namespace): the tenant's HTTPS listeners on the platform
+ *   Gateway and their certificate (tenant/edge.ts); its routes attach to the ListenerSet.
  * All of them except the random key are registered as KubeObjects (platform/kube-object.ts).
- * 10 resources with the component itself; 9 without admins.
+ * 12 resources with the component itself; one fewer without admins, two fewer without domains.
  */
 export class Tenant extends pulumi.ComponentResource {
   public readonly spec: TenantSpec;
@@ -99,6 +102,17 @@ export class Tenant extends pulumi.ComponentResource {
       ...k8sOpts,
       dependsOn: platform.argocdInstall,
     });
+    // The tenant's listeners and certificate, in the edge namespace: each after exactly the
+    // release that installs its CRD. Not protected: both are rebuilt from the tenant file.
+    // A tenant without domains publishes nothing (a ListenerSet needs a listener, a certificate a name).
+    if (spec.domains.length > 0) {
+      new KubeObject(`${name}-listeners`, edge.listenerSet(spec), {
+        ...k8sOpts,
+        dependsOn: platform.gatewayApiInstall,
+      });
+      new KubeObject(`${name}-cert`, edge.certificate(spec), { ...k8sOpts, dependsOn: platform.certManagerInstall });
+    }
+
     new KubeObject(`${name}-app`, m.application(spec), {
       ...k8sOpts,
       // ArgoCD must not start the tenant's workloads before its project, guardrails and stream

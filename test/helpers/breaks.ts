@@ -105,7 +105,7 @@ export const BREAKS: readonly Break[] = [
       spec(p, (s) => ({ ...s, syncPolicy: { ...s.syncPolicy, automated: { prune: true, selfHeal: false } } })),
   },
   {
-    rules: ["TEN-ING-001"],
+    rules: ["TEN-RTE-001"],
     name: "nordic-sports-ns",
     what: "namespace admits a host the tenant does not declare",
     props: (p) =>
@@ -115,6 +115,35 @@ export const BREAKS: readonly Break[] = [
           ...m.annotations,
           "platform.video/domains": `${m.annotations["platform.video/domains"]},www.other-tenant.example`,
         },
+      })),
+  },
+  {
+    rules: ["TEN-RTE-002"],
+    name: "acme-tv-listeners",
+    what: "a tenant listener admits routes from every namespace",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        listeners: s.listeners.map((l: Props) => ({
+          ...l,
+          allowedRoutes: { ...l.allowedRoutes, namespaces: { from: "All" } },
+        })),
+      })),
+  },
+  {
+    rules: ["TEN-RTE-003"],
+    name: "platform-vap-route-backends-binding",
+    what: "the backend check only warns",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Warn"] })),
+  },
+  {
+    rules: ["TEN-EDGE-001"],
+    name: "acme-tv-project",
+    what: "the tenant's repo may create Ingresses again",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        namespaceResourceBlacklist: s.namespaceResourceBlacklist.filter((k: Props) => k.kind !== "Ingress"),
       })),
   },
   {

@@ -122,9 +122,16 @@ export const LATENCY: LatencyRule[] = [
   },
   {
     type: "kubernetes:helm.sh/*",
-    chart: "ingress-nginx",
-    seconds: 90,
-    source: `${HELM_WAIT}; admission-webhook hook jobs, then the controller, whose LoadBalancer Service waits for the hcloud CCM to create a Hetzner load balancer`,
+    chart: "gateway-crds-helm",
+    seconds: 15,
+    source: `${HELM_WAIT}; CRDs only (Gateway API standard channel and Envoy Gateway's), no workload to wait for`,
+    estimate: true,
+  },
+  {
+    type: "kubernetes:helm.sh/*",
+    chart: "gateway-helm",
+    seconds: 60,
+    source: `${HELM_WAIT}; Envoy Gateway's certgen hook job, then the controller Deployment (the Envoy proxies and their LoadBalancer Service come later, from the Gateway)`,
     estimate: true,
   },
   {

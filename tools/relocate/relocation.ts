@@ -66,10 +66,10 @@ export const LOCATION_BOUND: readonly LocationRule[] = [
     why: "the CSI driver's default location for new volumes",
   },
   {
-    type: RELEASE,
-    path: 'values.controller.service.annotations["load-balancer.hetzner.cloud/location"]',
+    type: "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy",
+    path: 'spec.provider.kubernetes.envoyService.annotations["load-balancer.hetzner.cloud/location"]',
     effect: "update",
-    why: "the ingress Service's load balancer location annotation",
+    why: "the edge's Envoy Service load balancer location annotation",
   },
 ];
 
