@@ -94,6 +94,37 @@ const gitRepoURL = z
     message: "must be an https:// URL without credentials, or an ssh URL like git@host:org/repo.git",
   });
 
+/**
+ * Elastic capacity of a worker pool, in nodes the cluster-autoscaler manages beside the pool's
+ * fixed `count` (components/site/autoscale.ts turns it into a node group).
+ */
+export const autoscaleSchema = z
+  .strictObject({
+    min: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .describe("Autoscaled nodes always present (counted as guaranteed capacity for tenant quotas)"),
+    max: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .describe("Most autoscaled nodes the autoscaler may create (counted in site.serverLimit and the cost range)"),
+  })
+  .refine((a) => a.min <= a.max, {
+    message: "autoscale.min must not exceed autoscale.max (0 <= min <= max)",
+    path: ["min"],
+  })
+  .refine((a) => a.max >= 1, {
+    message: "autoscale.max must be at least 1; remove `autoscale` for a pool without elastic nodes",
+    path: ["max"],
+  })
+  .describe(
+    "Elastic nodes the cluster-autoscaler adds and removes on top of `count`, between min and max (docs/autoscaling.md)",
+  );
+
 // ---------------------------------------------------------------------------------------------
 // Sections
 
@@ -135,12 +166,38 @@ export const siteSchema = z.strictObject({
       z.strictObject({
         name: dnsLabel,
         serverType,
-        count: z.number().int().min(0).max(100),
+        /** Workers Pulumi creates and keeps (fixed capacity); autoscaled nodes come on top. */
+        count: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .default(0)
+          .describe("Workers Pulumi creates and keeps (fixed capacity); autoscaled nodes come on top of them"),
+        /** Elastic capacity: the cluster-autoscaler adds and removes between min and max nodes. */
+        autoscale: autoscaleSchema.optional(),
+        /** Location of the autoscaled nodes (same network zone as site.location); default site.location. */
+        location: z
+          .enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` })
+          .optional()
+          .describe(
+            "Location of this pool's autoscaled nodes; default site.location, and it must be in the same network zone (the private network is per zone). Fixed workers always live in site.location",
+          ),
         /** Extra node labels for scheduling (e.g. dedicated ingest nodes). */
         labels: z.record(z.string(), z.string()).default({}),
       }),
     )
     .min(1, "at least one worker pool is required"),
+  /** The Hetzner project's server limit: fixed servers plus every autoscaled pool's max must fit. */
+  serverLimit: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .default(25)
+    .describe(
+      "The Hetzner project's server limit as Hetzner set it (Console → project → Limits; Hetzner raises it on request). Control planes + fixed workers + every autoscaled pool's max must fit, or scale-ups fail at the quota in the middle of an event. The default 25 is only a guess: set the real value",
+    ),
   /** Hetzner load balancer type for the API (HA sites) and ingress. */
   loadBalancerType: z
     .string()
