@@ -23,6 +23,7 @@ import {
   planStack,
   planWith,
   type Plan,
+  readStackConfig,
   withStackConfig,
 } from "./helpers/harness";
 
@@ -102,7 +103,9 @@ describe("autoscale: the same node, whoever creates it", () => {
 
   it("the node group: labels, taints, server labels and placement as Pulumi's ingest workers have them", () => {
     const group = r.clusterConfig.nodeConfigs["prod-ingest"];
-    assert.deepEqual(r.clusterConfig.imagesForArch, { amd64: "debian-12", arm64: "debian-12" });
+    const image = (readStackConfig("prod") as any)[`${P}:site`].image;
+    assert.match(image, /^debian-\d+$/);
+    assert.deepEqual(r.clusterConfig.imagesForArch, { amd64: image, arm64: image }, "the site's image, as Pulumi's");
     assert.deepEqual(group.labels, { "platform.video/pool": "ingest" });
     assert.deepEqual(group.taints, []);
     assert.deepEqual(group.serverLabels, {
@@ -166,8 +169,11 @@ describe("autoscale: the plan", () => {
   it("installs the cluster-autoscaler (Hetzner provider, k3s-matched image) with its node groups", () => {
     const d = byName(p, "platform-autoscaler", "kubernetes:apps/v1:Deployment");
     const c = (input(d, "spec.template.spec.containers") as any[])[0];
-    // prod runs k3s v1.32.x today: the autoscaler of the same minor.
-    assert.equal(c.image, "registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7");
+    // The autoscaler release of the stack's Kubernetes minor (upstream supports no other pairing).
+    const k3sMinor = /^v1\.(\d+)\./.exec((readStackConfig("prod") as any)[`${P}:k3s`].version)![1];
+    const m = /^registry\.k8s\.io\/autoscaling\/cluster-autoscaler:v1\.(\d+)\.\d+$/.exec(c.image);
+    assert.ok(m, c.image);
+    assert.equal(m[1], k3sMinor, "same minor as k3s");
     assert.ok(c.args.includes("--cloud-provider=hetzner"));
     assert.deepEqual(
       c.args.filter((a: string) => a.startsWith("--nodes=")),
@@ -318,6 +324,25 @@ describe("autoscale: config validation", () => {
       ingest(c).location = "nbg1";
     });
     assert.match(fixed[0].message, /only autoscaled pools take a location/);
+  });
+
+  it("rejects more than 10 autoscaled pools (one environment variable holds them all)", async () => {
+    const pools = (n: number) => (c: Record<string, any>) => {
+      c[`${P}:site`].serverLimit = 100;
+      for (let i = 1; i <= n; i++)
+        c[`${P}:site`].workerPools.push({ name: `burst${i}`, serverType: "cx23", autoscale: { min: 0, max: 1 } });
+    };
+    const problems = await plan(pools(10));
+    assert.deepEqual(
+      problems.map((x) => x.path),
+      ["video-platform:site.workerPools"],
+    );
+    assert.match(problems[0].message, /11 pools are autoscaled, at most 10/);
+    const ok = await planWith({ stack: "prod", stackConfig: withStackConfig("prod", pools(9)) });
+    assert.equal(
+      ofType(ok, "hcloud:index/placementGroup:PlacementGroup").filter((r) => /autoscaled/.test(r.name)).length,
+      10,
+    );
   });
 
   it("rejects a k3s minor the autoscaler has no pinned release for", async () => {

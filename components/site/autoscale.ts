@@ -21,6 +21,12 @@ import { LABELS, PLACEMENT_GROUP_SIZE, poolNodeLabels, poolNodeTaints, type Site
 const HOSTNAME_MAX = 63;
 /** The autoscaler names a server `<node group>-<random 63-bit hex>`: up to 16 hex digits. */
 const AUTOSCALER_NAME_SUFFIX = 1 + 16;
+/**
+ * HCLOUD_CLUSTER_CONFIG is one environment variable, and Linux caps one at 128 KiB
+ * (MAX_ARG_STRLEN); each node group's cloud-init takes about 9 KiB of it, base64-encoded. Ten
+ * groups leave room for the cloud-init to grow.
+ */
+export const MAX_NODE_GROUPS = 10;
 /** Server label telling autoscaler-made servers from Pulumi's (runbooks list them with it). */
 export const AUTOSCALED_SERVER_LABEL = "platform.video/managed-by";
 export const AUTOSCALED_SERVER_LABEL_VALUE = "cluster-autoscaler";
@@ -90,6 +96,12 @@ export function autoscaleProblems(stack: string, site: SiteConfig): SiteProblem[
         message: `autoscaled servers are named "${id}-<16 hex digits>", longer than ${HOSTNAME_MAX} characters; shorten the pool name to at most ${HOSTNAME_MAX - AUTOSCALER_NAME_SUFFIX - stack.length - 1} characters`,
       });
   });
+  const groups = autoscaledPools(site).length;
+  if (groups > MAX_NODE_GROUPS)
+    problems.push({
+      path: "site.workerPools",
+      message: `${groups} pools are autoscaled, at most ${MAX_NODE_GROUPS} can be: the autoscaler's cluster config (every pool's cloud-init) is one environment variable, which Linux caps at 128 KiB; merge pools`,
+    });
   const servers = maxServers(site);
   if (servers.total > site.serverLimit)
     problems.push({
