@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { loadStackConfig } from "../components/config/load";
 import { autoscalerSecretData } from "../components/platform/autoscaler";
 import { Site } from "../components/site";
+import { parseTaint } from "../components/site/autoscale";
 import { siteCapacity } from "../components/tenant/sizing";
 import { autoscalerNodeGroups, monthlyCost } from "../tools/cost/model";
 import { diffPlans } from "../tools/diff/compare";
@@ -394,6 +395,21 @@ describe("autoscale: capacity and cost", () => {
     const staging = monthlyCost((await planStack("staging")).resources);
     assert.deepEqual(staging.elastic, []);
     assert.deepEqual(staging.range, { minEur: staging.monthlyEur, maxEur: staging.monthlyEur });
+  });
+
+  it("hands k3s taints to the autoscaler in its own form, and refuses a malformed one", () => {
+    assert.deepEqual(parseTaint("platform.video/dedicated=ingest:NoSchedule"), {
+      key: "platform.video/dedicated",
+      value: "ingest",
+      effect: "NoSchedule",
+    });
+    assert.deepEqual(parseTaint("node.kubernetes.io/spot:PreferNoSchedule"), {
+      key: "node.kubernetes.io/spot",
+      value: "",
+      effect: "PreferNoSchedule",
+    });
+    assert.throws(() => parseTaint("dedicated=ingest"), /not a taint/);
+    assert.throws(() => parseTaint("dedicated=ingest:Sometimes"), /not a taint/);
   });
 
   it("reads node groups only from a Hetzner cluster-autoscaler's flags", () => {

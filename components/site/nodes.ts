@@ -108,7 +108,11 @@ export function poolNodeLabels(pool: PoolConfig): Record<string, string> {
   return { ...pool.labels, [POOL_NODE_LABEL]: pool.name };
 }
 
-/** Kubernetes taints of every node of a pool, Pulumi-made or autoscaled (one definition for both). */
+/**
+ * Kubernetes taints of every node of a pool, Pulumi-made or autoscaled: the one place both read
+ * them from, so a pool taint (the ingest pool's, issue 14) reaches the autoscaler's nodes and its
+ * scale-from-zero simulation too. No pool declares taints yet.
+ */
 export function poolNodeTaints(_pool: PoolConfig): string[] {
   return [];
 }
