@@ -67,3 +67,31 @@ export function chartPin(name: ChartName, overrides: Partial<Record<ChartName, {
   const d = DEFAULT_VERSIONS.charts[name];
   return { repo: d.repo, chart: d.chart, version: overrides[name]?.version ?? d.version };
 }
+
+/**
+ * The cluster-autoscaler image per Kubernetes minor: upstream supports each release only with the
+ * control plane of the same minor (it simulates that scheduler), so the image follows
+ * `k3s.version` and a k3s minor missing here fails config validation on a site with autoscaled
+ * pools. No chart: the platform declares the autoscaler's objects itself
+ * (components/platform/autoscaler.ts), so the image is pinned here rather than by a chart.
+ *
+ * Newest patch per minor as tagged in kubernetes/autoscaler (checked 2026-11-30 against a copy
+ * of the repository taken 2026-08-22). 1.37: the release branch existed, no tag yet in that copy;
+ * v1.37.0 is the first release of the branch: confirm it on registry.k8s.io before the first
+ * `pulumi up` with k3s 1.37, and raise it to the newest 1.37 patch.
+ */
+export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
+  "1.32": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7",
+  "1.33": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.33.6",
+  "1.34": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.5",
+  "1.35": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",
+  "1.36": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
+  "1.37": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
+};
+
+/** The Kubernetes minor of a k3s release (`v1.37.2+k3s1` → `1.37`). */
+export function kubernetesMinor(k3sVersion: string): string {
+  const m = /^v(\d+)\.(\d+)\./.exec(k3sVersion);
+  if (!m) throw new Error(`versions: ${k3sVersion} is not a k3s release like v1.37.2+k3s1`);
+  return `${m[1]}.${m[2]}`;
+}

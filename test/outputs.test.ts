@@ -60,7 +60,25 @@ for (const stack of ["staging", "prod"]) {
       const cfg = readStackConfig(stack) as Record<string, any>;
       const site = cfg["video-platform:site"];
       const k3s = cfg["video-platform:k3s"];
-      assert.equal(out.outputsVersion, 1);
+      assert.equal(out.outputsVersion, 2);
+      // Autoscaled pools with their bounds, as configured (prod: ingest 2 fixed + 1..6 elastic).
+      assert.deepEqual(
+        out.autoscaledPools,
+        stack === "prod"
+          ? [
+              {
+                pool: "ingest",
+                nodeGroup: "prod-ingest",
+                serverType: "ccx33",
+                location: "fsn1",
+                min: 1,
+                max: 6,
+                fixed: 2,
+                placementGroup: "prod-ingest-autoscaled",
+              },
+            ]
+          : [],
+      );
       assert.equal(out.location, site.location);
       assert.equal(out.networkZone, input(byName(p, "site-subnet"), "networkZone"));
       assert.equal(out.k3sVersion, k3s.version);

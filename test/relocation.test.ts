@@ -55,6 +55,8 @@ function tenantObjects(p: Plan, norm: (u: string) => string = (u) => u) {
 
 /** Location-bound differences, written out: `<resource> <path>`. */
 const SAME_ZONE = [
+  // The autoscaled ingest pool's node group flag: "1:6:ccx33:<location>:prod-ingest".
+  "platform-autoscaler spec.template.spec.containers[0].args[1]",
   'platform-edge-proxy spec.provider.kubernetes.envoyService.annotations["load-balancer.hetzner.cloud/location"]',
   "platform-hcloud-ccm values.env.HCLOUD_LOAD_BALANCERS_LOCATION.value",
   "platform-hcloud-csi values.controller.hcloudVolumeDefaultLocation",
@@ -105,13 +107,20 @@ describe("relocation: prod moved within its network zone (fsn1 → hel1)", () =>
   it("differs in exactly the documented location-bound inputs, nothing else (options and secrets included)", () => {
     assert.deepEqual(r.changes.map((c) => `${c.name} ${c.path}`).sort(), SAME_ZONE);
     for (const c of r.changes) {
-      assert.equal(c.before, "fsn1", `${c.name} ${c.path}`);
-      assert.equal(c.after, "hel1", `${c.name} ${c.path}`);
+      // The location itself, or (the autoscaler's node group flag) a value naming it.
+      const flag = c.path.includes("args[");
+      assert.equal(c.before, flag ? "--nodes=1:6:ccx33:fsn1:prod-ingest" : "fsn1", `${c.name} ${c.path}`);
+      assert.equal(c.after, flag ? "--nodes=1:6:ccx33:hel1:prod-ingest" : "hel1", `${c.name} ${c.path}`);
     }
     assert.deepEqual(r.unexpected, []);
     // Kubernetes objects: only two chart values and the EnvoyProxy; every other one is identical.
     const k8sChanged = new Set(r.changes.filter((c) => c.type.startsWith("kubernetes:")).map((c) => c.name));
-    assert.deepEqual([...k8sChanged].sort(), ["platform-edge-proxy", "platform-hcloud-ccm", "platform-hcloud-csi"]);
+    assert.deepEqual([...k8sChanged].sort(), [
+      "platform-autoscaler",
+      "platform-edge-proxy",
+      "platform-hcloud-ccm",
+      "platform-hcloud-csi",
+    ]);
     const k8s = atFsn1.resources.filter((x) => x.type.startsWith("kubernetes:")).length;
     assert.ok(k8s >= 40, `${k8s} Kubernetes objects compared`);
   });
@@ -138,6 +147,7 @@ describe("relocation: prod moved within its network zone (fsn1 → hel1)", () =>
         .sort(),
     );
     assert.deepEqual(r.updated.map((x) => x.name).sort(), [
+      "platform-autoscaler",
       "platform-edge-proxy",
       "platform-hcloud-ccm",
       "platform-hcloud-csi",
@@ -149,8 +159,11 @@ describe("relocation: prod moved within its network zone (fsn1 → hel1)", () =>
     );
   });
 
-  it("changes only the `location` stack output (network zone stays eu-central)", () => {
-    assert.deepEqual(r.outputs, [{ path: "location", before: "fsn1", after: "hel1" }]);
+  it("changes only the `location` stack outputs (network zone stays eu-central)", () => {
+    assert.deepEqual(r.outputs, [
+      { path: "autoscaledPools[0].location", before: "fsn1", after: "hel1" },
+      { path: "location", before: "fsn1", after: "hel1" },
+    ]);
   });
 });
 
@@ -167,7 +180,7 @@ describe("relocation: prod moved to another network zone (fsn1 → ash)", () => 
     const subnet = r.changes.find((c) => c.name === "site-subnet")!;
     assert.deepEqual([subnet.before, subnet.after], ["eu-central", "us-east"]);
     assert.ok(r.replaced.some((x) => x.name === "site-subnet" && x.protect));
-    assert.deepEqual(r.outputs.map((o) => o.path).sort(), ["location", "networkZone"]);
+    assert.deepEqual(r.outputs.map((o) => o.path).sort(), ["autoscaledPools[0].location", "location", "networkZone"]);
   });
 
   it("LOCATION_BOUND names exactly the (type, path) pairs a relocation changes, no more, no fewer", () => {

@@ -349,8 +349,10 @@ describe("site: rendered cloud-init (pure)", () => {
       const doc = parse(render(v.plan, v.node)) as CloudConfig;
       const k3s = parse(fileIn(doc, "/etc/rancher/k3s/config.yaml").content) as Record<string, any>;
       assert.equal(fileIn(doc, "/etc/rancher/k3s/config.yaml").permissions, "0600");
-      assert.equal(k3s["node-ip"], v.node.privateIp);
-      assert.equal(k3s["node-name"], v.node.name);
+      // Servers carry their pinned identity; agents find theirs at boot (same user-data for a
+      // whole pool, Pulumi-made or autoscaled: test/autoscale.test.ts).
+      assert.equal(k3s["node-ip"], v.node.role === "server" ? v.node.privateIp : undefined);
+      assert.equal(k3s["node-name"], v.node.role === "server" ? v.node.name : undefined);
       assert.equal(k3s["protect-kernel-defaults"], true);
       assert.deepEqual(k3s["kubelet-arg"], [
         "cloud-provider=external",
@@ -363,8 +365,14 @@ describe("site: rendered cloud-init (pure)", () => {
         assert.ok(sysctl.includes(l), `${v.label}: ${l}`);
       const script = fileIn(doc, BOOTSTRAP_PATH).content;
       assert.ok(script.indexOf("sysctl -q -p /etc/sysctl.d/90-kubelet.conf") < script.indexOf('sh "$installer"'));
-      // The flannel interface is found by the private IP at boot.
-      assert.ok(script.includes(`readonly PRIVATE_IP='${v.node.privateIp}'`));
+      // The flannel interface is found at boot: by the pinned private IP on servers, by the
+      // site's network range on agents (which also take node-name and node-ip from the host).
+      if (v.node.role === "server") assert.ok(script.includes(`readonly PRIVATE_IP='${v.node.privateIp}'`));
+      else {
+        assert.ok(!script.includes(v.node.privateIp), `${v.label}: an agent's script names no address`);
+        assert.ok(script.includes(`readonly NETWORK_CIDR='${v.plan.cluster.networkCidr}'`));
+        assert.ok(script.includes("node-name: %s\\nnode-ip: %s\\nflannel-iface: %s"));
+      }
       assert.ok(script.includes("flannel-iface: %s"));
       assert.ok(script.includes('INSTALL_K3S_VERSION="$K3S_VERSION"'));
       assert.ok(script.includes(`readonly K3S_VERSION='${v.plan.cluster.k3sVersion}'`));
@@ -551,7 +559,12 @@ describe("site: plan", () => {
   it("staging and prod plans show the whole site with the counts from config", async () => {
     const expected = {
       staging: { cps: 1, workers: { general: 2 }, lb: 0, groups: ["cp", "general-1"] },
-      prod: { cps: 3, workers: { general: 3, ingest: 2 }, lb: 1, groups: ["cp", "general-1", "ingest-1"] },
+      prod: {
+        cps: 3,
+        workers: { general: 3, ingest: 2 },
+        lb: 1,
+        groups: ["cp", "general-1", "ingest-1", "ingest-autoscaled"],
+      },
     };
     for (const [stack, want] of Object.entries(expected)) {
       const p = await planStack(stack);
@@ -635,6 +648,7 @@ describe("site: plan", () => {
         "site-pg-cp",
         "site-pg-general-1",
         "site-pg-ingest-1",
+        "site-pg-ingest-autoscaled",
         "site-service-account-key",
         "site-ssh-breakglass",
         "site-ssh-breakglass-key",

@@ -1,5 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { autoscaleProblems } from "../site/autoscale";
+import { CLUSTER_AUTOSCALER_IMAGES, kubernetesMinor } from "../versions";
 import { siteProblems } from "../site/nodes";
 import { formatPath, InputError, keysAt, Problem, unknownKeyMessage } from "./errors";
 import {
@@ -93,7 +95,13 @@ function crossChecks(c: PlainStackConfig, stack: string, file: string): Problem[
     problems.push({ file, path: key("k3s.serviceCidr"), message: `overlaps k3s.clusterCidr ${c.k3s.clusterCidr}` });
   // The site's own rules (address plan, pool names, node labels) belong to components/site but
   // are checked here, at the edge, so a bad site config fails before any resource is declared.
-  for (const p of siteProblems(stack, c.site))
+  if (c.site.workerPools.some((p) => p.autoscale) && !CLUSTER_AUTOSCALER_IMAGES[kubernetesMinor(c.k3s.version)])
+    problems.push({
+      file,
+      path: key("k3s.version"),
+      message: `the cluster-autoscaler has no pinned release for Kubernetes ${kubernetesMinor(c.k3s.version)} (components/versions.ts CLUSTER_AUTOSCALER_IMAGES lists ${Object.keys(CLUSTER_AUTOSCALER_IMAGES).join(", ")}): add the matching cluster-autoscaler release there, or use a listed k3s minor`,
+    });
+  for (const p of [...siteProblems(stack, c.site), ...autoscaleProblems(stack, c.site)])
     problems.push({ file, path: p.path ? key(p.path) : "", message: p.message });
   return problems;
 }

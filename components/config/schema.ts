@@ -129,6 +129,37 @@ const cronSchedule = z.string().superRefine((s, ctx) => {
   if (problem) ctx.addIssue({ code: "custom", message: problem });
 });
 
+/**
+ * Elastic capacity of a worker pool, in nodes the cluster-autoscaler manages beside the pool's
+ * fixed `count` (components/site/autoscale.ts turns it into a node group).
+ */
+export const autoscaleSchema = z
+  .strictObject({
+    min: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .describe("Autoscaled nodes always present (counted as guaranteed capacity for tenant quotas)"),
+    max: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .describe("Most autoscaled nodes the autoscaler may create (counted in site.serverLimit and the cost range)"),
+  })
+  .refine((a) => a.min <= a.max, {
+    message: "autoscale.min must not exceed autoscale.max (0 <= min <= max)",
+    path: ["min"],
+  })
+  .refine((a) => a.max >= 1, {
+    message: "autoscale.max must be at least 1; remove `autoscale` for a pool without elastic nodes",
+    path: ["max"],
+  })
+  .describe(
+    "Elastic nodes the cluster-autoscaler adds and removes on top of `count`, between min and max (docs/autoscaling.md)",
+  );
+
 // ---------------------------------------------------------------------------------------------
 // Sections. Every key carries its description (and where useful an example) as zod metadata:
 // the loader's errors, docs/configuration.md and schemas/stack.schema.json all come from here.
@@ -184,7 +215,23 @@ export const siteSchema = z.strictObject({
       z.strictObject({
         name: dnsLabel.meta({ description: "Pool name (DNS label); it keys the pool's servers, so never reuse one." }),
         serverType: serverType.meta({ description: "Hetzner server type of the pool's workers.", examples: ["cx43"] }),
-        count: z.number().int().min(0).max(100).meta({ description: "Workers in the pool (0–100)." }),
+        count: z
+          .number()
+          .int()
+          .min(0)
+          .max(100)
+          .meta({
+            description: "Workers Pulumi creates and keeps (fixed capacity, 0–100); autoscaled nodes come on top of them.",
+          })
+          .default(0),
+        autoscale: autoscaleSchema.optional(),
+        location: z
+          .enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` })
+          .meta({
+            description:
+              "Location of this pool's autoscaled nodes; default site.location, and it must be in the same network zone (the private network is per zone). Fixed workers always live in site.location.",
+          })
+          .optional(),
         labels: z
           .record(z.string(), z.string())
           .meta({ description: "Extra node labels for scheduling (e.g. dedicated ingest nodes)." })
@@ -193,6 +240,17 @@ export const siteSchema = z.strictObject({
     )
     .min(1, "at least one worker pool is required")
     .meta({ description: "Worker pools, keyed by name; tenants run only on workers." }),
+  serverLimit: z
+    .number()
+    .int()
+    .min(1)
+    .max(1000)
+    .meta({
+      description:
+        "The Hetzner project's server limit as Hetzner set it (Console → project → Limits; Hetzner raises it on request). Control planes + fixed workers + every autoscaled pool's max must fit, or scale-ups fail at the quota in the middle of an event. The default 25 is only a guess: set the real value.",
+      examples: [20],
+    })
+    .default(25),
   loadBalancerType: z
     .string()
     .refine((t) => t in LOAD_BALANCER_TYPES, {

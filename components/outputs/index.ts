@@ -22,7 +22,9 @@ import { NETWORK_ZONE } from "../site/catalog";
 import type { EffectiveQuota, Tenant } from "../tenant";
 
 /** Version of this contract; bumped (and documented in docs/outputs.md) only with a breaking change. */
-export const OUTPUTS_VERSION = 1;
+// 2: `autoscaledPools` added, and `workers` is no longer every worker node (autoscaled nodes are
+// not Pulumi's servers): a script that took `workers` as the whole fleet must now read both.
+export const OUTPUTS_VERSION = 2;
 
 export interface OutputsArgs {
   /** The validated stack configuration (location, k3s version, base domain). */
@@ -58,6 +60,23 @@ export interface WorkerOutput {
   publicIpv4: pulumi.Output<string>;
   publicIpv6: pulumi.Output<string>;
   privateIpv4: string;
+}
+
+/** An autoscaled pool: the node group the cluster-autoscaler manages, with its bounds. */
+export interface AutoscaledPoolOutput {
+  /** Worker pool (`site.workerPools[].name`). */
+  pool: string;
+  /** Node group id; its servers are named `<nodeGroup>-<hex>` and labelled `hcloud/node-group=<nodeGroup>`. */
+  nodeGroup: string;
+  serverType: string;
+  location: string;
+  /** Autoscaled nodes on top of `fixed`: always at least `min`, at most `max`. */
+  min: number;
+  max: number;
+  /** The pool's Pulumi-made workers (in `workers`). */
+  fixed: number;
+  /** Spread placement group of the autoscaled nodes; null when max exceeds 10 (Hetzner's limit). */
+  placementGroup: string | null;
 }
 
 /** Per tenant: what onboarding, decommissioning and DNS runbooks need. No secrets. */
@@ -102,6 +121,19 @@ export function stackOutputs({ config, site, platform, tenants }: OutputsArgs) {
     .sort(byPoolThenIndex)
     .map((n) => ({ ...nodeOutput(n), role: "worker", pool: n.spec.pool ?? "", publicIpv4: n.server.ipv4Address }));
 
+  const autoscaledPools: AutoscaledPoolOutput[] = [...site.nodeGroups.groups]
+    .sort((a, b) => cmp(a.pool, b.pool))
+    .map((g) => ({
+      pool: g.pool,
+      nodeGroup: g.id,
+      serverType: g.serverType,
+      location: g.location,
+      min: g.min,
+      max: g.max,
+      fixed: config.site.workerPools.find((p) => p.name === g.pool)?.count ?? 0,
+      placementGroup: g.placementGroup ?? null,
+    }));
+
   const tenantMap: Record<string, TenantOutput> = {};
   for (const t of [...tenants].sort((a, b) => cmp(a.spec.name, b.spec.name)))
     tenantMap[t.spec.name] = {
@@ -131,6 +163,7 @@ export function stackOutputs({ config, site, platform, tenants }: OutputsArgs) {
     kubeconfig: site.kubeconfig,
     controlPlanes,
     workers,
+    autoscaledPools,
     loadBalancers: {
       // Private only (HA sites); single-control-plane sites have none, and agents join cp-1.
       api: site.apiLoadBalancer

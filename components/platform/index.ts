@@ -3,6 +3,7 @@
  *
  *   site servers ─► readiness gate (/readyz, cluster CA) ─► Kubernetes provider
  *     ─► hcloud Secret ─► cloud controller manager (untaints nodes) ─┬► CSI driver ─► StorageClass
+ *                                                                    ├► cluster-autoscaler (autoscaled pools)
  *                                                                    ├► cert-manager ─► ClusterIssuer
  *                                                                    ├► Gateway API CRDs ─► Envoy Gateway,
  *                                                                    │    Gateway (+ Hetzner LB), routes
@@ -21,6 +22,7 @@ import type { Site } from "../site";
 import { adminClusterRole } from "../tenant/manifests";
 import { admission } from "./admission";
 import { argocd } from "./argocd";
+import { autoscaler } from "./autoscaler";
 import { certManager } from "./cert-manager";
 import { ReadinessGate } from "./gate";
 import { hcloudIntegration } from "./hcloud";
@@ -72,6 +74,8 @@ export class Platform extends pulumi.ComponentResource {
   public readonly clusterIssuerName: string;
   /** Default StorageClass (hcloud volumes). */
   public readonly storageClassName: string;
+  /** The cluster-autoscaler's objects (none without autoscaled pools). */
+  public readonly autoscaler: pulumi.Resource[];
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:platform:Platform", name, {}, opts);
@@ -94,6 +98,18 @@ export class Platform extends pulumi.ComponentResource {
     const certs = certManager(ctx, cloud.ccm);
     const front = edge(ctx, site, cloud.ccm, certs.release);
     sealedSecrets(ctx, cloud.ccm);
+    // Elastic capacity for autoscaled pools; its nodes need the CCM (provider ids, addresses).
+    this.autoscaler = autoscaler(ctx, {
+      groups: site.nodeGroups.groups,
+      k3sVersion: config.k3s.version,
+      image: config.site.image,
+      networkId: site.network.id,
+      firewallId: site.firewall.id,
+      sshKeyId: site.sshKey.id,
+      token: config.secrets.hcloudToken,
+      cloudInit: site.nodeGroups.cloudInit,
+      dependsOn: [cloud.ccm, ...site.nodeGroups.placementGroups],
+    });
     // The cluster's guardrails for what tenants apply (components/rules/admission.ts), bound
     // before Argo CD exists: nothing it syncs ever reaches a cluster without them.
     const guardrails = admission(ctx);

@@ -126,6 +126,49 @@ function installerUrl(version: string): string {
   return `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(version)}/install.sh`;
 }
 
+/** Servers: the interface holding the address Pulumi assigned. */
+function pinnedInterface(): string[] {
+  return [
+    "iface=''",
+    "for _ in $(seq 1 90); do",
+    `  iface=$(ip -o -4 addr show | awk -v ip="$PRIVATE_IP" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')`,
+    '  [ -n "$iface" ] && break',
+    "  sleep 2",
+    "done",
+    '[ -n "$iface" ] || fail "no interface has $PRIVATE_IP after 180 s; is the server attached to the private network?"',
+    `install -d -m 0700 ${K3S_CONFIG_DROPIN_DIR}`,
+    `printf 'flannel-iface: %s\\n' "$iface" > ${K3S_CONFIG_DROPIN_DIR}/50-flannel-iface.yaml`,
+  ];
+}
+
+/**
+ * Agents: the interface with an address inside the site's network (Pulumi pins a worker's address,
+ * the autoscaler lets Hetzner pick one); name, address and interface go into one drop-in.
+ */
+function discoveredInterface(): string[] {
+  return [
+    'ip4() { local IFS=.; read -r a b c d <<< "$1"; echo $(( (a << 24) | (b << 16) | (c << 8) | d )); }',
+    "net_bits=${NETWORK_CIDR#*/}",
+    "net_mask=$(( (0xffffffff << (32 - net_bits)) & 0xffffffff ))",
+    'net_base=$(ip4 "${NETWORK_CIDR%/*}")',
+    "iface=''",
+    "PRIVATE_IP=''",
+    "for _ in $(seq 1 90); do",
+    "  while read -r dev cidr; do",
+    "    addr=${cidr%/*}",
+    '    if (( ($(ip4 "$addr") & net_mask) == net_base )); then iface=$dev; PRIVATE_IP=$addr; break; fi',
+    "  done < <(ip -o -4 addr show | awk '{ print $2, $4 }')",
+    '  [ -n "$iface" ] && break',
+    "  sleep 2",
+    "done",
+    '[ -n "$iface" ] || fail "no interface has an address in $NETWORK_CIDR after 180 s; is the server attached to the private network?"',
+    "readonly PRIVATE_IP",
+    `install -d -m 0700 ${K3S_CONFIG_DROPIN_DIR}`,
+    `printf 'node-name: %s\\nnode-ip: %s\\nflannel-iface: %s\\n' "$NODE_NAME" "$PRIVATE_IP" "$iface" > ${K3S_CONFIG_DROPIN_DIR}/50-node.yaml`,
+    'log "node $NODE_NAME, private address $PRIVATE_IP"',
+  ];
+}
+
 /** The one script cloud-init runs; sections depend on the node's role. */
 export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): string {
   const server = node.role === "server";
@@ -137,14 +180,20 @@ export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): strin
   const h = (first: string, ...more: string[]) => ["", `# ${++step}. ${first}`, ...more.map((l) => `#    ${l}`)];
   const out: string[] = [
     "#!/bin/bash",
-    `# vp-bootstrap: brings ${node.name} (${node.role}${node.init ? ", first control plane" : ""}) into the`,
+    server
+      ? `# vp-bootstrap: brings ${node.name} (${node.role}${node.init ? ", first control plane" : ""}) into the`
+      : `# vp-bootstrap: brings an agent of pool ${node.pool} (whoever made the server: Pulumi or the autoscaler) into the`,
     "# cluster. Rendered by components/site/cloudinit.ts; cloud-init runs it once (runcmd) after",
     "# write_files placed every file it reads. The host guard and kernel settings come first:",
     "# nothing may start a pod before them.",
     "set -euo pipefail",
     "",
-    `readonly NODE_NAME=${shellQuote(node.name)}`,
-    `readonly PRIVATE_IP=${shellQuote(node.privateIp)}`,
+    // An agent's identity is found on the host, so its user-data is the same for every node of
+    // its pool (components/site/autoscale.ts): the server name Hetzner made the host name, and
+    // the address Hetzner gave it on the site's private network.
+    ...(server
+      ? [`readonly NODE_NAME=${shellQuote(node.name)}`, `readonly PRIVATE_IP=${shellQuote(node.privateIp)}`]
+      : ['NODE_NAME="$(hostname)"', "readonly NODE_NAME", `readonly NETWORK_CIDR=${shellQuote(cluster.networkCidr)}`]),
     `readonly K3S_VERSION=${shellQuote(cluster.k3sVersion)}`,
     `readonly K3S_ROLE=${shellQuote(node.role)}`,
     `readonly K3S_UNIT=${shellQuote(k3sUnit(node))}`,
@@ -160,18 +209,14 @@ export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): strin
     `sysctl -q -p ${SYSCTL_PATH}`,
     ...h(
       "The private interface: enp7s0 on newer server types, ens10 on older ones, and it may come",
-      "up after cloud-init starts. Find it by the address Pulumi assigned instead of guessing a",
-      "name; flannel then carries pod traffic over the private network only.",
+      server
+        ? "up after cloud-init starts. Find it by the address Pulumi assigned instead of guessing a"
+        : "up after cloud-init starts. Find it by its address in the site's network, not by name;",
+      server
+        ? "name; flannel then carries pod traffic over the private network only."
+        : "that address is the node's (node-ip), and flannel carries pod traffic over it only.",
     ),
-    "iface=''",
-    "for _ in $(seq 1 90); do",
-    `  iface=$(ip -o -4 addr show | awk -v ip="$PRIVATE_IP" '{ split($4, a, "/"); if (a[1] == ip) { print $2; exit } }')`,
-    '  [ -n "$iface" ] && break',
-    "  sleep 2",
-    "done",
-    '[ -n "$iface" ] || fail "no interface has $PRIVATE_IP after 180 s; is the server attached to the private network?"',
-    `install -d -m 0700 ${K3S_CONFIG_DROPIN_DIR}`,
-    `printf 'flannel-iface: %s\\n' "$iface" > ${K3S_CONFIG_DROPIN_DIR}/50-flannel-iface.yaml`,
+    ...(server ? pinnedInterface() : discoveredInterface()),
     'log "private interface: $iface"',
   ];
   if (server) out.push(...h("Audit log directory, root only (CIS 1.2.22)."), `install -d -m 0700 ${AUDIT_LOG_DIR}`);
@@ -291,4 +336,19 @@ export function renderCloudInit(input: CloudInitInput): string {
   if (size > USER_DATA_LIMIT)
     throw new Error(`cloud-init for ${input.node.name} is ${size} bytes; Hetzner accepts at most ${USER_DATA_LIMIT}`);
   return text;
+}
+
+/**
+ * An agent's user-data: what Pulumi's workers (components/site/index.ts) and the autoscaler's node
+ * groups (components/site/node-groups.ts) both render, so the two cannot drift apart. Agents get
+ * their own join token only: never the server token nor the S3 credentials.
+ */
+export function renderAgentCloudInit(cluster: ClusterSettings, node: NodeSpec, agentToken: string): string {
+  if (node.role !== "agent") throw new Error(`cloud-init: ${node.name} is not an agent`);
+  return renderCloudInit({
+    cluster,
+    node,
+    secrets: { token: "", agentToken, etcdS3AccessKey: "", etcdS3SecretKey: "" },
+    tlsSans: [],
+  });
 }

@@ -5,10 +5,11 @@ import { createHmac } from "node:crypto";
 import type { StackConfig } from "../config/load";
 import { PROJECT } from "../config/schema";
 import { NETWORK_ZONE } from "./catalog";
-import { renderCloudInit } from "./cloudinit";
+import { renderAgentCloudInit, renderCloudInit } from "./cloudinit";
 import type { NodeSecrets, NodeSpec } from "./k3s";
 import { renderKubeconfig } from "./kubeconfig";
 import { API_PORT, LABELS, planSite } from "./nodes";
+import { declareNodeGroups, type SiteNodeGroups } from "./node-groups";
 import { createClusterPki } from "./pki";
 
 export interface SiteArgs {
@@ -112,6 +113,10 @@ export class Site extends pulumi.ComponentResource {
   public readonly nodes: SiteNode[];
   /** Break-glass SSH private key (secret) installed on every server besides the admins' keys. */
   public readonly breakGlassSshPrivateKey: pulumi.Output<string>;
+  /** The break-glass key as registered at Hetzner (every server, the autoscaler's too, gets it). */
+  public readonly sshKey: hcloud.SshKey;
+  /** Autoscaled pools: node groups, their cloud-init (secret) and placement groups. */
+  public readonly nodeGroups: SiteNodeGroups;
 
   constructor(name: string, args: SiteArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:site:Site", name, {}, opts);
@@ -198,14 +203,6 @@ export class Site extends pulumi.ComponentResource {
           etcdS3SecretKey: secretKey,
         })),
     );
-    // Agents get their own token only: never the server token (which decrypts the CA keys in
-    // the datastore) nor the S3 credentials.
-    const agentSecrets: pulumi.Output<NodeSecrets> = agentToken.apply((agent) => ({
-      token: "",
-      agentToken: agent,
-      etcdS3AccessKey: "",
-      etcdS3SecretKey: "",
-    }));
 
     // --- servers -------------------------------------------------------------------------------
     const serverOpts = hc({
@@ -274,14 +271,14 @@ export class Site extends pulumi.ComponentResource {
       return { name: spec.name, publicIpv4: ip.ipAddress, privateIp: spec.privateIp };
     });
     this.workers = plan.workers.map((spec) => {
-      const userData = pulumi.secret(
-        agentSecrets.apply((secrets) => renderCloudInit({ cluster: plan.cluster, node: spec, secrets, tlsSans: [] })),
-      );
+      const userData = pulumi.secret(agentToken.apply((token) => renderAgentCloudInit(plan.cluster, spec, token)));
       const server = declareServer(spec, userData);
       this.nodes.push({ spec, server, userData });
       return { name: spec.name, publicIpv4: server.ipv4Address, privateIp: spec.privateIp, pool: spec.pool };
     });
     this.servers = this.nodes.map((n) => n.server);
+    this.sshKey = sshKey;
+    this.nodeGroups = declareNodeGroups(name, { stack, site, cluster: plan.cluster, agentToken }, hc());
 
     // --- API load balancer (HA): private only, see the class comment ---------------------------
     if (plan.cluster.ha) {

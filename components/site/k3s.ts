@@ -195,8 +195,9 @@ export function k3sConfig(
   tlsSans: string[],
 ): Record<string, unknown> {
   const common = {
-    "node-name": node.name,
-    "node-ip": node.privateIp,
+    // Agents learn their name and private address at boot (cloudinit.ts writes both to a drop-in):
+    // then one user-data serves every agent of a pool, Pulumi's workers and the autoscaler's nodes.
+    ...(node.role === "server" ? { "node-name": node.name, "node-ip": node.privateIp } : {}),
     "kubelet-arg": [...KUBELET_ARGS],
     // NodePorts only on the private network: Hetzner load balancers reach them there, the
     // public interface never serves one even if the Hetzner firewall were detached.
@@ -251,7 +252,7 @@ export function k3sConfigFile(
   tlsSans: string[],
 ): string {
   return (
-    `# Rendered by video-platform (components/site/k3s.ts) for ${node.name}. Changing it on a live\n` +
+    `# Rendered by video-platform (components/site/k3s.ts) for ${node.role === "server" ? node.name : `every agent of pool ${node.pool}`}. Changing it on a live\n` +
     "# node is the k3s upgrade runbook's job, not a server replacement.\n" +
     stringify(k3sConfig(cluster, node, secrets, tlsSans), { lineWidth: 0 })
   );

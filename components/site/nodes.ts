@@ -101,6 +101,22 @@ export function siteProblems(stack: string, site: SiteConfig): SiteProblem[] {
   return problems;
 }
 
+type PoolConfig = SiteConfig["workerPools"][number];
+
+/** Kubernetes labels of every node of a pool, Pulumi-made or autoscaled (one definition for both). */
+export function poolNodeLabels(pool: PoolConfig): Record<string, string> {
+  return { ...pool.labels, [POOL_NODE_LABEL]: pool.name };
+}
+
+/**
+ * Kubernetes taints of every node of a pool, Pulumi-made or autoscaled: the one place both read
+ * them from, so a pool taint (the ingest pool's, issue 14) reaches the autoscaler's nodes and its
+ * scale-from-zero simulation too. No pool declares taints yet.
+ */
+export function poolNodeTaints(_pool: PoolConfig): string[] {
+  return [];
+}
+
 /** Plans the site; call siteProblems first (this throws on what it reports). */
 export function planSite(stack: string, site: SiteConfig, k3s: K3sConfig): SitePlan {
   const problems = siteProblems(stack, site);
@@ -130,8 +146,8 @@ export function planSite(stack: string, site: SiteConfig, k3s: K3sConfig): SiteP
       pool: pool.name,
       index: i + 1,
       privateIp: addresses.worker(pool.name, i + 1),
-      nodeLabels: { ...pool.labels, [POOL_NODE_LABEL]: pool.name },
-      nodeTaints: [],
+      nodeLabels: poolNodeLabels(pool),
+      nodeTaints: poolNodeTaints(pool),
     })),
   );
 

@@ -273,8 +273,14 @@ export function crossTenantProblems(
       .slice(0, 3)
       .map((l) => `${l.spec.name} ${fmt(l.sizing.quota[key])}`)
       .join(", ");
-  const site = `${cap.pools.join(" + ")} (minus per-node reserve) × overcommit ${cap.overcommit}`;
-  const fix = `lower quotas, add workers (site.workerPools) or raise site.overcommit in ${config.file}`;
+  // Quotas are guaranteed by fixed workers and autoscaled minimums only; the nodes up to each
+  // pool's max are named as headroom so the reader sees why they do not count.
+  const burst =
+    cap.headroom.cpu > 0n || cap.headroom.memory > 0n
+      ? `; autoscaled nodes above their min add up to ${describeCpu(cap.headroom.cpu)} and ${describeBytes(cap.headroom.memory)} of headroom for bursts, not counted for quotas`
+      : "";
+  const site = `${cap.pools.join(" + ")} (minus per-node reserve) × overcommit ${cap.overcommit}${burst}`;
+  const fix = `lower quotas, add workers (site.workerPools count or autoscale.min) or raise site.overcommit in ${config.file}`;
   if (sum.cpu > cap.cpu)
     problems.push({
       file: dirLabel,

@@ -154,37 +154,54 @@ export function effectiveIngest(s: Sizing): EffectiveIngest {
 }
 
 export interface Capacity extends Resources {
-  /** e.g. "general 2 × cx43" per pool, for error messages. */
+  /** e.g. "general 2 × cx43", "ingest 2 + 1..6 autoscaled × ccx33" per pool, for messages. */
   pools: string[];
   overcommit: number;
   /** Allocatable before overcommit. */
   allocatable: Resources;
+  /**
+   * What autoscaled nodes above their minimum add when every pool is at its max (after
+   * overcommit): headroom for bursts, never counted for tenant quotas (not guaranteed to exist).
+   */
+  headroom: Resources;
 }
 
 /**
- * What tenants may request in total: every worker's cores and memory minus NODE_RESERVED, times
- * site.overcommit. Control planes never count (tenants do not run there).
+ * What tenants may request in total: every guaranteed worker's cores and memory minus
+ * NODE_RESERVED, times site.overcommit. Guaranteed: the fixed `count` plus an autoscaled pool's
+ * `min` (the autoscaler never goes below it); the nodes up to `max` are reported as headroom
+ * only, since a quota promised on them could not be met when Hetzner has no capacity or the
+ * project hits its limit. Control planes never count (tenants do not run there).
  */
 export function siteCapacity(site: SiteConfig): Capacity {
   const reserved = resources(NODE_RESERVED);
-  let cpu = 0n;
-  let memory = 0n;
+  const per = BigInt(Math.round(site.overcommit * 1000)); // overcommit has a few decimals at most
+  const sum = { cpu: 0n, memory: 0n };
+  const extra = { cpu: 0n, memory: 0n };
   const pools: string[] = [];
   for (const pool of site.workerPools) {
     const t = SERVER_TYPES[pool.serverType];
     if (!t) continue; // the config schema already rejected it
-    const n = BigInt(pool.count);
-    cpu += n * maxBig(0n, BigInt(t.cores) * 1000n - reserved.cpu);
-    memory += n * maxBig(0n, BigInt(t.memoryGiB) * (1n << 30n) - reserved.memory);
-    pools.push(`${pool.name} ${pool.count} × ${pool.serverType}`);
+    const nodeCpu = maxBig(0n, BigInt(t.cores) * 1000n - reserved.cpu);
+    const nodeMemory = maxBig(0n, BigInt(t.memoryGiB) * (1n << 30n) - reserved.memory);
+    const guaranteed = BigInt(pool.count + (pool.autoscale?.min ?? 0));
+    const burst = BigInt(pool.autoscale ? pool.autoscale.max - pool.autoscale.min : 0);
+    sum.cpu += guaranteed * nodeCpu;
+    sum.memory += guaranteed * nodeMemory;
+    extra.cpu += burst * nodeCpu;
+    extra.memory += burst * nodeMemory;
+    pools.push(
+      pool.autoscale
+        ? `${pool.name} ${pool.count} + ${pool.autoscale.min}..${pool.autoscale.max} autoscaled × ${pool.serverType}`
+        : `${pool.name} ${pool.count} × ${pool.serverType}`,
+    );
   }
-  // overcommit has at most a few decimals (it is a config number): scale to stay in BigInt.
-  const per = BigInt(Math.round(site.overcommit * 1000));
   return {
-    cpu: (cpu * per) / 1000n,
-    memory: (memory * per) / 1000n,
+    cpu: (sum.cpu * per) / 1000n,
+    memory: (sum.memory * per) / 1000n,
     pools,
     overcommit: site.overcommit,
-    allocatable: { cpu, memory },
+    allocatable: { ...sum },
+    headroom: { cpu: (extra.cpu * per) / 1000n, memory: (extra.memory * per) / 1000n },
   };
 }

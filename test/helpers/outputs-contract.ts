@@ -21,6 +21,16 @@ export const CONTROL_PLANE: Shape = {
   privateIpv4: STR,
 };
 const WORKER: Shape = { name: STR, role: "=worker", pool: STR, publicIpv4: STR, publicIpv6: STR, privateIpv4: STR };
+const AUTOSCALED_POOL: Shape = {
+  pool: STR,
+  nodeGroup: STR,
+  serverType: STR,
+  location: STR,
+  min: NUM,
+  max: NUM,
+  fixed: NUM,
+  placementGroup: "string|null",
+};
 const QUOTA: Shape = {
   cpu: STR,
   memory: STR,
@@ -52,6 +62,7 @@ export function contract(ha: boolean, tenants: string[]): Record<string, Shape> 
     kubeconfig: SECRET,
     controlPlanes: [CONTROL_PLANE],
     workers: [WORKER],
+    autoscaledPools: [AUTOSCALED_POOL],
     loadBalancers: {
       api: ha ? { name: STR, privateIpv4: STR } : null,
       ingress: { name: STR, publicIpv4: STR, publicIpv6: STR, privateIpv4: STR },

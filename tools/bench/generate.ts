@@ -124,6 +124,8 @@ interface PoolConfig {
   name: string;
   serverType: string;
   count: number;
+  /** Autoscaled nodes: only `min` is guaranteed capacity (components/tenant/sizing.ts). */
+  autoscale?: { min: number; max: number };
   labels?: Record<string, string>;
 }
 
@@ -176,7 +178,7 @@ export function scaledStackConfig(
   };
   const have = pools.reduce(
     (acc, p) => {
-      const c = capacity(p, p.count);
+      const c = capacity(p, p.count + (p.autoscale?.min ?? 0));
       return { cpu: acc.cpu + c.cpu, mem: acc.mem + c.mem };
     },
     { cpu: 0, mem: 0 },
@@ -195,6 +197,11 @@ export function scaledStackConfig(
     pools.push({ name: `${first.name}-${k}`, serverType: first.serverType, count: n, labels: first.labels ?? {} });
     extra -= n;
   }
+  // A synthetic site this size needs a project limit to match (site.serverLimit), or config
+  // validation would stop the bench before it plans anything.
+  const controlPlanes = Number((site.controlPlane as { count?: number } | undefined)?.count ?? 1);
+  const servers = pools.reduce((n, p) => n + p.count + (p.autoscale?.max ?? 0), controlPlanes);
+  if (typeof site.serverLimit !== "number" || site.serverLimit < servers) site.serverLimit = servers;
   const summary = pools.map((p) => {
     const b = before.find((x) => x.name === p.name);
     return { name: p.name, serverType: p.serverType, before: b?.before ?? 0, after: p.count };

@@ -47,9 +47,31 @@ export interface Unpriced {
   reason: string;
 }
 
+/**
+ * An autoscaled node group: servers the cluster-autoscaler creates between min and max, read from
+ * its `--nodes=min:max:type:location:id` flags in the plan (they are not Pulumi resources).
+ */
+export interface ElasticLine {
+  /** `elastic:<node group id>`. */
+  key: string;
+  /** e.g. `prod-ingest: ccx33 @ fsn1`. */
+  label: string;
+  min: number;
+  max: number;
+  /** One node a month: the server and its automatic primary IPv4, location factor applied. */
+  unitEur: number;
+  minEur: number;
+  maxEur: number;
+}
+
 export interface CostReport {
   lines: CostLine[];
+  /** The fixed resources (everything Pulumi declares). */
   monthlyEur: number;
+  /** Autoscaled node groups (empty without any). */
+  elastic: ElasticLine[];
+  /** Monthly total with every node group at its min, and at its max (equal to monthlyEur without any). */
+  range: { minEur: number; maxEur: number };
   includedTrafficTB: number;
   /** Billed resources the table has no price for: the total is then a lower bound. */
   unpriced: Unpriced[];
@@ -79,6 +101,7 @@ export const LOAD_BALANCER_TOKEN = "hcloud:index/loadBalancer:LoadBalancer";
 export const VOLUME_TOKEN = "hcloud:index/volume:Volume";
 export const PRIMARY_IP_TOKEN = "hcloud:index/primaryIp:PrimaryIp";
 export const FLOATING_IP_TOKEN = "hcloud:index/floatingIp:FloatingIp";
+export const DEPLOYMENT_TOKEN = "kubernetes:apps/v1:Deployment";
 
 /** Hetzner bills server backups at this share of the server price. */
 const BACKUP_SHARE = 0.2;
@@ -102,10 +125,32 @@ function autoIpv4(inputs: Record<string, unknown>): boolean {
   return n.ipv4 === undefined || n.ipv4 === null;
 }
 
+/**
+ * The node groups of a cluster-autoscaler Deployment with the Hetzner provider: its containers'
+ * `--nodes=min:max:type:location:id` flags (components/platform/autoscaler.ts). Any other
+ * Deployment has none.
+ */
+export function autoscalerNodeGroups(
+  inputs: Record<string, unknown>,
+): { min: number; max: number; type: string; location: string; id: string }[] {
+  const spec = (inputs.spec ?? {}) as { template?: { spec?: { containers?: { args?: unknown }[] } } };
+  const groups: { min: number; max: number; type: string; location: string; id: string }[] = [];
+  for (const c of spec.template?.spec?.containers ?? []) {
+    const args = Array.isArray(c.args) ? c.args.filter((a): a is string => typeof a === "string") : [];
+    if (!args.includes("--cloud-provider=hetzner")) continue;
+    for (const a of args) {
+      const m = /^--nodes=(\d+):(\d+):([^:]+):([^:]+):(.+)$/.exec(a);
+      if (m) groups.push({ min: Number(m[1]), max: Number(m[2]), type: m[3], location: m[4], id: m[5] });
+    }
+  }
+  return groups;
+}
+
 /** Cost lines for one plan. Pure: the same resources always give the same report. */
 export function monthlyCost(resources: readonly CostInput[]): CostReport {
   const lines = new Map<string, CostLine>();
   const unpriced: Unpriced[] = [];
+  const elastic: ElasticLine[] = [];
   const add = (l: Omit<CostLine, "monthlyEur">) => {
     const prev = lines.get(l.key);
     if (prev) {
@@ -192,6 +237,32 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
         });
         break;
       }
+      case DEPLOYMENT_TOKEN: {
+        for (const g of autoscalerNodeGroups(inputs)) {
+          const st = SERVER_TYPES[g.type];
+          const loc = g.location in LOCATION_PRICE_FACTOR ? (g.location as Location) : undefined;
+          if (!st || !loc) {
+            unpriced.push({
+              urn: r.urn,
+              type: r.type,
+              reason: `autoscaled node group ${g.id}: ${!st ? `server type "${g.type}"` : `location "${g.location}"`} is not in the price table`,
+            });
+            continue;
+          }
+          // Every autoscaled server gets an automatic primary IPv4 (HCLOUD_PUBLIC_IPV4, like Pulumi's workers).
+          const unitEur = round2(st.monthlyEur * LOCATION_PRICE_FACTOR[loc] + OTHER_PRICES.primaryIpv4);
+          elastic.push({
+            key: `elastic:${g.id}`,
+            label: `${g.id}: ${g.type} @ ${loc}`,
+            min: g.min,
+            max: g.max,
+            unitEur,
+            minEur: round2(g.min * unitEur),
+            maxEur: round2(g.max * unitEur),
+          });
+        }
+        break;
+      }
       case PRIMARY_IP_TOKEN:
       case FLOATING_IP_TOKEN: {
         const kind = String(inputs.type ?? "");
@@ -206,9 +277,16 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
     }
   }
   const out = [...lines.values()].sort(byCategoryThenLabel);
+  const monthlyEur = round2(out.reduce((s, l) => s + l.monthlyEur, 0));
+  elastic.sort((a, b) => a.key.localeCompare(b.key));
   return {
     lines: out,
-    monthlyEur: round2(out.reduce((s, l) => s + l.monthlyEur, 0)),
+    monthlyEur,
+    elastic,
+    range: {
+      minEur: round2(monthlyEur + elastic.reduce((s, l) => s + l.minEur, 0)),
+      maxEur: round2(monthlyEur + elastic.reduce((s, l) => s + l.maxEur, 0)),
+    },
     includedTrafficTB: out.reduce((s, l) => s + l.includedTrafficTB, 0),
     unpriced,
   };
@@ -247,6 +325,11 @@ export function costDelta(before: readonly CostInput[], after: readonly CostInpu
 }
 
 /** `€1,234.50` with a sign when asked (`+€12.00`, `−€3.99`). */
+/** `€1.00–€2.00`, or one amount when both ends are equal. */
+export function eurRange(r: { minEur: number; maxEur: number }): string {
+  return r.minEur === r.maxEur ? eur(r.minEur) : `${eur(r.minEur)}–${eur(r.maxEur)}`;
+}
+
 export function eur(n: number, signed = false): string {
   const abs = Math.abs(n).toLocaleString("en-GB", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
   if (!signed) return `${n < 0 ? "−" : ""}€${abs}`;

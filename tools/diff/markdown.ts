@@ -8,7 +8,7 @@
  * and the per-component details are added while they fit.
  */
 import { shortType } from "../plan/tree";
-import { CostDelta, eur } from "../cost/model";
+import { CostDelta, ElasticLine, eur, eurRange } from "../cost/model";
 import type { Action, ComponentSummary, InputChange, PlanDiff, ResourceChange } from "./compare";
 import type { TenantReview, TenantView } from "./tenants";
 
@@ -84,9 +84,37 @@ function summaryLine(d: PlanDiff): string {
 
 function costSummary(c: CostDelta): string {
   const unpriced = c.after.unpriced.length ? " (lower bound: some items unpriced)" : "";
+  return `${fixedSummary(c)}${elasticSummary(c)}${unpriced}`;
+}
+
+function fixedSummary(c: CostDelta): string {
   if (c.deltaEur === 0 && c.before.monthlyEur === c.after.monthlyEur)
-    return `${eur(c.after.monthlyEur)}/month, unchanged${unpriced}`;
-  return `${eur(c.before.monthlyEur)} → **${eur(c.after.monthlyEur)}**/month (${eur(c.deltaEur, true)})${unpriced}`;
+    return `${eur(c.after.monthlyEur)}/month, unchanged`;
+  return `${eur(c.before.monthlyEur)} → **${eur(c.after.monthlyEur)}**/month (${eur(c.deltaEur, true)})`;
+}
+
+/** With autoscaled pools on either side: the monthly range, min to max nodes. */
+function elasticSummary(c: CostDelta): string {
+  if (!c.before.elastic.length && !c.after.elastic.length) return "";
+  const b = eurRange(c.before.range);
+  const a = eurRange(c.after.range);
+  return b === a ? `; with autoscaled pools ${a}/month` : `; with autoscaled pools ${b} → **${a}**/month`;
+}
+
+/** One row per autoscaled node group on either side: nodes and € at min–max. */
+function elasticRows(c: CostDelta): string[] {
+  const keys = [...new Set([...c.before.elastic, ...c.after.elastic].map((l) => l.key))].sort();
+  if (!keys.length) return [];
+  const cell = (l?: ElasticLine) =>
+    l ? `${l.min}–${l.max} · ${eurRange({ minEur: l.minEur, maxEur: l.maxEur })}` : "—";
+  const rows = ["| Autoscaled (min–max nodes) | Before | After | |", "|---|--:|--:|--:|"];
+  for (const k of keys) {
+    const b = c.before.elastic.find((l) => l.key === k);
+    const a = c.after.elastic.find((l) => l.key === k);
+    rows.push(`| ${esc((a ?? b)!.label)} | ${cell(b)} | ${cell(a)} | |`);
+  }
+  rows.push(`| **Total with autoscaled** | ${eurRange(c.before.range)} | ${eurRange(c.after.range)} | |`, "");
+  return rows;
 }
 
 function costSection(c: CostDelta): string {
@@ -104,6 +132,7 @@ function costSection(c: CostDelta): string {
       "",
     );
   }
+  lines.push(...elasticRows(c));
   for (const u of c.after.unpriced)
     lines.push(`- ⚠️ unpriced: ${code(u.urn.split("::").pop() ?? u.urn)}: ${esc(u.reason)}`);
   lines.push(
@@ -316,6 +345,10 @@ export function renderText(d: PlanDiff, meta: DiffMeta): string {
     `  ${n.create} to create, ${n.update} to update, ${n.replace} to replace, ${n.delete} to delete, ${n.same} unchanged`,
     `  estimated monthly cost ${eur(d.cost.before.monthlyEur)} → ${eur(d.cost.after.monthlyEur)} (${eur(d.cost.deltaEur, true)})`,
   ];
+  if (d.cost.before.elastic.length || d.cost.after.elastic.length)
+    lines.push(
+      `  with autoscaled pools (min–max nodes) ${eurRange(d.cost.before.range)} → ${eurRange(d.cost.after.range)}`,
+    );
   if (meta.review) lines.push(...reviewText(meta.review));
   for (const w of [...d.warnings, ...(meta.notes ?? [])]) lines.push(`  ! ${w}`);
   const sign: Record<Action, string> = { create: "+", update: "~", replace: "±", delete: "-" };

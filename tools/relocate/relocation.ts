@@ -66,6 +66,14 @@ export const LOCATION_BOUND: readonly LocationRule[] = [
     why: "the CSI driver's default location for new volumes",
   },
   {
+    type: "kubernetes:apps/v1:Deployment",
+    // args[0] is --cloud-provider; args[1] the first node group (prod has one; a site with more
+    // groups adds args[2], … here, and the relocation test says so).
+    path: "spec.template.spec.containers[0].args[1]",
+    effect: "update",
+    why: "the cluster-autoscaler's node group flag (min:max:type:location:id): new autoscaled nodes start in the new location",
+  },
+  {
     type: "kubernetes:gateway.envoyproxy.io/v1alpha1:EnvoyProxy",
     path: 'spec.provider.kubernetes.envoyService.annotations["load-balancer.hetzner.cloud/location"]',
     effect: "update",
