@@ -45,7 +45,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 19);
+    assert.equal(RULES.length, 26);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -212,6 +212,85 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "platform-vap-namespace-labels-binding",
       "narrowed to one namespace",
       (r) => (r.inputs.spec.matchResources = { namespaceSelector: { matchLabels: { x: "y" } } }),
+    ],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "acme-tv-project",
+      "syncs as the controller (no destinationServiceAccounts)",
+      (r) => delete r.inputs.spec.destinationServiceAccounts,
+    ],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "kiez-radio-project",
+      "allow-lists Ingress besides the tenant kinds",
+      (r) => r.inputs.spec.namespaceResourceWhitelist.push({ group: "networking.k8s.io", kind: "Ingress" }),
+    ],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "nordic-sports-sync-sa",
+      "no sync ServiceAccount",
+      () => null,
+      "nordic-sports",
+    ],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "platform-tenant-sync",
+      "sync role may impersonate",
+      (r) => r.inputs.rules[0].verbs.push("impersonate"),
+    ],
+    [
+      "TEN-QTA-002",
+      "staging",
+      "acme-tv-quota",
+      "CronJobs uncounted",
+      (r) => delete r.inputs.spec.hard["count/cronjobs.batch"],
+    ],
+    [
+      "TEN-QTA-002",
+      "staging",
+      "kiez-radio-limits",
+      "no ephemeral-storage cap per container",
+      (r) => delete r.inputs.spec.limits[0].max["ephemeral-storage"],
+    ],
+    [
+      "TEN-PVC-001",
+      "staging",
+      "kiez-radio-quota",
+      "claims on the platform class allowed",
+      (r) => delete r.inputs.spec.hard["hcloud-volumes.storageclass.storage.k8s.io/persistentvolumeclaims"],
+    ],
+    [
+      "TEN-PVC-001",
+      "staging",
+      "platform-storageclass-tenant",
+      "tenant class retains volumes",
+      (r) => (r.inputs.reclaimPolicy = "Retain"),
+    ],
+    [
+      "TEN-SCHED-001",
+      "staging",
+      "platform-vap-scheduling",
+      "nodeName check dropped",
+      (r) => r.inputs.spec.validations.shift(),
+    ],
+    ["TEN-PRIO-001", "prod", "platform-vap-priority-binding", "no binding", () => null, "platform"],
+    [
+      "TEN-PDB-001",
+      "staging",
+      "platform-vap-disruption-budgets",
+      "100% minAvailable admitted",
+      (r) => r.inputs.spec.validations.pop(),
+    ],
+    [
+      "TEN-SEAL-001",
+      "staging",
+      "platform-vap-sealed-secret-scope-binding",
+      "audit only",
+      (r) => (r.inputs.spec.validationActions = ["Audit"]),
     ],
     ["SITE-FW-001", "staging", "site-fw", "8080 from ::/0", (r) => r.inputs.rules.push(fw("8080", ["::/0"]))],
     [

@@ -7,7 +7,9 @@
  * and the rules the cluster itself enforces carry their ValidatingAdmissionPolicy (admission.ts).
  *
  *   tenant.ts     tenant object rules (Pod Security, quota, limits, network policy, RBAC, Argo CD)
+ *   hardening.ts  tenant kinds and sync identity, object-count and ephemeral budgets, storage class
  *   admission.ts  in-cluster rules: Ingress hosts, Service types, namespace labels (CEL)
+ *   workloads.ts  in-cluster rules: scheduling, priority, disruption budgets, SealedSecret scope
  *   site.ts       exposure: firewall, server attachment, public load balancers
  *   secrets.ts    credentials are secrets in state
  *   protect.ts    protect on stateful resources of protected stacks
@@ -15,6 +17,7 @@
  *   view.ts       reading tenants and the platform out of a resource list
  */
 import { ADMISSION_RULES } from "./admission";
+import { HARDENING_RULES } from "./hardening";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
@@ -47,6 +50,7 @@ function tenantRule(r: ObjectRule): Rule {
 /** Every rule, in the order the README lists them. */
 export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
+  ...HARDENING_RULES,
   ...ADMISSION_RULES,
   ...SITE_RULES,
   ...SECRET_RULES,

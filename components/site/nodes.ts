@@ -131,7 +131,8 @@ export function planSite(stack: string, site: SiteConfig, k3s: K3sConfig): SiteP
       index: i + 1,
       privateIp: addresses.worker(pool.name, i + 1),
       nodeLabels: { ...pool.labels, [POOL_NODE_LABEL]: pool.name },
-      nodeTaints: [],
+      // Dedicated pools (ingest) keep other pods off; admission decides who may tolerate them.
+      nodeTaints: [...pool.taints],
     })),
   );
 
