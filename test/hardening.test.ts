@@ -13,9 +13,10 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { k3sSchema, siteSchema } from "../components/config/schema";
-import { hostGuardRules } from "../components/site/cloudinit";
+import { hostGuardRules, renderCloudInit } from "../components/site/cloudinit";
 import { ClusterSettings, KUBE_APISERVER_ARGS, NodeSpec } from "../components/site/k3s";
 import { planSite } from "../components/site/nodes";
+import { RULES } from "../components/rules";
 import { ADMISSION_POLICIES, AdmissionPolicy } from "../components/rules/admission";
 import { argocdValues } from "../components/platform/argocd";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
@@ -789,5 +790,38 @@ describe("the host guard and k3s (issue 14): nodes", () => {
     assert.match(JSON.stringify(r.error?.issues), /key\[=value\]:NoSchedule\|PreferNoSchedule\|NoExecute/);
     site.workerPools[1].taints = ["platform.video/dedicated:NoExecute"];
     assert.equal(siteSchema.safeParse(site).success, true);
+  });
+});
+
+describe("SITE-NODE-001: every node's real user-data carries the host guard and AlwaysPullImages", () => {
+  const secrets = { token: "t", agentToken: "a", etcdS3AccessKey: "k", etcdS3SecretKey: "s" };
+  const nodeRule = () => RULES.find((r) => r.id === "SITE-NODE-001")!;
+  const server = (role: "control-plane" | "worker", userData: string) => ({
+    urn: `urn:pulumi:prod::video-platform::hcloud:index/server:Server::${role}`,
+    type: "hcloud:index/server:Server",
+    name: role,
+    parent: null,
+    inputs: { labels: { "platform.video/role": role }, userData },
+    options: { protect: false },
+  });
+
+  it("accepts the rendered user-data of a joining control plane and a worker; the plan's marker is skipped", () => {
+    const c = readStackConfig("prod") as Record<string, any>;
+    const plan = planSite("prod", siteSchema.parse(c["video-platform:site"]), k3sSchema.parse(c["video-platform:k3s"]));
+    const cp = renderCloudInit({ cluster: plan.cluster, node: plan.controlPlanes[1], secrets, tlsSans: [] });
+    const worker = renderCloudInit({ cluster: plan.cluster, node: plan.workers[0], secrets, tlsSans: [] });
+    assert.deepEqual(nodeRule().check([server("control-plane", cp), server("worker", worker)], {} as never), []);
+    assert.deepEqual(nodeRule().check([server("worker", "[secret]")], {} as never), []);
+    // Each requirement is real: removing it from the rendered text is reported.
+    for (const [cut, what] of [
+      ["meta skuid != 0", "answers the metadata service to root only"],
+      ["AlwaysPullImages", "AlwaysPullImages"],
+      ["ip daddr != {", "own public addresses"],
+    ])
+      assert.match(
+        JSON.stringify(nodeRule().check([server("control-plane", cp.replace(cut, "x"))], {} as never)),
+        new RegExp(what),
+        cut,
+      );
   });
 });

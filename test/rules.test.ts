@@ -45,12 +45,13 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 26);
+    assert.equal(RULES.length, 27);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
       assert.ok(r.fix.length > 20, `${r.id}: a fix`);
-      assert.ok(r.enforcedIn.includes("plan"), `${r.id}: every rule runs on every plan`);
+      // Every rule runs on every plan; one whose data the plan cannot see (user-data) says why.
+      assert.ok(r.enforcedIn.includes("plan") || r.notEnforcedIn?.plan, `${r.id}: every rule runs on every plan`);
       if (!r.enforcedIn.includes("preview"))
         assert.ok(r.notEnforcedIn?.preview, `${r.id}: says why a preview cannot check it`);
     }
@@ -94,7 +95,15 @@ describe("guardrails: the real program holds every rule", () => {
 });
 
 describe("guardrails: each rule catches a violation crafted from the real plan, and only that rule", () => {
-  type Case = [id: string, stack: string, name: string, what: string, f: (r: any) => unknown, at?: string];
+  type Case = [
+    id: string,
+    stack: string,
+    name: string,
+    what: string,
+    f: (r: any) => unknown,
+    at?: string,
+    also?: string[],
+  ];
   const fw = (port: string, sourceIps: string[]) => ({ direction: "in", protocol: "tcp", port, sourceIps });
   const cases: Case[] = [
     [
@@ -310,6 +319,15 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
     ["SITE-FW-003", "staging", "site-cp-1", "no firewall", (r) => (r.inputs.firewallIds = [])],
     ["SITE-LB-001", "prod", "site-api-lb-net", "public interface on", (r) => (r.inputs.enablePublicInterface = true)],
     ["SITE-LB-001", "prod", "site-api-lb-net", "no private attachment", () => null, "site-api-lb"],
+    [
+      "SITE-NODE-001",
+      "prod",
+      "site-worker-ingest-1",
+      "user-data without the host guard (seen decrypted, as a preview sees it)",
+      (r) => (r.inputs.userData = "#cloud-config\npackages: [curl]\n"),
+      undefined,
+      ["SEC-001"],
+    ],
     ["SEC-001", "staging", "site-hcloud", "Hetzner token in clear", (r) => (r.inputs.token = "hcloud-token")],
     [
       "SEC-001",
@@ -318,7 +336,16 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "stream key in clear",
       (r) => (r.inputs.stringData = { "stream-key": "abc" }),
     ],
-    ["SEC-001", "prod", "site-cp-2", "user-data in clear", (r) => (r.inputs.userData = "#cloud-config\n")],
+    [
+      "SEC-001",
+      "prod",
+      "site-cp-2",
+      "user-data in clear",
+      (r) => (r.inputs.userData = "#cloud-config\n"),
+      undefined,
+      // In clear, its content is judged too: an empty cloud-config has no host guard.
+      ["SITE-NODE-001"],
+    ],
     [
       "SEC-001",
       "prod",
@@ -335,11 +362,11 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
     assert.deepEqual([...new Set(cases.map((c) => c[0]))].sort(), RULES.map((r) => r.id).sort());
   });
 
-  for (const [id, stack, name, what, f, at] of cases)
+  for (const [id, stack, name, what, f, at, also] of cases)
     it(`${id}: ${what} (${stack}, ${name})`, async () => {
       const p = await planStack(stack);
       const { ids, v } = raised(mutated(p, name, f), stack);
-      assert.deepEqual(ids, [id], JSON.stringify(v, null, 1));
+      assert.deepEqual(ids, [id, ...(also ?? [])].sort(), JSON.stringify(v, null, 1));
       const where = at ?? name;
       assert.ok(
         v.some((x) => x.urn.endsWith(`::${where}`)),

@@ -8,7 +8,7 @@
 import { parseBytes } from "../tenant/quantity";
 import { IN_CLUSTER, K8sObject } from "./tenant";
 import { tenantsOf } from "./view";
-import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
+import { arr, rec, Rule, RuleResource, SECRET, str, UNKNOWN, Violation } from "./types";
 import { platformUrn } from "./view";
 
 /**
@@ -216,6 +216,33 @@ function perTenant(
   );
 }
 
+/**
+ * What every node's user-data must carry (issue 14, the node side), as patterns over the
+ * rendered cloud-config text: the host guard's rules (components/site/cloudinit.ts) and the API
+ * server's admission plugins (components/site/k3s.ts, inside the k3s config file it writes).
+ */
+export const NODE_REQUIREMENTS: readonly { what: string; pattern: RegExp; servers?: true }[] = [
+  {
+    what: "the host guard drops pod traffic to the metadata service",
+    pattern: /ip saddr \S+ ip daddr 169\.254\.169\.254 counter drop/,
+  },
+  {
+    what: "the host guard drops pod traffic to the node's own public addresses",
+    pattern: /ip saddr \S+ ip daddr != \{ \S+, \S+ \} counter drop/,
+  },
+  {
+    what: "the host guard answers the metadata service to root only",
+    pattern: /ip daddr 169\.254\.169\.254 meta skuid != 0 counter drop/,
+  },
+  {
+    what: "the API server runs the AlwaysPullImages admission plugin",
+    pattern: /enable-admission-plugins=[^\n]*\bAlwaysPullImages\b/,
+    servers: true,
+  },
+];
+
+const SERVER_TYPE = "hcloud:index/server:Server";
+
 export const HARDENING_RULES: Rule[] = [
   {
     id: "TEN-ARGO-003",
@@ -288,6 +315,36 @@ export const HARDENING_RULES: Rule[] = [
           );
         }),
       );
+      return out;
+    },
+  },
+];
+
+/** The node side: what user-data must carry (visible to a preview, which decrypts it). */
+export const NODE_RULES: Rule[] = [
+  {
+    id: "SITE-NODE-001",
+    description:
+      "every node's user-data installs the host guard (pods reach neither the metadata service nor the node's public addresses; metadata answers root only) and control planes run AlwaysPullImages",
+    fix: "render user-data with components/site/cloudinit.ts (hostGuardRules) and k3s.ts (ADMISSION_PLUGINS); never hand-edit a node's user-data",
+    enforcedIn: ["preview"],
+    notEnforcedIn: {
+      plan: "user-data is a secret, so the plan records only its marker; test/hardening.test.ts renders every role's user-data and checks it (and its rules with nft -c) instead",
+    },
+    check(resources) {
+      const out: Violation[] = [];
+      for (const r of resources.filter((x) => x.type === SERVER_TYPE)) {
+        const text = r.inputs.userData;
+        // Only cloud-config text is judged: the plan records the secret's marker (a preview sees
+        // the text decrypted), and a value that is no cloud-config is not user-data this program
+        // rendered (the policy tests' engine placeholder); SEC-001 covers user-data in clear.
+        if (typeof text !== "string" || text === SECRET || text === UNKNOWN || !text.startsWith("#cloud-config"))
+          continue;
+        const server = rec(r.inputs.labels)["platform.video/role"] === "control-plane";
+        for (const req of NODE_REQUIREMENTS)
+          if ((!req.servers || server) && !req.pattern.test(text))
+            out.push({ rule: "SITE-NODE-001", urn: r.urn, message: `user-data lacks: ${req.what}` });
+      }
       return out;
     },
   },

@@ -17,7 +17,7 @@
  *   view.ts       reading tenants and the platform out of a resource list
  */
 import { ADMISSION_RULES } from "./admission";
-import { HARDENING_RULES } from "./hardening";
+import { HARDENING_RULES, NODE_RULES } from "./hardening";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
@@ -53,6 +53,7 @@ export const RULES: readonly Rule[] = [
   ...HARDENING_RULES,
   ...ADMISSION_RULES,
   ...SITE_RULES,
+  ...NODE_RULES,
   ...SECRET_RULES,
   ...PROTECT_RULES,
 ];

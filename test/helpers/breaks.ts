@@ -213,6 +213,12 @@ export const BREAKS: readonly Break[] = [
     props: (p) => ({ ...p, firewallIds: [] }),
   },
   {
+    rules: ["SITE-NODE-001"],
+    name: "site-worker-ingest-1",
+    what: "a node's user-data without the host guard (in clear, so the plan sees it as a preview would)",
+    props: (p) => ({ ...p, userData: "#cloud-config\npackages: [curl]\n" }),
+  },
+  {
     rules: ["SITE-LB-001"],
     name: "site-api-lb-net",
     what: "the API load balancer gets a public interface",
