@@ -17,6 +17,7 @@ import { hostGuardRules, renderCloudInit } from "../components/site/cloudinit";
 import { ClusterSettings, KUBE_APISERVER_ARGS, NodeSpec } from "../components/site/k3s";
 import { planSite } from "../components/site/nodes";
 import { RULES } from "../components/rules";
+import { argocdValuesProblems } from "../components/rules/hardening";
 import { ADMISSION_POLICIES, AdmissionPolicy } from "../components/rules/admission";
 import { argocdValues } from "../components/platform/argocd";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
@@ -635,6 +636,55 @@ describe("tenant hardening in the plan (issue 14)", () => {
       "webhook.dockerhub.secret": "s3cret",
       "webhook.azuredevops.username": "argocd",
     });
+  });
+
+  it("TEN-ARGO-004 accepts argocdValues() and names each weakening", () => {
+    const good = () => argocdValues({ domain: "d", adminPasswordBcrypt: "h", webhookSecret: "w" }) as any;
+    assert.deepEqual(argocdValuesProblems(good()), []);
+    const weakened: [string, (v: any) => void, RegExp][] = [
+      [
+        "impersonation off",
+        (v) => (v.configs.cm["application.sync.impersonation.enabled"] = "false"),
+        /enabled" must be "true"/,
+      ],
+      [
+        "not enforced",
+        (v) => (v.configs.cm["application.sync.impersonation.enforced"] = "false"),
+        /enforced" must not/,
+      ],
+      ["chart's controller role", (v) => (v.controller.clusterRoleRules.enabled = false), /must be enabled/],
+      [
+        "impersonates anyone",
+        (v) => delete v.controller.clusterRoleRules.rules[2].resourceNames,
+        /may impersonate more/,
+      ],
+      [
+        "impersonates users",
+        (v) => (v.controller.clusterRoleRules.rules[2].resources = ["users"]),
+        /may impersonate more/,
+      ],
+      [
+        "writes",
+        (v) => v.controller.clusterRoleRules.rules.push({ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }),
+        /writes \*/,
+      ],
+      [
+        "GitHub unauthenticated",
+        (v) => delete v.configs.secret.extra["webhook.github.secret"],
+        /webhook\.github\.secret/,
+      ],
+      ["Gogs empty", (v) => (v.configs.secret.extra["webhook.gogs.secret"] = ""), /webhook\.gogs\.secret/],
+    ];
+    for (const [what, f, message] of weakened) {
+      const v = good();
+      f(v);
+      const problems = argocdValuesProblems(v);
+      assert.ok(problems.length >= 1 && problems.every((p) => message.test(p) || /rules\[4\]/.test(p)), what);
+      assert.ok(
+        problems.some((p) => message.test(p)),
+        `${what}: ${problems.join("; ")}`,
+      );
+    }
   });
 
   it("the webhook secret is generated (40 characters) and reaches the chart only as a secret", async () => {

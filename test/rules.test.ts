@@ -45,7 +45,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 27);
+    assert.equal(RULES.length, 28);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -245,6 +245,13 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       (r) => r.inputs.rules[0].verbs.push("impersonate"),
     ],
     [
+      "TEN-ARGO-004",
+      "staging",
+      "platform-argocd",
+      "values (seen decrypted, as a preview sees them) with impersonation off",
+      (r) => (r.inputs.values = { configs: { cm: { "application.sync.impersonation.enabled": "false" } } }),
+    ],
+    [
       "TEN-QTA-002",
       "staging",
       "acme-tv-quota",
@@ -352,6 +359,9 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "platform-argocd",
       "a credential-named value in clear",
       (r) => (r.inputs.values = { configs: { secret: { argocdServerAdminPassword: "$2a$10$x" } } }),
+      undefined,
+      // In clear, the values are judged too: these lack impersonation and webhook secrets.
+      ["TEN-ARGO-004"],
     ],
     ["PROT-001", "prod", "site-net", "network unprotected", (r) => (r.options.protect = false)],
     ["PROT-001", "prod", "acme-tv-ns", "tenant namespace unprotected", (r) => (r.options.protect = false)],

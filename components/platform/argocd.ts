@@ -7,7 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
-import { PLATFORM_SYNC_SERVICE_ACCOUNT, SYNC_SERVICE_ACCOUNT } from "../rules/hardening";
+import {
+  ARGOCD_RELEASE,
+  PLATFORM_SYNC_SERVICE_ACCOUNT,
+  SYNC_SERVICE_ACCOUNT,
+  WEBHOOK_SECRET_KEYS,
+} from "../rules/hardening";
 import { REGISTRIES } from "../versions";
 import { CLUSTER_ISSUER, INGRESS_CLASS, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
@@ -23,22 +28,6 @@ export interface ArgocdValuesArgs {
   /** Shared secret every Git host's webhook must carry (secret, generated). */
   webhookSecret: pulumi.Input<string>;
 }
-
-/**
- * argocd-secret keys for every webhook kind Argo CD accepts. A kind without its secret is
- * accepted unauthenticated (anyone reaching the endpoint can trigger refreshes at will), so all
- * carry the one generated secret; the Git host's webhook is configured with it.
- */
-export const WEBHOOK_SECRET_KEYS = [
-  "webhook.github.secret",
-  "webhook.gitlab.secret",
-  "webhook.bitbucket.uuid",
-  "webhook.bitbucketserver.secret",
-  "webhook.gogs.secret",
-  "webhook.azuredevops.password",
-  "webhook.harbor.secret",
-  "webhook.dockerhub.secret",
-] as const;
 
 /**
  * The application controller's own ClusterRole (replacing the chart's `*` on `*`): it reads
@@ -84,7 +73,7 @@ export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
         "application.sync.impersonation.enforced": "true",
       },
     },
-    controller: { clusterRoleRules: { enabled: true, rules: CONTROLLER_CLUSTER_RULES } },
+    controller: { clusterRoleRules: { enabled: true, rules: structuredClone(CONTROLLER_CLUSTER_RULES) } },
     // No SSO configured yet: no Dex.
     dex: { enabled: false },
     redis: { image: { repository: `${REGISTRIES.redis}/docker/library/redis` } },
@@ -171,7 +160,7 @@ export function argocd(
     "argocd",
     {
       chart: "argocd",
-      releaseName: "argocd",
+      releaseName: ARGOCD_RELEASE,
       namespace: namespace.metadata.name,
       // Secret as a whole: the values carry the password hash.
       values: pulumi.secret(

@@ -242,6 +242,61 @@ export const NODE_REQUIREMENTS: readonly { what: string; pattern: RegExp; server
 ];
 
 const SERVER_TYPE = "hcloud:index/server:Server";
+const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+/** The Argo CD Helm release's name (components/platform/argocd.ts). */
+export const ARGOCD_RELEASE = "argocd";
+
+/**
+ * argocd-secret keys for every webhook kind Argo CD accepts. A kind without its secret is
+ * accepted unauthenticated (anyone reaching the endpoint can trigger refreshes at will), so all
+ * carry the one generated secret (components/platform/argocd.ts).
+ */
+export const WEBHOOK_SECRET_KEYS = [
+  "webhook.github.secret",
+  "webhook.gitlab.secret",
+  "webhook.bitbucket.uuid",
+  "webhook.bitbucketserver.secret",
+  "webhook.gogs.secret",
+  "webhook.azuredevops.password",
+  "webhook.harbor.secret",
+  "webhook.dockerhub.secret",
+] as const;
+
+const WRITE = ["create", "update", "patch", "delete", "deletecollection", "*", "escalate", "bind"];
+
+/** Problems with the Argo CD chart values: impersonation, the controller's rights, webhook secrets. */
+export function argocdValuesProblems(values: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const configs = rec(values.configs);
+  const cm = rec(configs.cm);
+  if (cm["application.sync.impersonation.enabled"] !== "true")
+    out.push('configs.cm "application.sync.impersonation.enabled" must be "true": syncs would run as the controller');
+  if (cm["application.sync.impersonation.enforced"] === "false")
+    out.push(
+      'configs.cm "application.sync.impersonation.enforced" must not be "false": a project without a mapping would fall back to the controller',
+    );
+  const crr = rec(rec(values.controller).clusterRoleRules);
+  if (crr.enabled !== true)
+    out.push("controller.clusterRoleRules must be enabled: the chart's default ClusterRole is `*` on `*`");
+  arr(crr.rules).forEach((raw, i) => {
+    const r = rec(raw);
+    const verbs = arr(r.verbs).map(str);
+    const resources = arr(r.resources).map(str);
+    if (verbs.includes("impersonate") || verbs.includes("*")) {
+      const names = arr(r.resourceNames).map(str);
+      const allowed: string[] = [SYNC_SERVICE_ACCOUNT, PLATFORM_SYNC_SERVICE_ACCOUNT];
+      if (resources.join() !== "serviceaccounts" || names.length === 0 || names.some((n) => !allowed.includes(n)))
+        out.push(`controller rules[${i}] may impersonate more than the sync ServiceAccounts (${allowed.join(", ")})`);
+    }
+    if (verbs.some((v) => WRITE.includes(v)) && resources.join() !== "events")
+      out.push(`controller rules[${i}] writes ${resources.join(", ")}: the controller's own writes are events only`);
+  });
+  const extra = rec(rec(configs.secret).extra);
+  for (const k of WEBHOOK_SECRET_KEYS)
+    if (typeof extra[k] !== "string" || extra[k] === "")
+      out.push(`configs.secret.extra["${k}"] is not set: that webhook kind would be accepted unauthenticated`);
+  return out;
+}
 
 export const HARDENING_RULES: Rule[] = [
   {
@@ -316,6 +371,34 @@ export const HARDENING_RULES: Rule[] = [
         }),
       );
       return out;
+    },
+  },
+];
+
+/** What a preview alone can see (the values are secret in the plan), for Argo CD's own set-up. */
+export const ARGOCD_RULES: Rule[] = [
+  {
+    id: "TEN-ARGO-004",
+    description:
+      "Argo CD runs with sync impersonation enabled and enforced, its controller reading all and impersonating only the sync ServiceAccounts, and every webhook kind authenticated by a secret",
+    fix: "build the argo-cd values with components/platform/argocd.ts argocdValues() (configs.cm, controller.clusterRoleRules, configs.secret.extra webhook.*)",
+    enforcedIn: ["preview"],
+    notEnforcedIn: {
+      plan: "the release's values are a secret (they carry the admin password hash), so the plan records only the marker; test/hardening.test.ts checks argocdValues() instead",
+    },
+    check(resources) {
+      return resources
+        .filter((r) => r.type === RELEASE_TYPE && r.inputs.name === ARGOCD_RELEASE)
+        .flatMap((r) => {
+          const v = r.inputs.values;
+          // The plan's marker, or the policy tests' placeholder: nothing to read.
+          if (!v || typeof v !== "object" || Array.isArray(v)) return [];
+          return argocdValuesProblems(v as Record<string, unknown>).map((message) => ({
+            rule: "TEN-ARGO-004",
+            urn: r.urn,
+            message,
+          }));
+        });
     },
   },
 ];

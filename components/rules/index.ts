@@ -17,7 +17,7 @@
  *   view.ts       reading tenants and the platform out of a resource list
  */
 import { ADMISSION_RULES } from "./admission";
-import { HARDENING_RULES, NODE_RULES } from "./hardening";
+import { ARGOCD_RULES, HARDENING_RULES, NODE_RULES } from "./hardening";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
@@ -51,6 +51,7 @@ function tenantRule(r: ObjectRule): Rule {
 export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
   ...HARDENING_RULES,
+  ...ARGOCD_RULES,
   ...ADMISSION_RULES,
   ...SITE_RULES,
   ...NODE_RULES,

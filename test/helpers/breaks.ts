@@ -121,6 +121,12 @@ export const BREAKS: readonly Break[] = [
     }),
   },
   {
+    rules: ["TEN-ARGO-004"],
+    name: "platform-argocd",
+    what: "Argo CD without sync impersonation (values in clear, so the plan sees them as a preview would)",
+    props: (p) => ({ ...p, values: { configs: { cm: { "application.sync.impersonation.enabled": "false" } } } }),
+  },
+  {
     rules: ["TEN-QTA-002"],
     name: "acme-tv-quota",
     what: "Secrets no longer counted",
