@@ -338,8 +338,16 @@ describe("platform: cluster services", () => {
       ["prod", "Retain"],
       ["staging", "Delete"],
     ]) {
-      const scs = ofType(await planStack(stack), "kubernetes:storage.k8s.io/v1:StorageClass");
-      assert.equal(scs.length, 1);
+      const all = ofType(await planStack(stack), "kubernetes:storage.k8s.io/v1:StorageClass");
+      assert.equal(all.length, 2);
+      // Tenant claims (issue 14): their own class deletes volumes with the claim on every stack,
+      // and is not the default, so the platform's claims keep the retaining one.
+      const tenant = all.filter((s) => (s.inputs.metadata as any).name === "hcloud-volumes-tenant");
+      assert.equal(tenant.length, 1);
+      assert.deepEqual(tenant[0].inputs.metadata, { name: "hcloud-volumes-tenant" });
+      assert.equal(tenant[0].inputs.reclaimPolicy, "Delete", stack);
+      assert.equal(tenant[0].inputs.provisioner, "csi.hetzner.cloud");
+      const scs = all.filter((s) => s !== tenant[0]);
       assert.deepEqual(scs[0].inputs.metadata, {
         name: "hcloud-volumes",
         annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
@@ -546,10 +554,11 @@ describe("platform: cluster services", () => {
   });
 
   it("Argo CD values: the bcrypt hash as admin password, HTTP behind the Gateway, no chart Ingress", () => {
-    const v = argocdValues({ domain: "argocd.video.example", adminPasswordBcrypt: "$2a$10$hash" }) as Record<
-      string,
-      any
-    >;
+    const v = argocdValues({
+      domain: "argocd.video.example",
+      adminPasswordBcrypt: "$2a$10$hash",
+      webhookSecret: "w",
+    }) as Record<string, any>;
     assert.equal(v.configs.secret.argocdServerAdminPassword, "$2a$10$hash");
     assert.equal(v.global.domain, "argocd.video.example");
     assert.equal(v.configs.params["server.insecure"], true);
@@ -573,7 +582,7 @@ describe("platform: cluster services", () => {
     for (const img of [cm.image, cm.webhook.image, cm.cainjector.image, cm.acmesolver.image, cm.startupapicheck.image])
       assert.match(img.repository, new RegExp(`^${REGISTRIES.certManager}/jetstack/cert-manager-`));
     assert.equal(values("platform-sealed-secrets").image.registry, REGISTRIES.sealedSecrets);
-    const a = argocdValues({ domain: "d", adminPasswordBcrypt: "h" }) as Record<string, any>;
+    const a = argocdValues({ domain: "d", adminPasswordBcrypt: "h", webhookSecret: "w" }) as Record<string, any>;
     assert.equal(a.global.image.repository, `${REGISTRIES.argocd}/argoproj/argocd`);
     assert.equal(a.redis.image.repository, `${REGISTRIES.redis}/docker/library/redis`);
   });

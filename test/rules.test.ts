@@ -44,12 +44,13 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 22);
+    assert.equal(RULES.length, 31);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
       assert.ok(r.fix.length > 20, `${r.id}: a fix`);
-      assert.ok(r.enforcedIn.includes("plan"), `${r.id}: every rule runs on every plan`);
+      // Every rule runs on every plan; one whose data the plan cannot see (user-data) says why.
+      assert.ok(r.enforcedIn.includes("plan") || r.notEnforcedIn?.plan, `${r.id}: every rule runs on every plan`);
       if (!r.enforcedIn.includes("preview"))
         assert.ok(r.notEnforcedIn?.preview, `${r.id}: says why a preview cannot check it`);
     }
@@ -93,7 +94,15 @@ describe("guardrails: the real program holds every rule", () => {
 });
 
 describe("guardrails: each rule catches a violation crafted from the real plan, and only that rule", () => {
-  type Case = [id: string, stack: string, name: string, what: string, f: (r: any) => unknown, at?: string];
+  type Case = [
+    id: string,
+    stack: string,
+    name: string,
+    what: string,
+    f: (r: any) => unknown,
+    at?: string,
+    also?: string[],
+  ];
   const fw = (port: string, sourceIps: string[]) => ({ direction: "in", protocol: "tcp", port, sourceIps });
   const cases: Case[] = [
     [
@@ -275,6 +284,85 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "narrowed to one namespace",
       (r) => (r.inputs.spec.matchResources = { namespaceSelector: { matchLabels: { x: "y" } } }),
     ],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "acme-tv-project",
+      "syncs as the controller (no destinationServiceAccounts)",
+      (r) => delete r.inputs.spec.destinationServiceAccounts,
+    ],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "kiez-radio-project",
+      "allow-lists Ingress besides the tenant kinds",
+      (r) => r.inputs.spec.namespaceResourceWhitelist.push({ group: "networking.k8s.io", kind: "Ingress" }),
+    ],
+    ["TEN-ARGO-003", "staging", "nordic-sports-sync-sa", "no sync ServiceAccount", () => null, "nordic-sports"],
+    [
+      "TEN-ARGO-003",
+      "staging",
+      "platform-tenant-sync",
+      "sync role may impersonate",
+      (r) => r.inputs.rules[0].verbs.push("impersonate"),
+    ],
+    [
+      "TEN-ARGO-004",
+      "staging",
+      "platform-argocd",
+      "values (seen decrypted, as a preview sees them) with impersonation off",
+      (r) => (r.inputs.values = { configs: { cm: { "application.sync.impersonation.enabled": "false" } } }),
+    ],
+    [
+      "TEN-QTA-002",
+      "staging",
+      "acme-tv-quota",
+      "CronJobs uncounted",
+      (r) => delete r.inputs.spec.hard["count/cronjobs.batch"],
+    ],
+    [
+      "TEN-QTA-002",
+      "staging",
+      "kiez-radio-limits",
+      "no ephemeral-storage cap per container",
+      (r) => delete r.inputs.spec.limits[0].max["ephemeral-storage"],
+    ],
+    [
+      "TEN-PVC-001",
+      "staging",
+      "kiez-radio-quota",
+      "claims on the platform class allowed",
+      (r) => delete r.inputs.spec.hard["hcloud-volumes.storageclass.storage.k8s.io/persistentvolumeclaims"],
+    ],
+    [
+      "TEN-PVC-001",
+      "staging",
+      "platform-storageclass-tenant",
+      "tenant class retains volumes",
+      (r) => (r.inputs.reclaimPolicy = "Retain"),
+    ],
+    [
+      "TEN-SCHED-001",
+      "staging",
+      "platform-vap-scheduling",
+      "nodeName check dropped",
+      (r) => r.inputs.spec.validations.shift(),
+    ],
+    ["TEN-PRIO-001", "prod", "platform-vap-priority-binding", "no binding", () => null, "platform"],
+    [
+      "TEN-PDB-001",
+      "staging",
+      "platform-vap-disruption-budgets",
+      "100% minAvailable admitted",
+      (r) => r.inputs.spec.validations.pop(),
+    ],
+    [
+      "TEN-SEAL-001",
+      "staging",
+      "platform-vap-sealed-secret-scope-binding",
+      "audit only",
+      (r) => (r.inputs.spec.validationActions = ["Audit"]),
+    ],
     ["SITE-FW-001", "staging", "site-fw", "8080 from ::/0", (r) => r.inputs.rules.push(fw("8080", ["::/0"]))],
     [
       "SITE-FW-001",
@@ -300,6 +388,15 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
     ["SITE-FW-003", "staging", "site-cp-1", "no firewall", (r) => (r.inputs.firewallIds = [])],
     ["SITE-LB-001", "prod", "site-api-lb-net", "public interface on", (r) => (r.inputs.enablePublicInterface = true)],
     ["SITE-LB-001", "prod", "site-api-lb-net", "no private attachment", () => null, "site-api-lb"],
+    [
+      "SITE-NODE-001",
+      "prod",
+      "site-worker-ingest-1",
+      "user-data without the host guard (seen decrypted, as a preview sees it)",
+      (r) => (r.inputs.userData = "#cloud-config\npackages: [curl]\n"),
+      undefined,
+      ["SEC-001"],
+    ],
     ["SEC-001", "staging", "site-hcloud", "Hetzner token in clear", (r) => (r.inputs.token = "hcloud-token")],
     [
       "SEC-001",
@@ -308,13 +405,25 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "stream key in clear",
       (r) => (r.inputs.stringData = { "stream-key": "abc" }),
     ],
-    ["SEC-001", "prod", "site-cp-2", "user-data in clear", (r) => (r.inputs.userData = "#cloud-config\n")],
+    [
+      "SEC-001",
+      "prod",
+      "site-cp-2",
+      "user-data in clear",
+      (r) => (r.inputs.userData = "#cloud-config\n"),
+      undefined,
+      // In clear, its content is judged too: an empty cloud-config has no host guard.
+      ["SITE-NODE-001"],
+    ],
     [
       "SEC-001",
       "prod",
       "platform-argocd",
       "a credential-named value in clear",
       (r) => (r.inputs.values = { configs: { secret: { argocdServerAdminPassword: "$2a$10$x" } } }),
+      undefined,
+      // In clear, the values are judged too: these lack impersonation and webhook secrets.
+      ["TEN-ARGO-004"],
     ],
     ["PROT-001", "prod", "site-net", "network unprotected", (r) => (r.options.protect = false)],
     ["PROT-001", "prod", "acme-tv-ns", "tenant namespace unprotected", (r) => (r.options.protect = false)],
@@ -325,11 +434,11 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
     assert.deepEqual([...new Set(cases.map((c) => c[0]))].sort(), RULES.map((r) => r.id).sort());
   });
 
-  for (const [id, stack, name, what, f, at] of cases)
+  for (const [id, stack, name, what, f, at, also] of cases)
     it(`${id}: ${what} (${stack}, ${name})`, async () => {
       const p = await planStack(stack);
       const { ids, v } = raised(mutated(p, name, f), stack);
-      assert.deepEqual(ids, [id], JSON.stringify(v, null, 1));
+      assert.deepEqual(ids, [id, ...(also ?? [])].sort(), JSON.stringify(v, null, 1));
       const where = at ?? name;
       assert.ok(
         v.some((x) => x.urn.endsWith(`::${where}`)),

@@ -386,7 +386,7 @@ describe("site: rendered cloud-init (pure)", () => {
       assert.deepEqual(k3s.disable, ["servicelb", "traefik", "local-storage"]);
       assert.deepEqual(k3s["kube-apiserver-arg"], [...KUBE_APISERVER_ARGS]);
       for (const arg of [
-        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity",
+        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
         "admission-control-config-file=/var/lib/rancher/k3s/server/psa.yaml",
         "audit-policy-file=/var/lib/rancher/k3s/server/audit.yaml",
         "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",

@@ -130,6 +130,12 @@ function ctxFor(stack: string, spec: { name: string; repoURL: string }): RuleCon
     tenant: spec.name,
     repoURL: spec.repoURL,
     ingressNamespace: PLATFORM_NAMESPACES.ingress,
+    // The edge proxy's pods (ingress-nginx's controller), written out: not the constant under test.
+    edgePodLabels: {
+      "app.kubernetes.io/name": "ingress-nginx",
+      "app.kubernetes.io/instance": "ingress-nginx",
+      "app.kubernetes.io/component": "controller",
+    },
     blockedRanges: blockedRanges({
       site: { networkCidr: site.networkCidr } as never,
       k3s: { clusterCidr: k3s.clusterCidr ?? "10.42.0.0/16", serviceCidr: k3s.serviceCidr ?? "10.43.0.0/16" } as never,
@@ -446,18 +452,41 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
       persistentvolumeclaims: String(PRESETS.premium.quota.persistentVolumeClaims),
       "services.nodeports": "0",
       "services.loadbalancers": "0",
+      // Issue 14: premium's object counts, node-local disk, and the platform's class closed.
+      "count/configmaps": "300",
+      "count/secrets": "300",
+      "count/serviceaccounts": "50",
+      "count/deployments.apps": "150",
+      "count/statefulsets.apps": "50",
+      "count/jobs.batch": "150",
+      "count/cronjobs.batch": "50",
+      "count/horizontalpodautoscalers.autoscaling": "75",
+      "count/poddisruptionbudgets.policy": "75",
+      "count/httproutes.gateway.networking.k8s.io": "75",
+      "count/sealedsecrets.bitnami.com": "150",
+      "requests.ephemeral-storage": "100Gi",
+      "limits.ephemeral-storage": "200Gi",
+      "hcloud-volumes.storageclass.storage.k8s.io/requests.storage": "0",
+      "hcloud-volumes.storageclass.storage.k8s.io/persistentvolumeclaims": "0",
     });
     const lr = byName(staging, "numbers-limits").inputs.spec as { limits: Record<string, unknown>[] };
-    assert.deepEqual(lr.limits[0].max, { cpu: "4", memory: "8G" }, "premium's 8 cores/16Gi max clamped to the quota");
+    assert.deepEqual(
+      lr.limits[0].max,
+      { cpu: "4", memory: "8G", "ephemeral-storage": "20Gi" },
+      "premium's 8 cores/16Gi max clamped to the quota",
+    );
     assert.equal((byName(staging, "millicores-quota").inputs.spec as any).hard["requests.cpu"], "500m");
     const app = byName(staging, "millicores-app").inputs.spec as any;
     assert.equal(app.source.helm.valuesObject.ingest.workers, 0);
   });
 
-  it("no admins: no RoleBinding (and no Role of any kind)", () => {
+  it("no admins: no admin RoleBinding (and no Role of any kind); only Argo CD's sync binding", () => {
     const { children } = tenantResources(staging, "ab");
-    assert.ok(!children.some((r) => /Role/.test(r.type)));
-    assert.equal(children.length, 8);
+    assert.deepEqual(
+      children.filter((r) => /Role/.test(r.type)).map((r) => [r.name, (r.inputs as any).roleRef.name]),
+      [["ab-sync-binding", "platform-tenant-sync"]],
+    );
+    assert.equal(children.length, 10);
   });
 
   it("prod protects namespaces and stream keys; decommission: true lifts it for that tenant only", () => {
@@ -504,6 +533,8 @@ describe("tenants: the sample tenants as planned", () => {
         ...(admins ? [["admin-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]] : []),
         ["stream-key", "random:index/randomBytes:RandomBytes"],
         ["stream-key-secret", "kubernetes:core/v1:Secret"],
+        ["sync-sa", "kubernetes:core/v1:ServiceAccount"],
+        ["sync-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"],
         ["project", "kubernetes:argoproj.io/v1alpha1:AppProject"],
         ["app", "kubernetes:argoproj.io/v1alpha1:Application"],
         ...(domains
@@ -595,6 +626,7 @@ describe("tenants: the sample tenants as planned", () => {
       ResourceQuota: core.ResourceQuota,
       LimitRange: core.LimitRange,
       Secret: core.Secret,
+      ServiceAccount: core.ServiceAccount,
       NetworkPolicy: net.NetworkPolicy,
       Role: rbac.Role,
       RoleBinding: rbac.RoleBinding,
@@ -615,9 +647,9 @@ describe("tenants: the sample tenants as planned", () => {
           new Model(o).validate();
           n++;
         }
-    // acme-tv and nordic-sports: 8 objects (+ ListenerSet + Certificate, checked in the cluster
-    // suite); kiez-radio (no admins, no domains): 7.
-    assert.equal(n, 2 * (8 + 7 + 8));
+    // acme-tv and nordic-sports: 10 objects (+ ListenerSet + Certificate, checked in the cluster
+    // suite); kiez-radio (no admins, no domains): 9.
+    assert.equal(n, 2 * (10 + 9 + 10));
     // What the admins' bindings grant: the platform's one ClusterRole.
     for (const p of [staging, prod])
       (new rbac.ClusterRole(byName(p, "platform-tenant-admin").inputs as any) as any).validate();
@@ -765,7 +797,36 @@ describe("tenants: the sample tenants as planned", () => {
         (o) => (find(o, "AppProject").spec.clusterResourceWhitelist = [{ group: "", kind: "Namespace" }]),
       ],
       ["TEN-ARGO-001", "any namespace", (o) => (find(o, "AppProject").spec.destinations[0].namespace = "kube-system")],
-      ["TEN-ARGO-001", "policies allowed", (o) => find(o, "AppProject").spec.namespaceResourceBlacklist.splice(2, 1)],
+      [
+        "TEN-ARGO-001",
+        "policies allowed",
+        (o) =>
+          find(o, "AppProject").spec.namespaceResourceWhitelist.push({
+            group: "networking.k8s.io",
+            kind: "NetworkPolicy",
+          }),
+      ],
+      [
+        "TEN-ARGO-001",
+        "no allow-list (every kind)",
+        (o) => delete find(o, "AppProject").spec.namespaceResourceWhitelist,
+      ],
+      [
+        "TEN-NET-002",
+        "the whole edge namespace in",
+        (o) => delete find(o, "NetworkPolicy").spec.ingress[0].from[1].podSelector,
+      ],
+      [
+        "TEN-NET-002",
+        "other pods of the edge namespace",
+        (o) => (find(o, "NetworkPolicy").spec.ingress[0].from[1].podSelector = { matchLabels: { app: "debug" } }),
+      ],
+      [
+        "TEN-RBAC-002",
+        "sync ServiceAccount bound to another role",
+        (o) =>
+          (o.find((x: any) => x.metadata?.name === "argocd-sync" && x.kind === "RoleBinding").roleRef.name = "admin"),
+      ],
       ["TEN-ARGO-002", "no self-heal", (o) => (find(o, "Application").spec.syncPolicy.automated.selfHeal = false)],
       ["TEN-ARGO-002", "default project", (o) => (find(o, "Application").spec.project = "default")],
       [
@@ -802,7 +863,16 @@ describe("tenants: the sample tenants as planned", () => {
         {
           from: [
             { podSelector: {} },
-            { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": PLATFORM_NAMESPACES.ingress } } },
+            {
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+              podSelector: {
+                matchLabels: {
+                  "app.kubernetes.io/name": "ingress-nginx",
+                  "app.kubernetes.io/instance": "ingress-nginx",
+                  "app.kubernetes.io/component": "controller",
+                },
+              },
+            },
           ],
         },
       ]);
@@ -824,7 +894,12 @@ describe("tenants: the sample tenants as planned", () => {
     assert.deepEqual(values.ingest, {
       workers: 3,
       resources: { requests: { cpu: "1500m", memory: "3Gi" }, limits: { cpu: "1500m", memory: "3Gi" } },
+      podLabels: { "platform.video/workload": "ingest" },
+      tolerations: [{ key: "platform.video/dedicated", operator: "Equal", value: "ingest", effect: "NoSchedule" }],
+      priorityClassName: "tenant-live",
     });
+    assert.deepEqual(values.storage, { className: "hcloud-volumes-tenant" });
+    assert.equal(values.priorityClassName, "tenant-standard");
     assert.deepEqual(values.tenant.domains, ["live.acme-tv.example", "vod.acme-tv.example"]);
     const app = byName(staging, "acme-tv-app").inputs.spec as any;
     assert.deepEqual(app.syncPolicy.automated, { prune: true, selfHeal: true });
@@ -1088,9 +1163,9 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
       assert.equal(tenants.length, 30);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 30 components + 10 children each (8 + ListenerSet + Certificate) + a RoleBinding for the
-      // two thirds with admins.
-      assert.equal(perTenant, 30 * 11 + 20);
+      // 30 components + 12 children each (8 + sync ServiceAccount and binding + ListenerSet +
+      // Certificate) + a RoleBinding for the two thirds with admins.
+      assert.equal(perTenant, 30 * 13 + 20);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -6,6 +6,7 @@
 # - Debian's cloud-init schema: tests validate rendered user-data against it. The schema is data,
 #   so `apt-get download` + `dpkg -x` into .cache/ instead of installing cloud-init (whose install
 #   scripts would enable services on this machine).
+# - nftables: test/site.test.ts checks the host guard's rules with `nft -c`.
 # - jq and openssl: test/runbooks.test.ts runs the runbooks' jq filters on the planned outputs and
 #   their agent-token derivation.
 set -euo pipefail
@@ -16,10 +17,12 @@ command -v shellcheck >/dev/null 2>&1 || need_shellcheck=1
 missing_pkgs=()
 command -v jq >/dev/null 2>&1 || missing_pkgs+=(jq)
 command -v openssl >/dev/null 2>&1 || missing_pkgs+=(openssl)
+# nft: tests check the host guard's rules with `nft -c` (parses and validates, loads nothing).
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || missing_pkgs+=(nftables)
 [ "$need_shellcheck" = 0 ] && [ -f "$schema" ] && [ "${#missing_pkgs[@]}" = 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-  echo "ensure-tools: need shellcheck, jq, openssl and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
+  echo "ensure-tools: need shellcheck, jq, openssl, nftables and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
   exit 1
 fi
 apt-get update -qq >/dev/null

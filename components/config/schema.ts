@@ -236,6 +236,21 @@ export const siteSchema = z.strictObject({
           .record(z.string(), z.string())
           .meta({ description: "Extra node labels for scheduling (e.g. dedicated ingest nodes)." })
           .default({}),
+        /**
+         * Node taints (k3s node-taint, `key=value:Effect`) that keep everything but the pool's
+         * own workloads off it, e.g. platform.video/dedicated=ingest:NoSchedule on the ingest
+         * pool; which tenant pods may tolerate them is admission's call (TEN-SCHED-001).
+         */
+        taints: z
+          .array(
+            z
+              .string()
+              .regex(
+                /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?:(NoSchedule|PreferNoSchedule|NoExecute)$/,
+                "must be a node taint like platform.video/dedicated=ingest:NoSchedule (key[=value]:NoSchedule|PreferNoSchedule|NoExecute)",
+              ),
+          )
+          .default([]),
       }),
     )
     .min(1, "at least one worker pool is required")

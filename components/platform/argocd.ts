@@ -7,6 +7,12 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
+import {
+  ARGOCD_RELEASE,
+  PLATFORM_SYNC_SERVICE_ACCOUNT,
+  SYNC_SERVICE_ACCOUNT,
+  WEBHOOK_SECRET_KEYS,
+} from "../rules/hardening";
 import { REGISTRIES } from "../versions";
 import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
@@ -19,7 +25,28 @@ export interface ArgocdValuesArgs {
   domain: string;
   /** bcrypt hash of the admin password (secret). */
   adminPasswordBcrypt: pulumi.Input<string>;
+  /** Shared secret every Git host's webhook must carry (secret, generated). */
+  webhookSecret: pulumi.Input<string>;
 }
+
+/**
+ * The application controller's own ClusterRole (replacing the chart's `*` on `*`): it reads
+ * everything (caches, diffs, health) and writes nothing itself. Every sync, prune and finalizer
+ * deletion runs as the ServiceAccount the project maps (sync impersonation, Argo CD ≥ 2.13), so
+ * it may impersonate exactly those: each tenant's argocd-sync and the platform's own.
+ * Its Applications and projects in the argocd namespace come from the chart's namespaced Role.
+ */
+export const CONTROLLER_CLUSTER_RULES = [
+  { apiGroups: ["*"], resources: ["*"], verbs: ["get", "list", "watch"] },
+  { nonResourceURLs: ["*"], verbs: ["get"] },
+  {
+    apiGroups: [""],
+    resources: ["serviceaccounts"],
+    verbs: ["impersonate"],
+    resourceNames: [SYNC_SERVICE_ACCOUNT, PLATFORM_SYNC_SERVICE_ACCOUNT],
+  },
+  { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
+];
 
 /** argo-cd chart values. Holds the admin password hash: pass it to the release as a secret. */
 export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
@@ -31,8 +58,22 @@ export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
       params: { "server.insecure": true },
       // Argo CD stores only the bcrypt hash. The chart stamps the modification time on each
       // upgrade, which logs admin sessions out then; upgrades are reviewed changes, so that is fine.
-      secret: { argocdServerAdminPassword: args.adminPasswordBcrypt },
+      secret: {
+        argocdServerAdminPassword: args.adminPasswordBcrypt,
+        extra: {
+          ...Object.fromEntries(WEBHOOK_SECRET_KEYS.map((k) => [k, args.webhookSecret])),
+          "webhook.azuredevops.username": "argocd",
+        },
+      },
+      // Sync impersonation (issue 14): every Application syncs as its project's mapped
+      // ServiceAccount, and a project without one fails to sync instead of falling back to the
+      // controller's identity (enforced, the default, written out).
+      cm: {
+        "application.sync.impersonation.enabled": "true",
+        "application.sync.impersonation.enforced": "true",
+      },
     },
+    controller: { clusterRoleRules: { enabled: true, rules: structuredClone(CONTROLLER_CLUSTER_RULES) } },
     // No SSO configured yet: no Dex.
     dex: { enabled: false },
     redis: { image: { repository: `${REGISTRIES.redis}/docker/library/redis` } },
@@ -70,6 +111,8 @@ export function rootApplicationSpec(gitops: PlatformConfig["gitops"]) {
 export interface ArgocdParts {
   namespace: k8s.core.v1.Namespace;
   adminPassword: random.RandomPassword;
+  /** The webhook secret every Git host's webhook carries (argocd-secret webhook.*). */
+  webhookSecret: random.RandomPassword;
   release: k8s.helm.v3.Release;
   repository: k8s.core.v1.Secret;
   project: k8s.apiextensions.CustomResource;
@@ -95,15 +138,24 @@ export function argocd(
     { parent: ctx.parent },
   );
 
+  // One secret for every webhook kind (WEBHOOK_SECRET_KEYS); rotate with `pulumi up --replace`.
+  const webhookSecret = new random.RandomPassword(
+    `${ctx.name}-argocd-webhook-secret`,
+    { length: 40, special: false },
+    { parent: ctx.parent },
+  );
+
   const rel = release(
     ctx,
     "argocd",
     {
       chart: "argocd",
-      releaseName: "argocd",
+      releaseName: ARGOCD_RELEASE,
       namespace: namespace.metadata.name,
       // Secret as a whole: the values carry the password hash.
-      values: pulumi.secret(argocdValues({ domain, adminPasswordBcrypt: adminPassword.bcryptHash })),
+      values: pulumi.secret(
+        argocdValues({ domain, adminPasswordBcrypt: adminPassword.bcryptHash, webhookSecret: webhookSecret.result }),
+      ),
     },
     { dependsOn: [ccm, ...guardrails] },
   );
@@ -135,9 +187,40 @@ export function argocd(
         sourceRepos: [gitops.repoURL],
         destinations: [{ server: IN_CLUSTER, namespace: "*" }],
         clusterResourceWhitelist: [{ group: "*", kind: "*" }],
+        // With sync impersonation on, the platform's own syncs need an identity too: its
+        // cluster-admin ServiceAccount below, never a tenant's.
+        destinationServiceAccounts: [
+          {
+            server: IN_CLUSTER,
+            namespace: "*",
+            defaultServiceAccount: `${PLATFORM_NAMESPACES.argocd}:${PLATFORM_SYNC_SERVICE_ACCOUNT}`,
+          },
+        ],
       },
     },
     k8sOpts(ctx, { dependsOn: [rel] }),
+  );
+
+  // The platform repository manages the whole cluster: its sync identity is cluster-admin, as
+  // the controller's was before impersonation. Tenants' projects can never name it (TEN-ARGO-003).
+  const platformSyncAccount = new k8s.core.v1.ServiceAccount(
+    `${ctx.name}-argocd-platform-sync`,
+    {
+      metadata: { name: PLATFORM_SYNC_SERVICE_ACCOUNT, namespace: namespace.metadata.name },
+      automountServiceAccountToken: false,
+    },
+    k8sOpts(ctx),
+  );
+  const platformSyncBinding = new k8s.rbac.v1.ClusterRoleBinding(
+    `${ctx.name}-argocd-platform-sync`,
+    {
+      metadata: { name: PLATFORM_SYNC_SERVICE_ACCOUNT },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [
+        { kind: "ServiceAccount", name: PLATFORM_SYNC_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.argocd },
+      ],
+    },
+    k8sOpts(ctx, { dependsOn: [platformSyncAccount] }),
   );
 
   // No resources-finalizer: removing the root app from Pulumi must not cascade-delete everything
@@ -150,8 +233,17 @@ export function argocd(
       metadata: { name: "platform-root", namespace: namespace.metadata.name },
       spec: rootApplicationSpec(gitops),
     },
-    k8sOpts(ctx, { dependsOn: [rel, repository, project] }),
+    k8sOpts(ctx, { dependsOn: [rel, repository, project, platformSyncBinding] }),
   );
 
-  return { namespace, adminPassword, release: rel, repository, project, rootApplication, url: `https://${domain}` };
+  return {
+    namespace,
+    adminPassword,
+    webhookSecret,
+    release: rel,
+    repository,
+    project,
+    rootApplication,
+    url: `https://${domain}`,
+  };
 }

@@ -7,6 +7,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Site } from "../site";
+import { INGEST_TAINT } from "../rules/workloads";
+import { TENANT_STORAGE_CLASS } from "../rules/hardening";
 import { REGISTRIES } from "../versions";
 import { PLATFORM_NAMESPACES, STORAGE_CLASS } from "./namespaces";
 import { k8sOpts, PlatformContext, release } from "./releases";
@@ -50,6 +52,9 @@ export function csiValues(args: { location: string }): Record<string, unknown> {
       // guard drops pod-network traffic to 169.254.169.254 (user-data holds cluster secrets), so
       // the plugin must use the host's network namespace to reach it.
       hostNetwork: true,
+      // Volumes are mounted on every pool, the dedicated ingest pool included (its taint keeps
+      // other pods off, not the node plugin).
+      tolerations: [{ key: INGEST_TAINT.key, operator: "Exists", effect: INGEST_TAINT.effect }],
       image: {
         csiNodeDriverRegistrar: sidecar("csi-node-driver-registrar"),
         livenessProbe: sidecar("livenessprobe"),
@@ -65,6 +70,8 @@ export interface HcloudParts {
   ccm: k8s.helm.v3.Release;
   csi: k8s.helm.v3.Release;
   storageClass: k8s.storage.v1.StorageClass;
+  /** The class tenant claims use (reclaimPolicy Delete). */
+  tenantStorageClass: k8s.storage.v1.StorageClass;
 }
 
 export function hcloudIntegration(ctx: PlatformContext, site: Site): HcloudParts {
@@ -126,5 +133,20 @@ export function hcloudIntegration(ctx: PlatformContext, site: Site): HcloudParts
     k8sOpts(ctx, { dependsOn: [csi] }),
   );
 
-  return { secret, ccm, csi, storageClass };
+  // Tenant claims use this class only (their quota zeroes every other, TEN-PVC-001): a deleted
+  // claim deletes its Hetzner volume on every stack, so claim churn leaves no billed volumes
+  // behind. Not the default: the platform's own claims keep the class above and its Retain.
+  const tenantStorageClass = new k8s.storage.v1.StorageClass(
+    `${ctx.name}-storageclass-tenant`,
+    {
+      metadata: { name: TENANT_STORAGE_CLASS },
+      provisioner: "csi.hetzner.cloud",
+      reclaimPolicy: "Delete",
+      volumeBindingMode: "WaitForFirstConsumer",
+      allowVolumeExpansion: true,
+    },
+    k8sOpts(ctx, { dependsOn: [csi] }),
+  );
+
+  return { secret, ccm, csi, storageClass, tenantStorageClass };
 }

@@ -20,6 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
 import type { Site } from "../site";
 import { adminClusterRole } from "../tenant/manifests";
+import { priorityClasses, syncClusterRole } from "../tenant/shared";
 import { admission } from "./admission";
 import { argocd } from "./argocd";
 import { autoscaler } from "./autoscaler";
@@ -58,12 +59,18 @@ export class Platform extends pulumi.ComponentResource {
   public readonly admissionPolicies: pulumi.Resource[];
   /** The ClusterRole tenants' admin groups are bound to in their own namespace (tenant RoleBindings). */
   public readonly tenantAdminRole: pulumi.Resource;
+  /** The ClusterRole Argo CD's tenant syncs run under, bound in each tenant namespace (issue 14). */
+  public readonly tenantSyncRole: pulumi.Resource;
+  /** The PriorityClasses tenant pods may use (TEN-PRIO-001). */
+  public readonly tenantPriorityClasses: pulumi.Resource[];
   /** The API readiness gate; everything Kubernetes waits for it through the provider. */
   public readonly clusterReady: pulumi.Resource[];
   /** https://argocd.<baseDomain> */
   public readonly argocdUrl: pulumi.Output<string>;
   /** Argo CD's admin password (secret). */
   public readonly argocdAdminPassword: pulumi.Output<string>;
+  /** The secret Git hosts' webhooks to Argo CD carry (secret; also in argocd-secret webhook.*). */
+  public readonly argocdWebhookSecret: pulumi.Output<string>;
   /** Public IPv4 of the ingress load balancer: point the base domain's DNS records here. */
   public readonly ingressAddress: pulumi.Output<string>;
   /** The host name the ingress Service publishes (give it an A record to ingressAddress). */
@@ -117,6 +124,10 @@ export class Platform extends pulumi.ComponentResource {
     argocdEdge(ctx, front, gitops.namespace);
     // Defined by the tenant module (what an app team may do), installed once for all tenants.
     this.tenantAdminRole = new KubeObject(`${name}-tenant-admin`, adminClusterRole(), k8sOpts(ctx));
+    this.tenantSyncRole = new KubeObject(`${name}-tenant-sync`, syncClusterRole(), k8sOpts(ctx));
+    this.tenantPriorityClasses = priorityClasses().map(
+      (pc) => new KubeObject(`${name}-priority-${pc.metadata.name}`, pc, k8sOpts(ctx)),
+    );
 
     this.clusterReady = [gate];
     this.admissionPolicies = [...guardrails.policies, ...guardrails.bindings];
@@ -126,6 +137,7 @@ export class Platform extends pulumi.ComponentResource {
     this.certManagerInstall = [certs.release];
     this.argocdUrl = pulumi.output(gitops.url);
     this.argocdAdminPassword = pulumi.secret(gitops.adminPassword.result);
+    this.argocdWebhookSecret = pulumi.secret(gitops.webhookSecret.result);
     this.ingressAddress = front.address;
     this.ingressHostname = front.hostname;
     this.ingressLoadBalancer = front.loadBalancer;

@@ -45,3 +45,19 @@ export const EDGE = {
 
 /** The Gateway API group (routes' parentRefs, ListenerSets, policy targets). */
 export const GATEWAY_API_GROUP = "gateway.networking.k8s.io";
+
+/**
+ * The edge proxy's pods: the only pods outside a tenant's namespace that may open connections to
+ * its pods (tenant NetworkPolicy, TEN-NET-002). Selected by pod labels, not the whole namespace:
+ * anything else that runs there (the Envoy Gateway controller, a debug pod) gets no path in.
+ * Envoy Gateway labels the proxy pods it creates for a Gateway with these (checked in the
+ * envoyproxy/gateway v1.9.1 source, internal/infrastructure/kubernetes/proxy).
+ */
+export const EDGE_PROXY = {
+  namespace: PLATFORM_NAMESPACES.ingress,
+  podLabels: {
+    "app.kubernetes.io/name": "envoy",
+    "app.kubernetes.io/component": "proxy",
+    "app.kubernetes.io/managed-by": "envoy-gateway",
+  },
+} as const;

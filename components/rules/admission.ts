@@ -14,6 +14,7 @@
 import { TENANT_LABEL, K8sObject } from "./tenant";
 import { platformUrn } from "./view";
 import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
+import { WORKLOAD_POLICIES, WORKLOAD_RULE_TEXT } from "./workloads";
 
 /** Namespace annotation listing the tenant's hosts, comma-separated (written by the Tenant component). */
 export const DOMAINS_ANNOTATION = "platform.video/domains";
@@ -176,6 +177,8 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
     },
     binding: { validationActions: ["Deny"] },
   },
+  // Tenant hardening (issue 14): scheduling, priority, disruption budgets, SealedSecret scope.
+  ...WORKLOAD_POLICIES,
 ];
 
 const isEmpty = (v: unknown) =>
@@ -304,6 +307,14 @@ export const ADMISSION_RULES: Rule[] = [
     enforcedIn: ["plan", "preview", "cluster"],
     check: (resources) => declarationProblems(resources, policyOf("TEN-NSL-001")),
   },
+  // Tenant hardening (issue 14): each policy's plan check is its declaration.
+  ...WORKLOAD_RULE_TEXT.map(
+    (r): Rule => ({
+      ...r,
+      enforcedIn: ["plan", "preview", "cluster"],
+      check: (resources) => declarationProblems(resources, policyOf(r.id)),
+    }),
+  ),
 ];
 
 /** A policy's two objects as plain manifests. */

@@ -7,8 +7,10 @@
  * and the rules the cluster itself enforces carry their ValidatingAdmissionPolicy (admission.ts).
  *
  *   tenant.ts     tenant object rules (Pod Security, quota, limits, network policy, RBAC, Argo CD)
+ *   hardening.ts  tenant kinds and sync identity, object-count and ephemeral budgets, storage class
  *   admission.ts  in-cluster rules: Service types, namespace labels (CEL)
  *   routes.ts     the edge: tenant route hosts, parents and backends, no other edge kinds (CEL + plan)
+ *   workloads.ts  in-cluster rules: scheduling, priority, disruption budgets, SealedSecret scope
  *   site.ts       exposure: firewall, server attachment, public load balancers
  *   secrets.ts    credentials are secrets in state
  *   protect.ts    protect on stateful resources of protected stacks
@@ -17,6 +19,7 @@
  */
 import { ADMISSION_POLICIES, ADMISSION_RULES, AdmissionPolicy } from "./admission";
 import { ROUTE_POLICIES, ROUTE_RULES } from "./routes";
+import { ARGOCD_RULES, HARDENING_RULES, NODE_RULES } from "./hardening";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
@@ -49,9 +52,12 @@ function tenantRule(r: ObjectRule): Rule {
 /** Every rule, in the order docs/guardrails.md lists them. */
 export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
+  ...HARDENING_RULES,
+  ...ARGOCD_RULES,
   ...ADMISSION_RULES,
   ...ROUTE_RULES,
   ...SITE_RULES,
+  ...NODE_RULES,
   ...SECRET_RULES,
   ...PROTECT_RULES,
 ];

@@ -8,6 +8,7 @@ import { cidrContains, cidrOverlaps } from "../config/schema";
 import { parseBytes, parseCpu } from "../tenant/quantity";
 import { adminGroupProblem } from "../tenant/rules";
 import { arr, rec, Rec, str } from "./types";
+import { SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE } from "./hardening";
 
 /** A Kubernetes object as declared (apiVersion, kind, metadata, spec/…), from the plan or a preview. */
 export interface K8sObject {
@@ -31,6 +32,8 @@ export interface RuleContext {
   repoURL: string;
   /** The platform ingress controller's namespace: the only other namespace allowed in. */
   ingressNamespace: string;
+  /** The edge proxy's pod labels: the only pods of that namespace allowed in (EDGE_PROXY). */
+  edgePodLabels?: Record<string, string>;
   /** Ranges tenant pods must never reach: metadata address, node network, pod and service ranges. */
   blockedRanges: string[];
   /**
@@ -109,6 +112,21 @@ const at = (object: K8sObject | undefined, message: string): Finding => (object 
 /** Whether a RoleBinding grants the platform's tenant-admin ClusterRole. */
 const bindsTenantAdmin = (b: K8sObject): boolean =>
   rec(b.roleRef).kind === "ClusterRole" && rec(b.roleRef).name === TENANT_ADMIN_ROLE;
+
+/** The tenant's Argo CD sync binding, exactly as the platform writes it (TEN-ARGO-003). */
+function isSyncBinding(b: K8sObject, tenant: string): boolean {
+  const subjects = arr(b.subjects).map(rec);
+  return (
+    b.metadata?.name === SYNC_SERVICE_ACCOUNT &&
+    b.metadata?.namespace === tenant &&
+    rec(b.roleRef).kind === "ClusterRole" &&
+    rec(b.roleRef).name === TENANT_SYNC_ROLE &&
+    subjects.length === 1 &&
+    subjects[0].kind === "ServiceAccount" &&
+    subjects[0].name === SYNC_SERVICE_ACCOUNT &&
+    subjects[0].namespace === tenant
+  );
+}
 
 interface PolicyPeer {
   podSelector?: Rec;
@@ -234,8 +252,9 @@ export const OBJECT_RULES: ObjectRule[] = [
   },
   {
     id: "TEN-NET-002",
-    describe: "ingress only from the tenant's own pods and the platform's ingress controller namespace",
-    fix: "allow only { podSelector: {} } and the ingress controller's namespace selector in the policy's ingress rule",
+    describe:
+      "ingress only from the tenant's own pods and the edge proxy's pods (by pod labels, in the edge namespace)",
+    fix: "allow only { podSelector: {} } and the edge proxy's namespace + pod selector (components/platform/namespaces.ts EDGE_PROXY) in the policy's ingress rule",
     check(objs, ctx) {
       const out: Finding[] = [];
       for (const p of of(objs, "NetworkPolicy").filter((o) => o.metadata?.namespace === ctx.tenant))
@@ -248,6 +267,16 @@ export const OBJECT_RULES: ObjectRule[] = [
               const want = peer.namespaceSelector.matchLabels?.["kubernetes.io/metadata.name"];
               if (want !== ctx.ingressNamespace || Object.keys(peer.namespaceSelector).length !== 1)
                 out.push(at(p, `ingress[${i}] admits namespaces other than ${ctx.ingressNamespace}`));
+              // The edge proxy's pods only, not everything in its namespace.
+              const pods = rec(peer.podSelector);
+              const podLabels = rec(pods.matchLabels);
+              if (
+                arr(pods.matchExpressions).length !== 0 ||
+                JSON.stringify(Object.entries(podLabels).sort()) !==
+                  JSON.stringify(Object.entries(ctx.edgePodLabels ?? {}).sort()) ||
+                Object.keys(podLabels).length === 0
+              )
+                out.push(at(p, `ingress[${i}] admits pods of ${want} other than the edge proxy's`));
             }
           }
         });
@@ -338,6 +367,8 @@ export const OBJECT_RULES: ObjectRule[] = [
         if (o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")
           out.push(at(o, `${o.kind} ${o.metadata?.name}: tenants get nothing cluster-wide`));
       for (const b of of(objs, "RoleBinding")) {
+        // Argo CD's sync identity: checked exactly by TEN-ARGO-003 (one ServiceAccount, one role).
+        if (isSyncBinding(b, ctx.tenant)) continue;
         const name = b.metadata?.name;
         if (b.metadata?.namespace !== ctx.tenant) out.push(at(b, `RoleBinding ${name} outside ${ctx.tenant}`));
         const ref = rec(b.roleRef);
@@ -365,8 +396,8 @@ export const OBJECT_RULES: ObjectRule[] = [
   {
     id: "TEN-ARGO-001",
     describe:
-      "the tenant's AppProject allows only the tenant's repo and namespace, no cluster-scoped kinds, guardrail kinds blacklisted, no wildcards",
-    fix: "build the project with components/tenant/manifests.ts appProject(): sourceRepos [repo], destinations [in-cluster/<tenant>], clusterResourceWhitelist [], namespaceResourceBlacklist = GUARDRAIL_KINDS",
+      "the tenant's AppProject allows only the tenant's repo and namespace, no cluster-scoped kinds, an allow-list of namespaced kinds without any guardrail kind, no wildcards",
+    fix: "build the project with components/tenant/manifests.ts appProject(): sourceRepos [repo], destinations [in-cluster/<tenant>], clusterResourceWhitelist [], namespaceResourceWhitelist = TENANT_KINDS",
     check(objs, ctx) {
       const projects = of(objs, "AppProject").filter((o) => o.metadata?.name === ctx.tenant);
       if (projects.length !== 1)
@@ -382,10 +413,12 @@ export const OBJECT_RULES: ObjectRule[] = [
         out.push(at(project, `destinations must be exactly ${IN_CLUSTER} / ${ctx.tenant}`));
       if (arr(spec.clusterResourceWhitelist).length !== 0)
         out.push(at(project, "clusterResourceWhitelist must be empty"));
-      const black = arr(spec.namespaceResourceBlacklist).map(rec);
+      // Argo CD reads a missing or empty whitelist as "every namespaced kind".
+      const white = arr(spec.namespaceResourceWhitelist).map(rec);
+      if (white.length === 0) out.push(at(project, "namespaceResourceWhitelist must list the allowed kinds"));
       for (const g of GUARDRAIL_KINDS)
-        if (!black.some((b) => b.group === g.group && b.kind === g.kind))
-          out.push(at(project, `namespaceResourceBlacklist lacks ${g.group || "core"}/${g.kind}`));
+        if (white.some((w) => w.group === g.group && w.kind === g.kind))
+          out.push(at(project, `namespaceResourceWhitelist allows guardrail kind ${g.group || "core"}/${g.kind}`));
       if (JSON.stringify(spec).includes('"*"')) out.push(at(project, "no field may be a wildcard"));
       return out;
     },

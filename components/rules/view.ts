@@ -4,7 +4,7 @@
  * look-ups by URN. Works on what both the offline plan and the policy API provide: a tenant is
  * found from its component or, if the engine left components out, from its children's parent URN.
  */
-import { PLATFORM_NAMESPACES } from "../platform/namespaces";
+import { EDGE_PROXY, PLATFORM_NAMESPACES } from "../platform/namespaces";
 import { K8sObject, RuleContext, TENANT_ADMIN_ROLE } from "./tenant";
 import { rec, RuleResource, SiteContext, str, urnName, urnType } from "./types";
 
@@ -81,6 +81,7 @@ export function tenantsOf(resources: readonly RuleResource[], site: SiteContext)
         tenant: name,
         repoURL,
         ingressNamespace: PLATFORM_NAMESPACES.ingress,
+        edgePodLabels: { ...EDGE_PROXY.podLabels },
         blockedRanges: site.blockedRanges,
         adminRole,
       },

@@ -12,6 +12,11 @@
  * off the host as well, which Hetzner's datasource needs on every boot.) hostNetwork pods are host
  * processes: Pod Security keeps tenants out of hostNetwork; the Hetzner CSI node plugin, which
  * reads its server id from the metadata service, must run with hostNetwork (platform issue).
+ * Since issue 14 the guard also answers the metadata address to root only (output chain, socket
+ * uid): at L3 no rule can allow the CSI plugin's /metadata/instance-id and refuse /userdata, so
+ * what remains is root on the node, which can read the same token and keys from disk anyway
+ * (docs/tenant-isolation.md). And pods may not reach their own node's public addresses, the one
+ * path to kubelet and the API that no Hetzner firewall filters.
  */
 import { stringify } from "yaml";
 import {
@@ -82,17 +87,30 @@ export function hostGuardRules(cluster: ClusterSettings, node: NodeSpec): string
     "    # CA keys on the first control plane) to anyone on the host.",
     `    ip saddr ${cluster.clusterCidr} ip daddr ${METADATA_IP} counter drop`,
     "  }",
+    "  chain input {",
+    "    type filter hook input priority filter - 10; policy accept;",
+    "    # Pods never reach this node on its public addresses: that traffic stays inside the host,",
+    "    # where the Hetzner firewall never sees it (kubelet, the API). Other nodes' public addresses",
+    "    # are behind that firewall; private addresses are the network policies' to allow or deny.",
+    `    ip saddr ${cluster.clusterCidr} ip daddr != { ${cluster.networkCidr}, ${cluster.clusterCidr} } counter drop`,
   ];
   if (node.role === "server")
     lines.push(
-      "  chain input {",
-      "    type filter hook input priority filter - 10; policy accept;",
       "    # etcd only from the control planes and loopback: Hetzner firewalls do not filter",
       "    # private-network traffic, so anything else on the network (or a pod) is refused here.",
       `    tcp dport { ${ETCD_PORTS.join(", ")} } ip saddr != { 127.0.0.0/8, ${cluster.controlPlaneRange} } counter drop`,
-      "  }",
     );
-  lines.push("}");
+  lines.push(
+    "  }",
+    "  chain output {",
+    "    type filter hook output priority filter - 10; policy accept;",
+    "    # The metadata service (user-data: k3s token, CA keys) answers root only: cloud-init and",
+    "    # vp-bootstrap, and root in a hostNetwork pod (the Hetzner CSI node plugin reads its server",
+    "    # id and zone there on every start). Every other host process and hostNetwork pod is refused.",
+    `    ip daddr ${METADATA_IP} meta skuid != 0 counter drop`,
+    "  }",
+    "}",
+  );
   return lines.join("\n") + "\n";
 }
 

@@ -41,11 +41,22 @@ export function sysctlFile(): string {
 
 /**
  * Admission plugins, from the CIS guide. NodeRestriction keeps a kubelet to its own Node and pods;
- * PodSecurity enforces the cluster default below. AlwaysPullImages is left out on purpose: every pod
- * start would hit the registry (Docker Hub rate limits, registry outages stop restarts); tenant image
- * isolation comes from per-tenant pull secrets instead.
+ * PodSecurity enforces the cluster default below. AlwaysPullImages (issue 14): without it a pod
+ * whose image is already on the node starts without the registry checking its pull secret, so one
+ * tenant could run another tenant's private image cached there. The cost: every pod start asks the
+ * registry for the image manifest (layers already on the node are not downloaded again), so a
+ * registry outage stops new pods and Docker Hub counts each start against its pull rate limit.
+ * That concern is answered by pulling from mirrors: every platform image's registry is one line in
+ * components/versions.ts REGISTRIES (point docker.io images at a pull-through mirror there), and
+ * tenants pull from their own registries with their own credentials.
  */
-export const ADMISSION_PLUGINS = ["NodeRestriction", "NamespaceLifecycle", "ServiceAccount", "PodSecurity"];
+export const ADMISSION_PLUGINS = [
+  "NodeRestriction",
+  "NamespaceLifecycle",
+  "ServiceAccount",
+  "PodSecurity",
+  "AlwaysPullImages",
+];
 
 export const KUBE_APISERVER_ARGS: readonly string[] = [
   `admission-control-config-file=${PSA_CONFIG_PATH}`,

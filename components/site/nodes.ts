@@ -110,11 +110,12 @@ export function poolNodeLabels(pool: PoolConfig): Record<string, string> {
 
 /**
  * Kubernetes taints of every node of a pool, Pulumi-made or autoscaled: the one place both read
- * them from, so a pool taint (the ingest pool's, issue 14) reaches the autoscaler's nodes and its
- * scale-from-zero simulation too. No pool declares taints yet.
+ * them from, so a pool taint (the ingest pool's) reaches the autoscaler's nodes and its
+ * scale-from-zero simulation too. Dedicated pools keep other pods off; admission decides who may
+ * tolerate them (TEN-SCHED-001).
  */
-export function poolNodeTaints(_pool: PoolConfig): string[] {
-  return [];
+export function poolNodeTaints(pool: PoolConfig): string[] {
+  return [...pool.taints];
 }
 
 /** Plans the site; call siteProblems first (this throws on what it reports). */

@@ -9,12 +9,26 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { PLATFORM_NAMESPACES } from "../platform/namespaces";
+import { EDGE_PROXY, PLATFORM_NAMESPACES, STORAGE_CLASS } from "../platform/namespaces";
+import {
+  OBJECT_COUNT_KEYS,
+  storageClassQuotaKeys,
+  SYNC_SERVICE_ACCOUNT,
+  TENANT_KINDS,
+  TENANT_STORAGE_CLASS,
+  TENANT_SYNC_ROLE,
+} from "../rules/hardening";
+import {
+  INGEST_NAMESPACE_LABEL,
+  INGEST_TAINT,
+  INGEST_WORKLOAD_LABEL,
+  TENANT_PRIORITY_CLASSES,
+} from "../rules/workloads";
+import { PRESETS } from "./presets";
 import type { TenantSpec } from "./load";
 import type { NamedMeta } from "../platform/kube-object";
 import { DOMAINS_ANNOTATION } from "../rules/admission";
 import { blockedRangesOf } from "../rules/context";
-import { PROJECT_BLACKLIST } from "../rules/routes";
 import {
   GUARDRAIL_KINDS,
   IN_CLUSTER,
@@ -63,6 +77,7 @@ export function ruleContext(spec: TenantSpec, config: Pick<StackConfig, "site" |
     tenant: spec.name,
     repoURL: spec.gitops.repoURL,
     ingressNamespace: PLATFORM_NAMESPACES.ingress,
+    edgePodLabels: { ...EDGE_PROXY.podLabels },
     blockedRanges: blockedRanges(config),
     adminRole: adminClusterRole() as unknown as K8sObject,
   };
@@ -86,6 +101,8 @@ export function namespace(spec: TenantSpec): Manifest<k8s.types.input.core.v1.Na
         ...labels(spec),
         "platform.video/tier": spec.tier,
         ...(spec.decommission ? { "platform.video/decommission": "true" } : {}),
+        // Its ingest pods may tolerate the ingest pool's taint (TEN-SCHED-001 reads this label).
+        ...(spec.ingest.workers > 0 ? { [INGEST_NAMESPACE_LABEL]: "true" } : {}),
         ...pss,
       },
       annotations: {
@@ -120,20 +137,56 @@ export function resourceQuota(
         // every node, a LoadBalancer buys a Hetzner load balancer on the platform's bill.
         "services.nodeports": "0",
         "services.loadbalancers": "0",
+        ...objectBudget(spec),
       },
     },
   };
 }
 
+/**
+ * The quota keys of issue 14 (TEN-QTA-002, TEN-PVC-001): a count for every kind the tenant can
+ * create, node-local disk, and no claim on any StorageClass but the tenant one.
+ */
+function objectBudget(spec: TenantSpec): Record<string, string> {
+  const p = PRESETS[spec.tier];
+  const hard: Record<string, string> = {};
+  for (const [field, key] of Object.entries(OBJECT_COUNT_KEYS))
+    hard[key] = String(p.objects[field as keyof typeof OBJECT_COUNT_KEYS]);
+  const e = p.ephemeralStorage;
+  hard["requests.ephemeral-storage"] = e.quota;
+  // Like memory, disk is not compressible: limits only twice the requests.
+  hard["limits.ephemeral-storage"] = doubled(e.quota);
+  for (const k of storageClassQuotaKeys(STORAGE_CLASS)) hard[k] = "0";
+  return hard;
+}
+
+/** "10Gi" → "20Gi" (preset quantities are whole numbers with a binary suffix). */
+function doubled(q: string): string {
+  const m = /^(\d+)([KMGT]i)$/.exec(q);
+  if (!m) throw new Error(`ephemeral storage preset ${q} must be a whole number of Ki/Mi/Gi/Ti`);
+  return `${Number(m[1]) * 2}${m[2]}`;
+}
+
 export function limitRange(spec: TenantSpec): Manifest<k8s.types.input.core.v1.LimitRange, "v1", "LimitRange"> {
   const c = spec.container;
+  const e = PRESETS[spec.tier].ephemeralStorage;
   return {
     apiVersion: "v1",
     kind: "LimitRange",
     metadata: { name: OBJECT_NAMES.limits, namespace: spec.name, labels: labels(spec) },
     // A quota on requests/limits makes pods without them unschedulable; these defaults fill them
     // in, and max keeps one container from taking the whole budget (while fitting an ingest worker).
-    spec: { limits: [{ type: "Container", defaultRequest: c.defaultRequest, default: c.default, max: c.max }] },
+    // ephemeral-storage likewise: the quota on it needs every container to declare it.
+    spec: {
+      limits: [
+        {
+          type: "Container",
+          defaultRequest: { ...c.defaultRequest, "ephemeral-storage": e.defaultRequest },
+          default: { ...c.default, "ephemeral-storage": e.default },
+          max: { ...c.max, "ephemeral-storage": e.max },
+        },
+      ],
+    },
   };
 }
 
@@ -154,7 +207,8 @@ const NOT_DNS = (["TCP", "UDP"] as const).flatMap((protocol) => [
  * union of all rules. So "default deny + DNS + intra-namespace + ingress controller + internet"
  * as five policies and as one policy with these rules admit exactly the same traffic; one object
  * is one API call per preview/up instead of five. The rules:
- * - ingress: from pods of this namespace, and from the platform's ingress controller namespace;
+ * - ingress: from pods of this namespace, and from the edge proxy's pods (EDGE_PROXY: its pod
+ *   labels in its namespace, not everything that runs there), on any port of the tenant's pods;
  * - egress: to pods of this namespace; to kube-dns on port 53; to any IPv4 address on any port
  *   but 53, except the metadata address and the site's private ranges (nodes, pods, services:
  *   other tenants and the platform are reached through their ingress, like from the internet).
@@ -172,7 +226,17 @@ export function networkPolicy(
     spec: {
       podSelector: {},
       policyTypes: ["Ingress", "Egress"],
-      ingress: [{ from: [{ podSelector: {} }, { namespaceSelector: nsSelector(PLATFORM_NAMESPACES.ingress) }] }],
+      ingress: [
+        {
+          from: [
+            { podSelector: {} },
+            {
+              namespaceSelector: nsSelector(EDGE_PROXY.namespace),
+              podSelector: { matchLabels: { ...EDGE_PROXY.podLabels } },
+            },
+          ],
+        },
+      ],
       egress: [
         { to: [{ podSelector: {} }] },
         {
@@ -285,8 +349,10 @@ export const ARGO_API = "argoproj.io/v1alpha1";
 
 /**
  * The tenant's ArgoCD project: its one repository, its one namespace, no cluster-scoped objects
- * (an empty whitelist admits none), and its guardrails and the edge's kinds blacklisted — ArgoCD applies as a cluster
- * admin, so this project is what stops a tenant's repo from rewriting its own quota or policies.
+ * (an empty whitelist admits none), an allow-list of namespaced kinds (TENANT_KINDS: no RBAC,
+ * quota, limits, network policy, edge or issuer kinds), and the identity syncs run as: Argo CD
+ * impersonates the tenant's ServiceAccount (destinationServiceAccounts), so Kubernetes RBAC
+ * confines the repository too, not only this project's logic.
  */
 export function appProject(
   spec: TenantSpec,
@@ -300,9 +366,36 @@ export function appProject(
       sourceRepos: [spec.gitops.repoURL],
       destinations: [{ server: IN_CLUSTER, namespace: spec.name }],
       clusterResourceWhitelist: [],
-      // Guardrail kinds, and every edge kind but routes (TEN-EDGE-001).
-      namespaceResourceBlacklist: PROJECT_BLACKLIST,
+      namespaceResourceWhitelist: TENANT_KINDS.map((k) => ({ group: k.group, kind: k.kind })),
+      destinationServiceAccounts: [
+        { server: IN_CLUSTER, namespace: spec.name, defaultServiceAccount: `${spec.name}:${SYNC_SERVICE_ACCOUNT}` },
+      ],
     },
+  };
+}
+
+/** The ServiceAccount Argo CD syncs the tenant as (no token mounted: nothing runs as it). */
+export function syncServiceAccount(
+  spec: TenantSpec,
+): Manifest<k8s.types.input.core.v1.ServiceAccount, "v1", "ServiceAccount"> {
+  return {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: SYNC_SERVICE_ACCOUNT, namespace: spec.name, labels: labels(spec) },
+    automountServiceAccountToken: false,
+  };
+}
+
+/** Binds the sync ServiceAccount to the platform's sync ClusterRole, in the tenant's namespace only. */
+export function syncBinding(
+  spec: TenantSpec,
+): Manifest<k8s.types.input.rbac.v1.RoleBinding, "rbac.authorization.k8s.io/v1", "RoleBinding"> {
+  return {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "RoleBinding",
+    metadata: { name: SYNC_SERVICE_ACCOUNT, namespace: spec.name, labels: labels(spec) },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: TENANT_SYNC_ROLE },
+    subjects: [{ kind: "ServiceAccount", name: SYNC_SERVICE_ACCOUNT, namespace: spec.name }],
   };
 }
 
@@ -313,7 +406,21 @@ export function helmValues(spec: TenantSpec): Record<string, unknown> {
     tenant: { name: spec.name, displayName: spec.displayName, tier: spec.tier, domains: spec.domains },
     // requests = limits: Guaranteed QoS, so a live ingest is neither throttled below its size
     // nor the first evicted when a node runs short.
-    ingest: { workers: spec.ingest.workers, resources: { requests: perWorker, limits: perWorker } },
+    ingest: {
+      workers: spec.ingest.workers,
+      resources: { requests: perWorker, limits: perWorker },
+      // What lets the workers onto the dedicated ingest pool (TEN-SCHED-001): the label marks
+      // them as ingest pods, the toleration matches the pool's taint, the class ranks them above
+      // the tenant's other pods when a node runs short.
+      podLabels: { [INGEST_WORKLOAD_LABEL.key]: INGEST_WORKLOAD_LABEL.value },
+      tolerations: [
+        { key: INGEST_TAINT.key, operator: "Equal", value: INGEST_TAINT.value, effect: INGEST_TAINT.effect },
+      ],
+      priorityClassName: TENANT_PRIORITY_CLASSES.live,
+    },
+    // Claims must name it: every other class is zero in the tenant's quota (TEN-PVC-001).
+    storage: { className: TENANT_STORAGE_CLASS },
+    priorityClassName: TENANT_PRIORITY_CLASSES.standard,
     streamKey: { secretName: OBJECT_NAMES.streamKeySecret, key: STREAM_KEY_FIELD },
   };
 }

@@ -36,6 +36,40 @@ export interface IngestPreset {
   memory: string;
 }
 
+/**
+ * How many objects of each kind a tenant may keep (ResourceQuota `count/<resource>.<group>`):
+ * every kind a tenant can create costs etcd space and controller work, so each has a ceiling.
+ * Pods, Services and PVCs are in QuotaPreset (file-overridable); these follow the tier. Not
+ * counted: ReplicaSets (each Deployment keeps at most revisionHistoryLimit of them, and a quota
+ * would stall rollouts) and Jobs' pods (counted as pods).
+ */
+export interface ObjectCounts {
+  configmaps: number;
+  secrets: number;
+  serviceaccounts: number;
+  deployments: number;
+  statefulsets: number;
+  jobs: number;
+  cronjobs: number;
+  horizontalpodautoscalers: number;
+  poddisruptionbudgets: number;
+  httproutes: number;
+  grpcroutes: number;
+  sealedsecrets: number;
+}
+
+/**
+ * Node-local disk (emptyDir, container writable layers, logs): without a quota one tenant can
+ * fill a node's disk and get every pod on it evicted. Quota on the namespace's requests (limits
+ * twice that), and the per-container LimitRange values.
+ */
+export interface EphemeralStoragePreset {
+  quota: string;
+  defaultRequest: string;
+  default: string;
+  max: string;
+}
+
 export interface TierPreset {
   /** One line on who the tier is for (shown in docs and the JSON Schema). */
   describe: string;
@@ -52,6 +86,10 @@ export interface TierPreset {
     default: { cpu: string; memory: string };
     max: { cpu: string; memory: string };
   };
+  /** Object-count ceilings (not overridable per file). */
+  objects: ObjectCounts;
+  /** Ephemeral storage: namespace quota (requests) and per-container LimitRange values. */
+  ephemeralStorage: EphemeralStoragePreset;
 }
 
 export const PRESETS: Record<Tier, TierPreset> = {
@@ -65,6 +103,21 @@ export const PRESETS: Record<Tier, TierPreset> = {
       default: { cpu: "500m", memory: "512Mi" },
       max: { cpu: "2", memory: "4Gi" },
     },
+    objects: {
+      configmaps: 50,
+      secrets: 50,
+      serviceaccounts: 10,
+      deployments: 20,
+      statefulsets: 10,
+      jobs: 20,
+      cronjobs: 10,
+      horizontalpodautoscalers: 10,
+      poddisruptionbudgets: 10,
+      httproutes: 10,
+      grpcroutes: 10,
+      sealedsecrets: 25,
+    },
+    ephemeralStorage: { quota: "10Gi", defaultRequest: "100Mi", default: "1Gi", max: "4Gi" },
   },
   standard: {
     describe: "a broadcaster with a few concurrent 1080p channels",
@@ -76,6 +129,21 @@ export const PRESETS: Record<Tier, TierPreset> = {
       default: { cpu: "1", memory: "1Gi" },
       max: { cpu: "4", memory: "8Gi" },
     },
+    objects: {
+      configmaps: 120,
+      secrets: 120,
+      serviceaccounts: 20,
+      deployments: 50,
+      statefulsets: 20,
+      jobs: 50,
+      cronjobs: 20,
+      horizontalpodautoscalers: 25,
+      poddisruptionbudgets: 25,
+      httproutes: 25,
+      grpcroutes: 25,
+      sealedsecrets: 60,
+    },
+    ephemeralStorage: { quota: "30Gi", defaultRequest: "100Mi", default: "2Gi", max: "10Gi" },
   },
   premium: {
     describe: "a large broadcaster: many concurrent channels, DVR and VOD archives",
@@ -87,6 +155,21 @@ export const PRESETS: Record<Tier, TierPreset> = {
       default: { cpu: "2", memory: "2Gi" },
       max: { cpu: "8", memory: "16Gi" },
     },
+    objects: {
+      configmaps: 300,
+      secrets: 300,
+      serviceaccounts: 50,
+      deployments: 150,
+      statefulsets: 50,
+      jobs: 150,
+      cronjobs: 50,
+      horizontalpodautoscalers: 75,
+      poddisruptionbudgets: 75,
+      httproutes: 75,
+      grpcroutes: 75,
+      sealedsecrets: 150,
+    },
+    ephemeralStorage: { quota: "100Gi", defaultRequest: "250Mi", default: "4Gi", max: "20Gi" },
   },
 };
 

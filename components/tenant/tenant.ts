@@ -27,11 +27,14 @@ export interface TenantArgs {
  * - RoleBinding: the tenant's admin groups get the platform's tenant-admin ClusterRole in this
  *   namespace only (only when admins are listed; one shared ClusterRole instead of a Role each).
  * - RandomBytes + Secret: the stream key, generated (secret in state) and handed to the chart.
- * - AppProject + Application: ArgoCD's lock (repo, namespace, no guardrail kinds) and the sync.
+ * - ServiceAccount + RoleBinding: who Argo CD syncs the tenant as (impersonation), bound to the
+ *   platform's sync ClusterRole in this namespace only.
+ * - AppProject + Application: ArgoCD's lock (repo, namespace, allow-listed kinds, sync identity)
+ *   and the sync.
  * - ListenerSet + Certificate (edge namespace): the tenant's HTTPS listeners on the platform
  *   Gateway and their certificate (tenant/edge.ts); its routes attach to the ListenerSet.
  * All of them except the random key are registered as KubeObjects (platform/kube-object.ts).
- * 12 resources with the component itself; one fewer without admins, two fewer without domains.
+ * 14 resources with the component itself; one fewer without admins, two fewer without domains.
  */
 export class Tenant extends pulumi.ComponentResource {
   public readonly spec: TenantSpec;
@@ -97,6 +100,14 @@ export class Tenant extends pulumi.ComponentResource {
     this.streamKey = pulumi.secret(key.hex);
     const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
+    // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
+    // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
+    const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
+    const syncBinding = new KubeObject(`${name}-sync-binding`, m.syncBinding(spec), {
+      ...inNs,
+      dependsOn: [ns, platform.tenantSyncRole],
+    });
+
     // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
     const project = new KubeObject(`${name}-project`, m.appProject(spec), {
       ...k8sOpts,
@@ -117,7 +128,7 @@ export class Tenant extends pulumi.ComponentResource {
       ...k8sOpts,
       // ArgoCD must not start the tenant's workloads before its project, guardrails and stream
       // key exist.
-      dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret],
+      dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret, syncAccount, syncBinding],
     });
 
     this.registerOutputs({

@@ -105,6 +105,77 @@ export const BREAKS: readonly Break[] = [
       spec(p, (s) => ({ ...s, syncPolicy: { ...s.syncPolicy, automated: { prune: true, selfHeal: false } } })),
   },
   {
+    rules: ["TEN-ARGO-003"],
+    name: "platform-tenant-sync",
+    what: "tenant syncs may write RoleBindings",
+    props: (p) => ({
+      ...p,
+      rules: [
+        ...p.rules,
+        {
+          apiGroups: ["rbac.authorization.k8s.io"],
+          resources: ["rolebindings"],
+          verbs: ["get", "list", "watch", "create", "update", "patch", "delete"],
+        },
+      ],
+    }),
+  },
+  {
+    rules: ["TEN-ARGO-004"],
+    name: "platform-argocd",
+    what: "Argo CD without sync impersonation (values in clear, so the plan sees them as a preview would)",
+    props: (p) => ({ ...p, values: { configs: { cm: { "application.sync.impersonation.enabled": "false" } } } }),
+  },
+  {
+    rules: ["TEN-QTA-002"],
+    name: "acme-tv-quota",
+    what: "Secrets no longer counted",
+    props: (p) =>
+      spec(p, (s) => {
+        const hard = { ...s.hard };
+        delete hard["count/secrets"];
+        return { ...s, hard };
+      }),
+  },
+  {
+    rules: ["TEN-PVC-001"],
+    name: "nordic-sports-quota",
+    what: "tenant claims may use the retaining class",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        hard: { ...s.hard, "hcloud-volumes.storageclass.storage.k8s.io/requests.storage": "100Gi" },
+      })),
+  },
+  {
+    rules: ["TEN-SCHED-001"],
+    name: "platform-vap-scheduling",
+    what: "the toleration check is dropped",
+    props: (p) => spec(p, (s) => ({ ...s, validations: s.validations.filter((_: unknown, i: number) => i !== 1) })),
+  },
+  {
+    rules: ["TEN-PRIO-001"],
+    name: "platform-vap-priority-binding",
+    what: "the priority policy only warns",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Warn"] })),
+  },
+  {
+    rules: ["TEN-PDB-001"],
+    name: "platform-vap-disruption-budgets",
+    what: "the disruption budget policy fails open",
+    props: (p) => spec(p, (s) => ({ ...s, failurePolicy: "Ignore" })),
+  },
+  {
+    rules: ["TEN-SEAL-001"],
+    name: "platform-vap-sealed-secret-scope",
+    what: "the SealedSecret policy matches one namespace only",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        matchConstraints: { ...s.matchConstraints, namespaceSelector: { matchLabels: { x: "y" } } },
+      })),
+  },
+  {
     rules: ["TEN-RTE-001"],
     name: "nordic-sports-ns",
     what: "namespace admits a host the tenant does not declare",
@@ -175,6 +246,12 @@ export const BREAKS: readonly Break[] = [
     name: "site-worker-ingest-2",
     what: "a server without the firewall",
     props: (p) => ({ ...p, firewallIds: [] }),
+  },
+  {
+    rules: ["SITE-NODE-001"],
+    name: "site-worker-ingest-1",
+    what: "a node's user-data without the host guard (in clear, so the plan sees it as a preview would)",
+    props: (p) => ({ ...p, userData: "#cloud-config\npackages: [curl]\n" }),
   },
   {
     rules: ["SITE-LB-001"],
