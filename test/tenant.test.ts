@@ -130,11 +130,11 @@ function ctxFor(stack: string, spec: { name: string; repoURL: string }): RuleCon
     tenant: spec.name,
     repoURL: spec.repoURL,
     ingressNamespace: PLATFORM_NAMESPACES.ingress,
-    // The edge proxy's pods (ingress-nginx's controller), written out: not the constant under test.
+    // The edge proxy's pods (Envoy Gateway's proxies), written out: not the constant under test.
     edgePodLabels: {
-      "app.kubernetes.io/name": "ingress-nginx",
-      "app.kubernetes.io/instance": "ingress-nginx",
-      "app.kubernetes.io/component": "controller",
+      "app.kubernetes.io/name": "envoy",
+      "app.kubernetes.io/component": "proxy",
+      "app.kubernetes.io/managed-by": "envoy-gateway",
     },
     blockedRanges: blockedRanges({
       site: { networkCidr: site.networkCidr } as never,
@@ -864,12 +864,12 @@ describe("tenants: the sample tenants as planned", () => {
           from: [
             { podSelector: {} },
             {
-              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "ingress-nginx" } },
+              namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "envoy-gateway-system" } },
               podSelector: {
                 matchLabels: {
-                  "app.kubernetes.io/name": "ingress-nginx",
-                  "app.kubernetes.io/instance": "ingress-nginx",
-                  "app.kubernetes.io/component": "controller",
+                  "app.kubernetes.io/name": "envoy",
+                  "app.kubernetes.io/component": "proxy",
+                  "app.kubernetes.io/managed-by": "envoy-gateway",
                 },
               },
             },
