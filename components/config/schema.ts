@@ -102,8 +102,13 @@ export const siteSchema = z.strictObject({
   location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }),
   /** The private network's range (/20 or larger); addresses are planned in components/site/addresses.ts. */
   networkCidr: cidr4,
-  /** OS image for every server. */
-  image: z.string().min(1).default("debian-12"),
+  /**
+   * OS image for every server: Hetzner's image name for the current Debian stable (13 "trixie",
+   * checked 2026-11-30; Debian 12 left regular security support in 2026). The cloud-init schema
+   * tests validate against trixie's cloud-init (tools/ensure-tools.sh). Renovate cannot look
+   * Hetzner image names up: renovate.json5 raises a dashboard reminder for this pin instead.
+   */
+  image: z.string().min(1).default("debian-13"),
   /** Public SSH keys installed on every server (never private keys). */
   sshKeys: z
     .array(
@@ -153,8 +158,8 @@ export const siteSchema = z.strictObject({
 });
 
 export const k3sSchema = z.strictObject({
-  /** k3s release, pinned (e.g. v1.32.5+k3s1). */
-  version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.5+k3s1"),
+  /** k3s release, pinned (e.g. v1.37.2+k3s1). */
+  version: z.string().regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.37.2+k3s1"),
   clusterCidr: cidr4.default("10.42.0.0/16"),
   serviceCidr: cidr4.default("10.43.0.0/16"),
   etcdSnapshots: z.strictObject({

@@ -126,7 +126,7 @@ export function auditPolicy(): string {
 export interface ClusterSettings {
   /** Stack name; prefixes Hetzner names. */
   stack: string;
-  /** Pinned k3s release (e.g. v1.32.5+k3s1). */
+  /** Pinned k3s release (e.g. v1.37.2+k3s1). */
   k3sVersion: string;
   clusterCidr: string;
   serviceCidr: string;
