@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { LOAD_BALANCER_TYPES, LOCATIONS, SERVER_TYPES } from "../site/catalog";
+import {
+  LOAD_BALANCER_TYPES,
+  LOCATIONS,
+  RETIRED_SERVER_TYPES,
+  SERVER_TYPES,
+  serverTypeOrderProblem,
+} from "../site/catalog";
 import { DEFAULT_VERSIONS } from "../versions";
 
 /** The Pulumi project name; config keys are namespaced with it. */
@@ -82,8 +88,15 @@ const dnsName = z
   .max(253)
   .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, "must be a lowercase DNS name like video.example.com");
 
-const serverType = z.string().refine((t) => t in SERVER_TYPES, {
-  message: `must be a Hetzner server type from components/site/catalog.ts (${Object.keys(SERVER_TYPES).join(", ")})`,
+const serverType = z.string().superRefine((t, ctx) => {
+  if (t in SERVER_TYPES) return;
+  const retired = RETIRED_SERVER_TYPES[t];
+  ctx.addIssue({
+    code: "custom",
+    message: retired
+      ? `${t} is no longer sold by Hetzner (${retired.why}): use ${retired.use}`
+      : `must be a Hetzner server type from components/site/catalog.ts (${Object.keys(SERVER_TYPES).join(", ")})`,
+  });
 });
 
 const semverish = z.string().regex(/^v?\d+\.\d+\.\d+([-+.][0-9A-Za-z.+-]+)?$/, "must be a pinned version like 1.2.3");
@@ -97,65 +110,76 @@ const gitRepoURL = z
 // ---------------------------------------------------------------------------------------------
 // Sections
 
-export const siteSchema = z.strictObject({
-  /** Hetzner location code; relocation is changing this. */
-  location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }),
-  /** The private network's range (/20 or larger); addresses are planned in components/site/addresses.ts. */
-  networkCidr: cidr4,
-  /**
-   * OS image for every server: Hetzner's image name for the current Debian stable (13 "trixie",
-   * checked 2026-11-30; Debian 12 left regular security support in 2026). The cloud-init schema
-   * tests validate against trixie's cloud-init (tools/ensure-tools.sh). Renovate cannot look
-   * Hetzner image names up: renovate.json5 raises a dashboard reminder for this pin instead.
-   */
-  image: z.string().min(1).default("debian-13"),
-  /** Public SSH keys installed on every server (never private keys). */
-  sshKeys: z
-    .array(
-      z.strictObject({
-        name: dnsLabel,
-        publicKey: z
-          .string()
-          .regex(
-            /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
-            "must be an OpenSSH public key line",
-          ),
-      }),
-    )
-    .min(1, "at least one admin SSH public key is required"),
-  /** Who may reach SSH (22) and the Kubernetes API (6443). */
-  adminCidrs: z.array(adminCidr).min(1, "at least one admin CIDR is required"),
-  controlPlane: z.strictObject({
-    /** Embedded etcd needs an odd member count for quorum. */
-    count: z
-      .number()
-      .int()
-      .min(1)
-      .max(7)
-      .refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5 or 7): etcd needs a majority to keep quorum" }),
-    serverType,
-  }),
-  workerPools: z
-    .array(
-      z.strictObject({
-        name: dnsLabel,
-        serverType,
-        count: z.number().int().min(0).max(100),
-        /** Extra node labels for scheduling (e.g. dedicated ingest nodes). */
-        labels: z.record(z.string(), z.string()).default({}),
-      }),
-    )
-    .min(1, "at least one worker pool is required"),
-  /** Hetzner load balancer type for the API (HA sites) and ingress. */
-  loadBalancerType: z
-    .string()
-    .refine((t) => t in LOAD_BALANCER_TYPES, {
-      message: `must be one of ${Object.keys(LOAD_BALANCER_TYPES).join(", ")}`,
-    })
-    .default("lb11"),
-  /** How far the sum of tenant quotas may exceed worker capacity (requests are rarely all used). */
-  overcommit: z.number().min(1).max(10).default(1.5),
-});
+export const siteSchema = z
+  .strictObject({
+    /** Hetzner location code; relocation is changing this. */
+    location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }),
+    /** The private network's range (/20 or larger); addresses are planned in components/site/addresses.ts. */
+    networkCidr: cidr4,
+    /**
+     * OS image for every server: Hetzner's image name for the current Debian stable (13 "trixie",
+     * checked 2026-11-30; Debian 12 left regular security support in 2026). The cloud-init schema
+     * tests validate against trixie's cloud-init (tools/ensure-tools.sh). Renovate cannot look
+     * Hetzner image names up: renovate.json5 raises a dashboard reminder for this pin instead.
+     */
+    image: z.string().min(1).default("debian-13"),
+    /** Public SSH keys installed on every server (never private keys). */
+    sshKeys: z
+      .array(
+        z.strictObject({
+          name: dnsLabel,
+          publicKey: z
+            .string()
+            .regex(
+              /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
+              "must be an OpenSSH public key line",
+            ),
+        }),
+      )
+      .min(1, "at least one admin SSH public key is required"),
+    /** Who may reach SSH (22) and the Kubernetes API (6443). */
+    adminCidrs: z.array(adminCidr).min(1, "at least one admin CIDR is required"),
+    controlPlane: z.strictObject({
+      /** Embedded etcd needs an odd member count for quorum. */
+      count: z
+        .number()
+        .int()
+        .min(1)
+        .max(7)
+        .refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5 or 7): etcd needs a majority to keep quorum" }),
+      serverType,
+    }),
+    workerPools: z
+      .array(
+        z.strictObject({
+          name: dnsLabel,
+          serverType,
+          count: z.number().int().min(0).max(100),
+          /** Extra node labels for scheduling (e.g. dedicated ingest nodes). */
+          labels: z.record(z.string(), z.string()).default({}),
+        }),
+      )
+      .min(1, "at least one worker pool is required"),
+    /** Hetzner load balancer type for the API (HA sites) and ingress. */
+    loadBalancerType: z
+      .string()
+      .refine((t) => t in LOAD_BALANCER_TYPES, {
+        message: `must be one of ${Object.keys(LOAD_BALANCER_TYPES).join(", ")}`,
+      })
+      .default("lb11"),
+    /** How far the sum of tenant quotas may exceed worker capacity (requests are rarely all used). */
+    overcommit: z.number().min(1).max(10).default(1.5),
+  })
+  // Hetzner sells some lines only in some locations (components/site/catalog.ts, orderableIn): a
+  // type it would refuse at `pulumi up`, after other resources were created, is refused here.
+  .superRefine((site, ctx) => {
+    const check = (type: string, path: (string | number)[]) => {
+      const problem = serverTypeOrderProblem(type, site.location);
+      if (problem) ctx.addIssue({ code: "custom", path, message: problem });
+    };
+    check(site.controlPlane.serverType, ["controlPlane", "serverType"]);
+    site.workerPools.forEach((p, i) => check(p.serverType, ["workerPools", i, "serverType"]));
+  });
 
 export const k3sSchema = z.strictObject({
   /** k3s release, pinned (e.g. v1.37.2+k3s1). */
