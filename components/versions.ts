@@ -8,9 +8,22 @@
  * comes from (`REGISTRIES`), passed into each chart's values, so moving to a mirror is one line.
  */
 export const DEFAULT_VERSIONS = {
+  /*
+   * Each entry is written `{ repo: "<url>", chart: "<name>", version: "<version>" }` in that order:
+   * renovate.json5's helm manager reads exactly that shape (whitespace and line breaks free), and
+   * test/renovate.test.ts fails for an entry it does not capture. Each entry's comment: app
+   * version, upstream release date, the version it moved from, and what was checked when, where.
+   */
   charts: {
-    hcloudCcm: { repo: "https://charts.hetzner.cloud", chart: "hcloud-cloud-controller-manager", version: "1.26.0" },
-    hcloudCsi: { repo: "https://charts.hetzner.cloud", chart: "hcloud-csi", version: "2.16.0" },
+    // hcloud CCM v1.35.0 (2026-08-11), from 1.26.0. Checked 2026-11-30 in hetznercloud/hcloud-cloud-controller-manager
+    // at tag v1.35.0 (chart/Chart.yaml, docs/reference/version-policy.md): supports Kubernetes 1.33-1.36, e2e on k3s
+    // v1.33-v1.36; 1.37 is not yet in that matrix (newest upstream snapshot readable here: 2026-08-19). Renovate proposes
+    // the release that adds 1.37.
+    hcloudCcm: { repo: "https://charts.hetzner.cloud", chart: "hcloud-cloud-controller-manager", version: "1.35.0" },
+    // hcloud CSI v2.22.1 (2026-07-30), from 2.16.0. Checked 2026-11-30 in hetznercloud/csi-driver at tag v2.22.1
+    // (chart/Chart.yaml, docs/kubernetes/reference/version-policy.md): v2.20.2+ supports Kubernetes 1.33-1.36; 1.37 is
+    // not yet in that matrix (newest upstream snapshot readable here: 2026-08-21).
+    hcloudCsi: { repo: "https://charts.hetzner.cloud", chart: "hcloud-csi", version: "2.22.1" },
     /**
      * The Gateway API edge (docs/edge.md): Envoy Gateway v1.9.1, checked 2026-11-30 against the
      * upstream tag (github.com/envoyproxy/gateway v1.9.1, released 2026-08-28, whose go.mod pins
@@ -22,13 +35,23 @@ export const DEFAULT_VERSIONS = {
      */
     gatewayCrds: { repo: "oci://docker.io/envoyproxy", chart: "gateway-crds-helm", version: "v1.9.1" },
     envoyGateway: { repo: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.1" },
-    certManager: { repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.18.2" },
+    // cert-manager v1.21.2 (2026-09-10; chart version = app version), from v1.18.2. Checked 2026-11-30: tag on the Go
+    // module proxy (github.com/cert-manager/cert-manager@v1.21.2), values reviewed against deploy/charts/cert-manager
+    // at v1.21.1 (crds.enabled/keep and <component>.image.repository unchanged).
+    certManager: { repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.2" },
+    // Sealed Secrets chart 2.18.5 = controller 0.36.6 (2026-04-09), from 2.17.3 (0.30.0). Checked 2026-11-30 in
+    // bitnami-labs/sealed-secrets helm/sealed-secrets/Chart.yaml. Controller v0.40.0 (Go module tag 2026-09-10) is
+    // out, but no source readable here names the chart that ships it: Renovate's first helm PR proposes it.
     sealedSecrets: {
       repo: "https://bitnami-labs.github.io/sealed-secrets",
       chart: "sealed-secrets",
-      version: "2.17.3",
+      version: "2.18.5",
     },
-    argocd: { repo: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "8.1.3" },
+    // argo-cd chart 10.1.1 = Argo CD v3.4.4 (2026-07-02), from 8.1.3 (v3.0.11). Checked 2026-11-30 in argoproj/argo-helm
+    // charts/argo-cd/Chart.yaml and values.yaml (keys the platform sets unchanged). 3.4 is one of the three supported
+    // minors (3.6, 3.5, 3.4: Go module proxy, v3.6.1 2026-11-04); the chart shipping v3.6.1 is not in any source
+    // readable here, so Renovate's first helm PR proposes it.
+    argocd: { repo: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
   },
   /**
    * Registries images are pulled from, each wired into the chart values that choose it

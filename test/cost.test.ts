@@ -12,11 +12,21 @@ import {
   LOCATIONS,
   NETWORK_ZONE,
   OTHER_PRICES,
+  RETIRED_SERVER_TYPES,
   priceTable,
   SERVER_TYPES,
 } from "../components/site/catalog";
 import { costDelta, CostInput, eur, monthlyCost } from "../tools/cost/model";
-import { expectInputError, ofType, planStack, planWith, repoRoot, withStackConfig } from "./helpers/harness";
+import { siteSchema } from "../components/config/schema";
+import {
+  expectInputError,
+  ofType,
+  planStack,
+  planWith,
+  readStackConfig,
+  repoRoot,
+  withStackConfig,
+} from "./helpers/harness";
 
 const server = (name: string, inputs: Record<string, unknown>): CostInput => ({
   urn: `urn:pulumi:t::p::hcloud:index/server:Server::${name}`,
@@ -53,7 +63,7 @@ describe("cost: the price table", () => {
   });
 
   it("every server type named anywhere in the code, config or docs is in the table", () => {
-    const seen = new Map<string, string>();
+    const seen = new Set<string>();
     const walk = (dir: string) => {
       for (const e of readdirSync(dir)) {
         if (["node_modules", "build", ".git", ".cache", "test"].includes(e)) continue;
@@ -61,14 +71,19 @@ describe("cost: the price table", () => {
         if (statSync(p).isDirectory()) walk(p);
         else if (/\.(ts|ya?ml|md)$/.test(e)) {
           const text = readFileSync(p, "utf8");
-          for (const m of text.matchAll(/\b(cx|cpx|cax|ccx)\d{2}\b/g)) seen.set(m[0], p);
-          for (const m of text.matchAll(/\blb\d{2}\b/g)) seen.set(m[0], p);
+          for (const m of text.matchAll(/\b(cx|cpx|cax|ccx)\d{2}\b/g)) seen.add(`${m[0]} ${p}`);
+          for (const m of text.matchAll(/\blb\d{2}\b/g)) seen.add(`${m[0]} ${p}`);
         }
       }
     };
     walk(repoRoot);
-    for (const [t, file] of seen)
-      assert.ok(t in SERVER_TYPES || t in LOAD_BALANCER_TYPES, `${file} names ${t}, which has no price`);
+    // The catalog names the retired types too, only to refuse them with their replacement.
+    const catalog = join(repoRoot, "components", "site", "catalog.ts");
+    for (const [t, file] of [...seen].map((x) => x.split(" ")))
+      assert.ok(
+        t in SERVER_TYPES || t in LOAD_BALANCER_TYPES || (file === catalog && t in RETIRED_SERVER_TYPES),
+        `${file} names ${t}, which has no price`,
+      );
     assert.ok(seen.size >= 3, "scan found the stacks' types");
   });
 
@@ -179,5 +194,63 @@ describe("cost: the model", () => {
     assert.equal(eur(d.deltaEur, true), `+€${d.deltaEur.toFixed(2)}`);
     assert.equal(eur(-3.5, true), "−€3.50");
     assert.equal(eur(0, true), "±€0.00");
+  });
+});
+
+describe("catalog: where Hetzner takes orders for each server type", () => {
+  const site = (edit: (s: Record<string, any>) => void) => {
+    const s = JSON.parse(JSON.stringify(readStackConfig("staging")["video-platform:site"])) as Record<string, any>;
+    edit(s);
+    return siteSchema.safeParse(s);
+  };
+  const issues = (r: ReturnType<typeof site>) =>
+    r.success ? [] : r.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+
+  it("refuses an EU-only line outside the EU, naming the field and a type that location sells", () => {
+    const r = site((s) => {
+      s.location = "ash";
+      s.controlPlane.serverType = "cx33";
+      s.workerPools[0].serverType = "cax21";
+    });
+    assert.deepEqual(issues(r), [
+      "controlPlane.serverType: cx33 is not sold in ash (Hetzner sells it only in fsn1, nbg1, hel1): use ccx23 there (at least 4 cores and 8 GiB), or a location that sells cx33",
+      "workerPools.0.serverType: cax21 is not sold in ash (Hetzner sells it only in fsn1, nbg1, hel1): use ccx23 there (at least 4 cores and 8 GiB), or a location that sells cax21",
+    ]);
+  });
+
+  it("accepts the dedicated line there, and the EU lines in the EU", () => {
+    const us = site((s) => {
+      s.location = "ash";
+      s.controlPlane.serverType = "ccx23";
+      s.workerPools[0].serverType = "ccx33";
+    });
+    assert.deepEqual(issues(us), []);
+    for (const location of ["fsn1", "nbg1", "hel1"])
+      assert.deepEqual(
+        issues(
+          site((s) => {
+            s.location = location;
+            s.workerPools[0].serverType = "cpx42";
+          }),
+        ),
+        [],
+        location,
+      );
+  });
+
+  it("refuses a retired type with the type to order instead", () => {
+    const r = site((s) => {
+      s.controlPlane.serverType = "cx22";
+      s.workerPools[0].serverType = "cpx41";
+    });
+    assert.deepEqual(issues(r), [
+      "controlPlane.serverType: cx22 is no longer sold by Hetzner (replaced by the CX23-CX53 line in October 2025): use cx23",
+      "workerPools.0.serverType: cpx41 is no longer sold by Hetzner (replaced by the CPX22-CPX62 line in the EU locations in October 2025): use cpx42",
+    ]);
+  });
+
+  it("both stacks order only what their location sells", () => {
+    for (const stack of ["staging", "prod"])
+      assert.equal(siteSchema.safeParse(readStackConfig(stack)["video-platform:site"]).success, true, stack);
   });
 });

@@ -78,7 +78,7 @@ const srv = (
   res(
     "site-w1",
     SERVER,
-    { serverType: "cx43", location: "nbg1", image: "debian-12", ...inputs },
+    { serverType: "cx43", location: "nbg1", image: "debian-13", ...inputs },
     options,
     site,
     true,
@@ -662,7 +662,7 @@ export = async () => {
   const cfg = new pulumi.Config();
   new hcloud.Server("probe", {
     serverType: "cx23",
-    image: "debian-12",
+    image: "debian-13",
     location: "nbg1",
     userData: pulumi.secret("#cloud-config\\n# ${sentinel}\\n"),
   });

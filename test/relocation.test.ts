@@ -13,7 +13,7 @@ import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { LOCATION_BOUND, relocationReport, RelocationReport } from "../tools/relocate/relocation";
 import { parseRelocateArgs } from "../tools/relocate/cli";
-import { descendants, ofType, Plan, planWith, repoRoot, withStackConfig } from "./helpers/harness";
+import { descendants, expectInputError, ofType, Plan, planWith, repoRoot, withStackConfig } from "./helpers/harness";
 
 const KEY = "ab".repeat(32);
 
@@ -31,6 +31,23 @@ function prodAt(location: string): Record<string, unknown> {
 
 const planAt = (location: string, stack = "prod") =>
   planWith({ stack, stackConfig: prodAt(location), secretDigestKey: KEY });
+
+/**
+ * Prod with every server on the dedicated line, which Hetzner sells in every location: outside
+ * the EU the config refuses prod's CX/CPX types (components/site/catalog.ts, orderableIn), so
+ * a move to another zone changes the types first; compared like this, only the location differs.
+ */
+const planSoldEverywhereAt = (location: string) =>
+  planWith({
+    stack: "prod",
+    stackConfig: withStackConfig("prod", (c) => {
+      const site = c[`${P}:site`];
+      site.location = location;
+      site.controlPlane.serverType = "ccx33";
+      for (const pool of site.workerPools) pool.serverType = "ccx33";
+    }),
+    secretDigestKey: KEY,
+  });
 
 /** Every resource a Tenant component owns, with everything the engine would receive. */
 function tenantObjects(p: Plan, norm: (u: string) => string = (u) => u) {
@@ -170,7 +187,7 @@ describe("relocation: prod moved within its network zone (fsn1 → hel1)", () =>
 describe("relocation: prod moved to another network zone (fsn1 → ash)", () => {
   let r: RelocationReport;
   before(async () => {
-    r = relocationReport(await planAt("fsn1"), await planAt("ash"));
+    r = relocationReport(await planSoldEverywhereAt("fsn1"), await planSoldEverywhereAt("ash"));
   });
 
   it("adds exactly the subnet's network zone to the differences; tenants still identical", () => {
@@ -205,6 +222,19 @@ describe("relocation: the new-stack path (prod-hel1 from prod's file)", () => {
     // The Hetzner side does change: physical names carry the stack.
     const server = (p: Plan) => p.resources.find((x) => x.name === "site-cp-1")!.inputs.name;
     assert.deepEqual([server(a), server(b)], ["prod-cp-1", "prod-hel1-cp-1"]);
+  });
+});
+
+describe("relocation: to a location that does not sell the stack's server types", () => {
+  it("is refused before anything is planned, naming each field and a type sold there", async () => {
+    const problems = await expectInputError(() => planAt("ash"));
+    assert.deepEqual(
+      problems.map((p) => `${p.path}: ${p.message}`),
+      [
+        "video-platform:site.controlPlane.serverType: cx43 is not sold in ash (Hetzner sells it only in fsn1, nbg1, hel1): use ccx33 there (at least 8 cores and 16 GiB), or a location that sells cx43",
+        "video-platform:site.workerPools[0].serverType: cpx42 is not sold in ash (Hetzner sells it only in fsn1, nbg1, hel1): use ccx33 there (at least 8 cores and 16 GiB), or a location that sells cpx42",
+      ],
+    );
   });
 });
 

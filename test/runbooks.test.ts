@@ -16,7 +16,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { deriveAgentToken } from "../components/site";
-import { plan, Plan, planStack, repoRoot } from "./helpers/harness";
+import { plan, Plan, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 import { OUTPUT_NAMES } from "./helpers/outputs-contract";
 import { needTool } from "./helpers/tools";
 
@@ -483,5 +483,42 @@ describe("runbooks: the project commands they use", () => {
         }
       assert.ok(n >= 3, "the rebuild runbooks state the modeled time");
     });
+  });
+});
+
+describe("runbooks: the k3s upgrade path (10)", () => {
+  const r = readRunbook("10-upgrade-k3s.md");
+
+  it("walks from the last 1.32 patch to the stack files' pin one minor at a time, none skipped", () => {
+    const hops = [...r.text.matchAll(/^\| (\d+)\s+\| `(v1\.\d+)`\s+\| (.*?)\s*\|$/gm)].map((m) => ({
+      n: Number(m[1]),
+      minor: m[2],
+      to: m[3],
+    }));
+    // Written out: the walk starts on 1.32 (the etcd 3.5 -> 3.6 step needs its last patch first).
+    assert.equal(hops[0]?.minor, "v1.32");
+    assert.match(hops[0].to, /last 1\.32 patch/);
+    hops.forEach((h, i) => {
+      assert.equal(h.n, i + 1, "hops numbered 1..n");
+      assert.equal(Number(h.minor.split(".")[1]), 32 + i, `hop ${h.n} is exactly one minor after the previous`);
+    });
+    for (const stack of ["staging", "prod"]) {
+      const pin = (readStackConfig(stack)["video-platform:k3s"] as { version: string }).version;
+      const last = hops[hops.length - 1];
+      assert.ok(pin.startsWith(`${last.minor}.`), `${stack}: pin ${pin} is the last hop's minor ${last.minor}`);
+      assert.ok(last.to.includes(`\`${pin}\``), `${stack}: the last hop names the pin ${pin}`);
+    }
+  });
+
+  it("resolves a minor's newest patch from the k3s channel's redirect", () => {
+    const line = r.lines.find((l) => l.startsWith("NEW_VERSION="));
+    const pipeline = /^NEW_VERSION="\$\(curl [^|]*\| (.*)\)"$/.exec(line ?? "")?.[1];
+    assert.ok(pipeline, `10: NEW_VERSION comes from curl | <filter>: ${line}`);
+    for (const header of ["location", "Location"]) {
+      const response = `HTTP/2 302\r\n${header}: https://github.com/k3s-io/k3s/releases/tag/v1.33.13+k3s1\r\ncontent-length: 0\r\n\r\n`;
+      const res: SpawnSyncReturns<string> = spawnSync("bash", ["-c", pipeline], { input: response, encoding: "utf8" });
+      assert.equal(res.status, 0, res.stderr);
+      assert.equal(res.stdout, "v1.33.13+k3s1\n");
+    }
   });
 });

@@ -5,13 +5,23 @@
 # - shellcheck: tests lint every shell script cloud-init runs.
 # - Debian's cloud-init schema: tests validate rendered user-data against it. The schema is data,
 #   so `apt-get download` + `dpkg -x` into .cache/ instead of installing cloud-init (whose install
-#   scripts would enable services on this machine).
+#   scripts would enable services on this machine). It is the cloud-init of the release the servers
+#   run (Debian 13 "trixie", the `debian-13` image), whatever release this machine runs: a private
+#   apt configuration (its own sources list and package lists under a temp dir) reads trixie's
+#   index without touching the machine's apt state. The pinned version is the one the tests were
+#   last checked against; when a trixie point release replaces it on the mirror, trixie's current
+#   version is used (and printed) instead.
 # - nftables: test/site.test.ts checks the host guard's rules with `nft -c`.
 # - jq and openssl: test/runbooks.test.ts runs the runbooks' jq filters on the planned outputs and
 #   their agent-token derivation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 schema=.cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json
+cloud_init_release=trixie
+cloud_init_version=25.1.4-1+deb13u1 # checked 2026-11-30: trixie's cloud-init (deb.debian.org trixie main)
+stamp=.cache/cloud-init/.debian-release
+# A schema from another release (an older cache) is replaced.
+if [ -f "$schema" ] && [ "$(cat "$stamp" 2>/dev/null)" != "$cloud_init_release" ]; then rm -rf .cache/cloud-init; fi
 need_shellcheck=0
 command -v shellcheck >/dev/null 2>&1 || need_shellcheck=1
 missing_pkgs=()
@@ -34,9 +44,21 @@ if [ "${#missing_pkgs[@]}" != 0 ]; then
 fi
 if [ ! -f "$schema" ]; then
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download -qq cloud-init >/dev/null)
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/deb"
+  keyring=/usr/share/keyrings/debian-archive-$cloud_init_release-stable.gpg
+  [ -f "$keyring" ] || keyring=/usr/share/keyrings/debian-archive-keyring.gpg
+  echo "deb [signed-by=$keyring] http://deb.debian.org/debian $cloud_init_release main" >"$tmp/sources.list"
+  apt_private=(-o "Dir::Etc::sourcelist=$tmp/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$tmp/lists"
+    -o "Dir::Cache=$tmp/cache" -o APT::Sandbox::User=root)
+  apt-get "${apt_private[@]}" update -qq >/dev/null
+  (cd "$tmp/deb" && apt-get "${apt_private[@]}" download -qq "cloud-init=$cloud_init_version" >/dev/null 2>&1) || {
+    now=$(apt-cache "${apt_private[@]}" policy cloud-init | sed -n 's/^  Candidate: //p')
+    echo "ensure-tools: cloud-init $cloud_init_version is no longer in $cloud_init_release; using $now (update cloud_init_version)" >&2
+    (cd "$tmp/deb" && apt-get "${apt_private[@]}" download -qq "cloud-init=$now" >/dev/null)
+  }
   mkdir -p .cache/cloud-init
-  dpkg -x "$tmp"/cloud-init_*.deb .cache/cloud-init
+  dpkg -x "$tmp"/deb/cloud-init_*.deb .cache/cloud-init
+  echo "$cloud_init_release" >"$stamp"
   rm -rf "$tmp"
 fi
-echo "ensure-tools: shellcheck $(shellcheck --version | sed -n 's/^version: //p'); cloud-init schema at $schema"
+echo "ensure-tools: shellcheck $(shellcheck --version | sed -n 's/^version: //p'); $cloud_init_release cloud-init schema at $schema"

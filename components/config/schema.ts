@@ -1,6 +1,12 @@
 import { CronExpressionParser } from "cron-parser";
 import { z } from "zod";
-import { LOAD_BALANCER_TYPES, LOCATIONS, SERVER_TYPES } from "../site/catalog";
+import {
+  LOAD_BALANCER_TYPES,
+  LOCATIONS,
+  RETIRED_SERVER_TYPES,
+  SERVER_TYPES,
+  serverTypeOrderProblem,
+} from "../site/catalog";
 import { DEFAULT_VERSIONS } from "../versions";
 
 /** The Pulumi project name; config keys are namespaced with it. */
@@ -85,8 +91,15 @@ const dnsName = z
 
 const serverType = z
   .string()
-  .refine((t) => t in SERVER_TYPES, {
-    message: `must be a Hetzner server type from components/site/catalog.ts (${Object.keys(SERVER_TYPES).join(", ")})`,
+  .superRefine((t, ctx) => {
+    if (t in SERVER_TYPES) return;
+    const retired = RETIRED_SERVER_TYPES[t];
+    ctx.addIssue({
+      code: "custom",
+      message: retired
+        ? `${t} is no longer sold by Hetzner (${retired.why}): use ${retired.use}`
+        : `must be a Hetzner server type from components/site/catalog.ts (${Object.keys(SERVER_TYPES).join(", ")})`,
+    });
   })
   .meta({ enum: Object.keys(SERVER_TYPES) });
 
@@ -174,7 +187,14 @@ export const siteSchema = z.strictObject({
       "The private network's IPv4 range, /20 or larger; addresses are planned from it (components/site/addresses.ts).",
     examples: ["10.10.0.0/16"],
   }),
-  image: z.string().min(1).meta({ description: "Hetzner OS image of every server." }).default("debian-12"),
+  // Hetzner's image name for the current Debian stable (13 "trixie", checked 2026-11-30; Debian 12
+  // left regular security support in 2026). The cloud-init schema tests validate against trixie's
+  // cloud-init (tools/ensure-tools.sh); renovate.json raises a reminder for this pin.
+  image: z
+    .string()
+    .min(1)
+    .meta({ description: "Hetzner OS image of every server (the current Debian stable).", examples: ["debian-13"] })
+    .default("debian-13"),
   sshKeys: z
     .array(
       z.strictObject({
@@ -285,15 +305,25 @@ export const siteSchema = z.strictObject({
         "How far the sum of tenant CPU and memory quotas may exceed the workers' capacity (a factor, 1–10; requests are rarely all used).",
     })
     .default(1.5),
-});
+  })
+  // Hetzner sells some lines only in some locations (components/site/catalog.ts, orderableIn): a
+  // type it would refuse at `pulumi up`, after other resources were created, is refused here.
+  .superRefine((site, ctx) => {
+    const check = (type: string, path: (string | number)[]) => {
+      const problem = serverTypeOrderProblem(type, site.location);
+      if (problem) ctx.addIssue({ code: "custom", path, message: problem });
+    };
+    check(site.controlPlane.serverType, ["controlPlane", "serverType"]);
+    site.workerPools.forEach((p, i) => check(p.serverType, ["workerPools", i, "serverType"]));
+  });
 
 export const k3sSchema = z.strictObject({
   version: z
     .string()
-    .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.32.5+k3s1")
+    .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.37.2+k3s1")
     .meta({
       description: "k3s release, pinned; new servers install it (upgrades: runbook 10).",
-      examples: ["v1.32.5+k3s1"],
+      examples: ["v1.37.2+k3s1"],
     }),
   clusterCidr: cidr4.meta({ description: "Pod network range; disjoint from networkCidr." }).default("10.42.0.0/16"),
   serviceCidr: cidr4.meta({ description: "Service network range; disjoint from the others." }).default("10.43.0.0/16"),

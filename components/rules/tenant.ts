@@ -180,7 +180,7 @@ export const OBJECT_RULES: ObjectRule[] = [
         const v = labels[`pod-security.kubernetes.io/${mode}-version`];
         if (!v || !/^v1\.\d+$/.test(v))
           out.push(
-            at(ns, `pod-security.kubernetes.io/${mode}-version must pin a version like v1.32, not "${v ?? ""}"`),
+            at(ns, `pod-security.kubernetes.io/${mode}-version must pin a version like v1.37, not "${v ?? ""}"`),
           );
       }
       if (labels[TENANT_LABEL] !== ctx.tenant) out.push(at(ns, `label ${TENANT_LABEL} must be ${ctx.tenant}`));

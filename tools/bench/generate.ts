@@ -162,8 +162,7 @@ export function scaledStackConfig(
 ): ScaledConfig {
   const stackConfig = JSON.parse(JSON.stringify(base)) as Record<string, unknown>;
   const site = stackConfig[`${project}:site`] as
-    | { workerPools: PoolConfig[]; overcommit?: number; [k: string]: unknown }
-    | undefined;
+    { workerPools: PoolConfig[]; overcommit?: number; [k: string]: unknown } | undefined;
   if (!site || !Array.isArray(site.workerPools) || site.workerPools.length === 0)
     throw new Error(`stack config has no ${project}:site.workerPools to scale`);
   const overcommit = site.overcommit ?? 1.5;

@@ -82,7 +82,7 @@ class Heap<T> {
   push(v: T): void {
     const a = this.items;
     a.push(v);
-    for (let i = a.length - 1; i > 0; ) {
+    for (let i = a.length - 1; i > 0;) {
       const p = (i - 1) >> 1;
       if (!this.less(a[i], a[p])) break;
       [a[p], a[i]] = [a[i], a[p]];
@@ -98,7 +98,7 @@ class Heap<T> {
     const last = a.pop() as T;
     if (a.length) {
       a[0] = last;
-      for (let i = 0; ; ) {
+      for (let i = 0; ;) {
         const l = 2 * i + 1;
         const r = l + 1;
         let m = i;
