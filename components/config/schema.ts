@@ -177,134 +177,141 @@ export const autoscaleSchema = z
 // Sections. Every key carries its description (and where useful an example) as zod metadata:
 // the loader's errors, docs/configuration.md and schemas/stack.schema.json all come from here.
 
-export const siteSchema = z.strictObject({
-  location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }).meta({
-    description: "Hetzner location of every server; relocating the site is changing this.",
-    examples: ["fsn1"],
-  }),
-  networkCidr: cidr4.meta({
-    description:
-      "The private network's IPv4 range, /20 or larger; addresses are planned from it (components/site/addresses.ts).",
-    examples: ["10.10.0.0/16"],
-  }),
-  // Hetzner's image name for the current Debian stable (13 "trixie", checked 2026-11-30; Debian 12
-  // left regular security support in 2026). The cloud-init schema tests validate against trixie's
-  // cloud-init (tools/ensure-tools.sh); renovate.json raises a reminder for this pin.
-  image: z
-    .string()
-    .min(1)
-    .meta({ description: "Hetzner OS image of every server (the current Debian stable).", examples: ["debian-13"] })
-    .default("debian-13"),
-  sshKeys: z
-    .array(
-      z.strictObject({
-        name: dnsLabel.meta({ description: "Key name (DNS label), unique in the list." }),
-        publicKey: z
-          .string()
-          .regex(
-            /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
-            "must be an OpenSSH public key line",
-          )
-          .meta({ description: "An OpenSSH public key line (never a private key)." }),
-      }),
-    )
-    .min(1, "at least one admin SSH public key is required")
-    .meta({ description: "Admins' SSH public keys, installed on every server through cloud-init." }),
-  adminCidrs: z
-    .array(adminCidr)
-    .min(1, "at least one admin CIDR is required")
-    .meta({
-      description:
-        "Who may reach SSH (22) and the Kubernetes API (6443) through the firewall: office/VPN ranges, never the whole internet.",
-      examples: [["198.51.100.0/28"]],
+export const siteSchema = z
+  .strictObject({
+    location: z.enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` }).meta({
+      description: "Hetzner location of every server; relocating the site is changing this.",
+      examples: ["fsn1"],
     }),
-  controlPlane: z
-    .strictObject({
-      count: z
-        .number()
-        .int()
-        .min(1)
-        .max(7)
-        .refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5 or 7): etcd needs a majority to keep quorum" })
-        .meta({ description: "Control planes (embedded etcd): odd, for quorum; 3 for an HA site.", examples: [3] }),
-      serverType: serverType.meta({ description: "Hetzner server type of the control planes.", examples: ["cx33"] }),
-    })
-    .meta({ description: "The k3s servers." }),
-  workerPools: z
-    .array(
-      z.strictObject({
-        name: dnsLabel.meta({ description: "Pool name (DNS label); it keys the pool's servers, so never reuse one." }),
-        serverType: serverType.meta({ description: "Hetzner server type of the pool's workers.", examples: ["cx43"] }),
+    networkCidr: cidr4.meta({
+      description:
+        "The private network's IPv4 range, /20 or larger; addresses are planned from it (components/site/addresses.ts).",
+      examples: ["10.10.0.0/16"],
+    }),
+    // Hetzner's image name for the current Debian stable (13 "trixie", checked 2026-11-30; Debian 12
+    // left regular security support in 2026). The cloud-init schema tests validate against trixie's
+    // cloud-init (tools/ensure-tools.sh); renovate.json raises a reminder for this pin.
+    image: z
+      .string()
+      .min(1)
+      .meta({ description: "Hetzner OS image of every server (the current Debian stable).", examples: ["debian-13"] })
+      .default("debian-13"),
+    sshKeys: z
+      .array(
+        z.strictObject({
+          name: dnsLabel.meta({ description: "Key name (DNS label), unique in the list." }),
+          publicKey: z
+            .string()
+            .regex(
+              /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]+( .*)?$/,
+              "must be an OpenSSH public key line",
+            )
+            .meta({ description: "An OpenSSH public key line (never a private key)." }),
+        }),
+      )
+      .min(1, "at least one admin SSH public key is required")
+      .meta({ description: "Admins' SSH public keys, installed on every server through cloud-init." }),
+    adminCidrs: z
+      .array(adminCidr)
+      .min(1, "at least one admin CIDR is required")
+      .meta({
+        description:
+          "Who may reach SSH (22) and the Kubernetes API (6443) through the firewall: office/VPN ranges, never the whole internet.",
+        examples: [["198.51.100.0/28"]],
+      }),
+    controlPlane: z
+      .strictObject({
         count: z
           .number()
           .int()
-          .min(0)
-          .max(100)
-          .meta({
-            description: "Workers Pulumi creates and keeps (fixed capacity, 0–100); autoscaled nodes come on top of them.",
-          })
-          .default(0),
-        autoscale: autoscaleSchema.optional(),
-        location: z
-          .enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` })
-          .meta({
-            description:
-              "Location of this pool's autoscaled nodes; default site.location, and it must be in the same network zone (the private network is per zone). Fixed workers always live in site.location.",
-          })
-          .optional(),
-        labels: z
-          .record(z.string(), z.string())
-          .meta({ description: "Extra node labels for scheduling (e.g. dedicated ingest nodes)." })
-          .default({}),
-        /**
-         * Node taints (k3s node-taint, `key=value:Effect`) that keep everything but the pool's
-         * own workloads off it, e.g. platform.video/dedicated=ingest:NoSchedule on the ingest
-         * pool; which tenant pods may tolerate them is admission's call (TEN-SCHED-001).
-         */
-        taints: z
-          .array(
-            z
-              .string()
-              .regex(
-                /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?:(NoSchedule|PreferNoSchedule|NoExecute)$/,
-                "must be a node taint like platform.video/dedicated=ingest:NoSchedule (key[=value]:NoSchedule|PreferNoSchedule|NoExecute)",
-              ),
-          )
-          .default([]),
-      }),
-    )
-    .min(1, "at least one worker pool is required")
-    .meta({ description: "Worker pools, keyed by name; tenants run only on workers." }),
-  serverLimit: z
-    .number()
-    .int()
-    .min(1)
-    .max(1000)
-    .meta({
-      description:
-        "The Hetzner project's server limit as Hetzner set it (Console → project → Limits; Hetzner raises it on request). Control planes + fixed workers + every autoscaled pool's max must fit, or scale-ups fail at the quota in the middle of an event. The default 25 is only a guess: set the real value.",
-      examples: [20],
-    })
-    .default(25),
-  loadBalancerType: z
-    .string()
-    .refine((t) => t in LOAD_BALANCER_TYPES, {
-      message: `must be one of ${Object.keys(LOAD_BALANCER_TYPES).join(", ")}`,
-    })
-    .meta({
-      description: "Hetzner load balancer type for the API (HA sites) and the edge.",
-      enum: Object.keys(LOAD_BALANCER_TYPES),
-    })
-    .default("lb11"),
-  overcommit: z
-    .number()
-    .min(1)
-    .max(10)
-    .meta({
-      description:
-        "How far the sum of tenant CPU and memory quotas may exceed the workers' capacity (a factor, 1–10; requests are rarely all used).",
-    })
-    .default(1.5),
+          .min(1)
+          .max(7)
+          .refine((n) => n % 2 === 1, { message: "must be odd (1, 3, 5 or 7): etcd needs a majority to keep quorum" })
+          .meta({ description: "Control planes (embedded etcd): odd, for quorum; 3 for an HA site.", examples: [3] }),
+        serverType: serverType.meta({ description: "Hetzner server type of the control planes.", examples: ["cx33"] }),
+      })
+      .meta({ description: "The k3s servers." }),
+    workerPools: z
+      .array(
+        z.strictObject({
+          name: dnsLabel.meta({
+            description: "Pool name (DNS label); it keys the pool's servers, so never reuse one.",
+          }),
+          serverType: serverType.meta({
+            description: "Hetzner server type of the pool's workers.",
+            examples: ["cx43"],
+          }),
+          count: z
+            .number()
+            .int()
+            .min(0)
+            .max(100)
+            .meta({
+              description:
+                "Workers Pulumi creates and keeps (fixed capacity, 0–100); autoscaled nodes come on top of them.",
+            })
+            .default(0),
+          autoscale: autoscaleSchema.optional(),
+          location: z
+            .enum(LOCATIONS, { message: `must be a Hetzner location: ${LOCATIONS.join(", ")}` })
+            .meta({
+              description:
+                "Location of this pool's autoscaled nodes; default site.location, and it must be in the same network zone (the private network is per zone). Fixed workers always live in site.location.",
+            })
+            .optional(),
+          labels: z
+            .record(z.string(), z.string())
+            .meta({ description: "Extra node labels for scheduling (e.g. dedicated ingest nodes)." })
+            .default({}),
+          /**
+           * Node taints (k3s node-taint, `key=value:Effect`) that keep everything but the pool's
+           * own workloads off it, e.g. platform.video/dedicated=ingest:NoSchedule on the ingest
+           * pool; which tenant pods may tolerate them is admission's call (TEN-SCHED-001).
+           */
+          taints: z
+            .array(
+              z
+                .string()
+                .regex(
+                  /^[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?(=[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?:(NoSchedule|PreferNoSchedule|NoExecute)$/,
+                  "must be a node taint like platform.video/dedicated=ingest:NoSchedule (key[=value]:NoSchedule|PreferNoSchedule|NoExecute)",
+                ),
+            )
+            .default([]),
+        }),
+      )
+      .min(1, "at least one worker pool is required")
+      .meta({ description: "Worker pools, keyed by name; tenants run only on workers." }),
+    serverLimit: z
+      .number()
+      .int()
+      .min(1)
+      .max(1000)
+      .meta({
+        description:
+          "The Hetzner project's server limit as Hetzner set it (Console → project → Limits; Hetzner raises it on request). Control planes + fixed workers + every autoscaled pool's max must fit, or scale-ups fail at the quota in the middle of an event. The default 25 is only a guess: set the real value.",
+        examples: [20],
+      })
+      .default(25),
+    loadBalancerType: z
+      .string()
+      .refine((t) => t in LOAD_BALANCER_TYPES, {
+        message: `must be one of ${Object.keys(LOAD_BALANCER_TYPES).join(", ")}`,
+      })
+      .meta({
+        description: "Hetzner load balancer type for the API (HA sites) and the edge.",
+        enum: Object.keys(LOAD_BALANCER_TYPES),
+      })
+      .default("lb11"),
+    overcommit: z
+      .number()
+      .min(1)
+      .max(10)
+      .meta({
+        description:
+          "How far the sum of tenant CPU and memory quotas may exceed the workers' capacity (a factor, 1–10; requests are rarely all used).",
+      })
+      .default(1.5),
   })
   // Hetzner sells some lines only in some locations (components/site/catalog.ts, orderableIn): a
   // type it would refuse at `pulumi up`, after other resources were created, is refused here.

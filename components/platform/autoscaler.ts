@@ -228,15 +228,13 @@ export function autoscalerSecretData(args: {
   cloudInit: pulumi.Input<Record<string, string>>;
 }): pulumi.Output<Record<string, string>> {
   return pulumi.secret(
-    pulumi.all([args.token, args.cloudInit]).apply(
-      ([token, cloudInit]): Record<string, string> => ({
-        [AUTOSCALER_SECRET_KEYS.token]: token,
-        [AUTOSCALER_SECRET_KEYS.clusterConfig]: Buffer.from(
-          JSON.stringify(clusterConfig({ image: args.image, groups: args.groups, cloudInit })),
-          "utf8",
-        ).toString("base64"),
-      }),
-    ),
+    pulumi.all([args.token, args.cloudInit]).apply(([token, cloudInit]): Record<string, string> => ({
+      [AUTOSCALER_SECRET_KEYS.token]: token,
+      [AUTOSCALER_SECRET_KEYS.clusterConfig]: Buffer.from(
+        JSON.stringify(clusterConfig({ image: args.image, groups: args.groups, cloudInit })),
+        "utf8",
+      ).toString("base64"),
+    })),
   );
 }
 

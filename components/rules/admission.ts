@@ -308,13 +308,11 @@ export const ADMISSION_RULES: Rule[] = [
     check: (resources) => declarationProblems(resources, policyOf("TEN-NSL-001")),
   },
   // Tenant hardening (issue 14): each policy's plan check is its declaration.
-  ...WORKLOAD_RULE_TEXT.map(
-    (r): Rule => ({
-      ...r,
-      enforcedIn: ["plan", "preview", "cluster"],
-      check: (resources) => declarationProblems(resources, policyOf(r.id)),
-    }),
-  ),
+  ...WORKLOAD_RULE_TEXT.map((r): Rule => ({
+    ...r,
+    enforcedIn: ["plan", "preview", "cluster"],
+    check: (resources) => declarationProblems(resources, policyOf(r.id)),
+  })),
 ];
 
 /** A policy's two objects as plain manifests. */
