@@ -112,9 +112,9 @@ export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
   "1.37": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
 };
 
-/** The Kubernetes minor of a k3s release (`v1.37.2+k3s1` → `1.37`). */
+/** The Kubernetes minor of a k3s release (`v<major>.<minor>.<patch>+k3s<n>` → `<major>.<minor>`). */
 export function kubernetesMinor(k3sVersion: string): string {
   const m = /^v(\d+)\.(\d+)\./.exec(k3sVersion);
-  if (!m) throw new Error(`versions: ${k3sVersion} is not a k3s release like v1.37.2+k3s1`);
+  if (!m) throw new Error(`versions: ${k3sVersion} is not a k3s release like v<major>.<minor>.<patch>+k3s<n>`);
   return `${m[1]}.${m[2]}`;
 }

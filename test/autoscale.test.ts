@@ -108,7 +108,9 @@ describe("autoscale: the same node, whoever creates it", () => {
     assert.match(image, /^debian-\d+$/);
     assert.deepEqual(r.clusterConfig.imagesForArch, { amd64: image, arm64: image }, "the site's image, as Pulumi's");
     assert.deepEqual(group.labels, { "platform.video/pool": "ingest" });
-    assert.deepEqual(group.taints, []);
+    // The dedicated ingest pool's taint reaches the autoscaler's nodes (and its scale-from-zero
+    // simulation) exactly as Pulumi's ingest workers get it.
+    assert.deepEqual(group.taints, [{ key: "platform.video/dedicated", value: "ingest", effect: "NoSchedule" }]);
     assert.deepEqual(group.serverLabels, {
       "platform.video/site": "prod",
       "platform.video/role": "worker",
@@ -292,7 +294,10 @@ describe("autoscale: config validation", () => {
     const problems = await plan((c) => (ingest(c).autoscale = { min: -1, max: 2, maximum: 3 }));
     const paths = problems.map((x) => x.path).sort();
     assert.ok(paths.includes("video-platform:site.workerPools[1].autoscale.min"), paths.join());
-    assert.ok(paths.some((x) => x.includes("autoscale")) && problems.some((x) => /maximum/.test(x.message)));
+    // The unknown key is named by its path, with the nearest allowed key as the fix.
+    const unknown = problems.find((x) => x.path === "video-platform:site.workerPools[1].autoscale.maximum");
+    assert.ok(unknown, paths.join());
+    assert.match(unknown.message, /unknown key \(allowed here: min, max\)/);
   });
 
   it("rejects more servers at max than the project's limit, and accepts exactly the limit", async () => {

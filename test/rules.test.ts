@@ -230,16 +230,6 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
     ],
     [
       "TEN-EDGE-001",
-      "staging",
-      "kiez-radio-project",
-      "the project lets a tenant's repo create a Gateway",
-      (r) =>
-        (r.inputs.spec.namespaceResourceBlacklist = r.inputs.spec.namespaceResourceBlacklist.filter(
-          (k: any) => k.kind !== "Gateway",
-        )),
-    ],
-    [
-      "TEN-EDGE-001",
       "prod",
       "platform-vap-edge-kinds",
       "ReferenceGrants dropped from the policy",

@@ -194,7 +194,7 @@ export const siteSchema = z
     image: z
       .string()
       .min(1)
-      .meta({ description: "Hetzner OS image of every server (the current Debian stable).", examples: ["debian-13"] })
+      .meta({ description: "Hetzner OS image of every server (the current Debian stable)." })
       .default("debian-13"),
     sshKeys: z
       .array(

@@ -13,7 +13,7 @@
  */
 import { TENANT_LABEL, K8sObject } from "./tenant";
 import { platformUrn } from "./view";
-import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
+import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
 import { WORKLOAD_POLICIES, WORKLOAD_RULE_TEXT } from "./workloads";
 
 /** Namespace annotation listing the tenant's hosts, comma-separated (written by the Tenant component). */
@@ -38,31 +38,7 @@ export const VAP_API = "admissionregistration.k8s.io/v1" as const;
 export const VAP_TYPE = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 export const VAP_BINDING_TYPE = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
 
-export interface CelValidation {
-  expression: string;
-  message?: string;
-  messageExpression?: string;
-  reason: "Forbidden" | "Invalid";
-}
-
-/** One ValidatingAdmissionPolicy and its binding, as data. */
-export interface AdmissionPolicy {
-  /** The rule it enforces. */
-  rule: string;
-  /** Short key for logical names (`<platform>-vap-<key>`). */
-  key: string;
-  /** metadata.name of the policy and of its binding. */
-  name: string;
-  spec: {
-    failurePolicy: "Fail";
-    matchConstraints: Record<string, unknown>;
-    matchConditions?: { name: string; expression: string }[];
-    variables?: { name: string; expression: string }[];
-    validations: CelValidation[];
-  };
-  /** The binding's spec without policyName (the declared policy's name is filled in). */
-  binding: { validationActions: ["Deny"] };
-}
+export type { AdmissionPolicy, CelValidation } from "./types";
 
 /** The namespaceSelector of every tenant policy: namespaces carrying the tenant label. */
 export const tenantNamespaces = { matchExpressions: [{ key: TENANT_LABEL, operator: "Exists" }] };

@@ -6,7 +6,10 @@
  * below check the plan against it.
  */
 import { parseBytes } from "../tenant/quantity";
-import { IN_CLUSTER, K8sObject } from "./tenant";
+import { IN_CLUSTER, K8sObject, SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE } from "./tenant";
+
+// Defined with the tenant object rules (the lower module), exported here too for the tenant module.
+export { SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE };
 import { tenantsOf } from "./view";
 import { arr, rec, Rule, RuleResource, SECRET, str, UNKNOWN, Violation } from "./types";
 import { platformUrn } from "./view";
@@ -39,10 +42,6 @@ export const TENANT_KINDS = [
 
 /** Verbs the sync ServiceAccount holds on TENANT_KINDS: what `kubectl apply`, prune and diff need. */
 export const SYNC_VERBS = ["get", "list", "watch", "create", "update", "patch", "delete"] as const;
-/** The ServiceAccount Argo CD impersonates to sync a tenant, in the tenant's namespace. */
-export const SYNC_SERVICE_ACCOUNT = "argocd-sync";
-/** The ClusterRole the sync ServiceAccount is bound to, in its own namespace only (RoleBinding). */
-export const TENANT_SYNC_ROLE = "platform-tenant-sync";
 /** The ServiceAccount (argocd namespace) the platform's own project syncs as: cluster-admin. */
 export const PLATFORM_SYNC_SERVICE_ACCOUNT = "argocd-platform-sync";
 

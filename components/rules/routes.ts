@@ -26,7 +26,7 @@ import {
   lit,
   tenantNamespaces,
 } from "./admission";
-import { GUARDRAIL_KINDS, K8sObject, TENANT_ADMIN_ROLE, TENANT_LABEL, WRITE_VERBS } from "./tenant";
+import { K8sObject, TENANT_ADMIN_ROLE, TENANT_LABEL, WRITE_VERBS } from "./tenant";
 import { TenantView, tenantsOf } from "./view";
 import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
 
@@ -349,9 +349,10 @@ function gatewayProblems(resources: readonly RuleResource[]): Violation[] {
 }
 
 /**
- * TEN-EDGE-001's plan side: what a tenant's admin group and its Argo CD project may create. The
- * tenant-admin ClusterRole writes no edge kind; the AppProject does not allow one (a blacklist
- * that names it, or a whitelist that does not).
+ * TEN-EDGE-001's plan side: what a tenant's admin group may create. The tenant-admin ClusterRole
+ * writes no edge kind. What the tenant's repository may create is the AppProject's allow-list,
+ * which TEN-ARGO-003 holds to exactly the tenant kinds (components/rules/hardening.ts), none of
+ * them an edge kind: one rule owns that list, so a change to it is reported once.
  */
 function edgeKindProblems(t: TenantView): Violation[] {
   const out: Violation[] = [];
@@ -376,19 +377,6 @@ function edgeKindProblems(t: TenantView): Violation[] {
               ),
             );
     });
-  const project = t.objects.find((o) => o.kind === "AppProject" && o.metadata?.name === t.name);
-  if (project) {
-    const spec = rec(project.spec);
-    const black = arr(spec.namespaceResourceBlacklist).map(rec);
-    const white =
-      spec.namespaceResourceWhitelist === undefined ? undefined : arr(spec.namespaceResourceWhitelist).map(rec);
-    for (const k of EDGE_KINDS) {
-      const listed = (l: ReturnType<typeof rec>[]) =>
-        l.some((e) => e.group === k.group && (e.kind === k.kind || e.kind === "*"));
-      const allowed = white ? listed(white) : !listed(black);
-      if (allowed) out.push(finding("TEN-EDGE-001", t, project, `the AppProject allows ${k.group}/${k.kind}`));
-    }
-  }
   return out;
 }
 
@@ -431,8 +419,8 @@ export const ROUTE_RULES: Rule[] = [
   {
     id: "TEN-EDGE-001",
     description:
-      "tenants create no Ingress, Gateway, ListenerSet, ReferenceGrant, other route kind, Envoy Gateway policy or cert-manager Issuer/Certificate: not in the cluster, not through their role, not through their AppProject",
-    fix: "publish with an HTTPRoute on the tenant's ListenerSet; keep EDGE_KINDS out of components/tenant/manifests.ts adminRules() and out of what appProject() allows, and the platform-tenant-edge-kinds policy and binding as components/rules/routes.ts declares them",
+      "tenants create no Ingress, Gateway, ListenerSet, ReferenceGrant, other route kind, Envoy Gateway policy or cert-manager Issuer/Certificate: not in the cluster, not through their role (their AppProject's allow-list is TEN-ARGO-003's)",
+    fix: "publish with an HTTPRoute on the tenant's ListenerSet; keep EDGE_KINDS out of components/tenant/manifests.ts adminRules(), and the platform-tenant-edge-kinds policy and binding as components/rules/routes.ts declares them",
     enforcedIn: ["plan", "preview", "cluster"],
     check: (resources, site) => [
       ...declarationProblems(resources, policyOf("TEN-EDGE-001")),
@@ -440,6 +428,3 @@ export const ROUTE_RULES: Rule[] = [
     ],
   },
 ];
-
-/** Guardrail kinds and edge kinds: everything a tenant's AppProject keeps out (until issue 14's whitelist). */
-export const PROJECT_BLACKLIST = [...GUARDRAIL_KINDS, ...EDGE_KINDS].map((k) => ({ group: k.group, kind: k.kind }));

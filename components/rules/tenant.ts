@@ -8,7 +8,11 @@ import { cidrContains, cidrOverlaps } from "../config/schema";
 import { parseBytes, parseCpu } from "../tenant/quantity";
 import { adminGroupProblem } from "../tenant/rules";
 import { arr, rec, Rec, str } from "./types";
-import { SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE } from "./hardening";
+
+/** The ServiceAccount Argo CD impersonates to sync a tenant, in the tenant's namespace. */
+export const SYNC_SERVICE_ACCOUNT = "argocd-sync";
+/** The ClusterRole the sync ServiceAccount is bound to, in its own namespace only (RoleBinding). */
+export const TENANT_SYNC_ROLE = "platform-tenant-sync";
 
 /** A Kubernetes object as declared (apiVersion, kind, metadata, spec/…), from the plan or a preview. */
 export interface K8sObject {

@@ -92,3 +92,29 @@ export function urnName(urn: string): string {
 export function urnStack(urn: string): string {
   return (urn.split("::")[0] ?? "").replace(/^urn:pulumi:/, "");
 }
+
+export interface CelValidation {
+  expression: string;
+  message?: string;
+  messageExpression?: string;
+  reason: "Forbidden" | "Invalid";
+}
+
+/** One ValidatingAdmissionPolicy and its binding, as data. */
+export interface AdmissionPolicy {
+  /** The rule it enforces. */
+  rule: string;
+  /** Short key for logical names (`<platform>-vap-<key>`). */
+  key: string;
+  /** metadata.name of the policy and of its binding. */
+  name: string;
+  spec: {
+    failurePolicy: "Fail";
+    matchConstraints: Record<string, unknown>;
+    matchConditions?: { name: string; expression: string }[];
+    variables?: { name: string; expression: string }[];
+    validations: CelValidation[];
+  };
+  /** The binding's spec without policyName (the declared policy's name is filled in). */
+  binding: { validationActions: ["Deny"] };
+}

@@ -10,7 +10,7 @@
  * agree: `object` is dynamically typed in ValidatingAdmissionPolicy, so one expression serves
  * Pods and every workload kind whose pod template sits at a different path.
  */
-import type { AdmissionPolicy } from "./admission";
+import type { AdmissionPolicy } from "./types";
 import { TENANT_LABEL } from "./tenant";
 
 /**

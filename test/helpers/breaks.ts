@@ -209,13 +209,9 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-EDGE-001"],
-    name: "acme-tv-project",
-    what: "the tenant's repo may create Ingresses again",
-    props: (p) =>
-      spec(p, (s) => ({
-        ...s,
-        namespaceResourceBlacklist: s.namespaceResourceBlacklist.filter((k: Props) => k.kind !== "Ingress"),
-      })),
+    name: "platform-vap-edge-kinds-binding",
+    what: "the edge-kinds policy only audits",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Audit"] })),
   },
   {
     rules: ["TEN-SVC-001"],
