@@ -49,13 +49,19 @@ export function tenants(): [string, TenantIdentity][] {
 
 /** The identities a tenant acts as: its repository's sync account and a member of its admin groups. */
 export function actors(name: string, t: TenantIdentity): { label: string; as: Impersonate }[] {
+  // A tenant without admin groups has no human admins: only its sync identity acts in it.
+  const admin = { user: `${name}-admin@tenant.invalid`, groups: [...t.admins.groups, "system:authenticated"] };
   return [
-    {
-      label: "admin group",
-      as: { user: `${name}-admin@tenant.invalid`, groups: [...t.admins.groups, "system:authenticated"] },
-    },
+    ...(t.admins.groups.length ? [{ label: "admin group", as: admin }] : []),
     { label: "sync identity", as: { user: t.sync.user, groups: t.sync.groups } },
   ];
+}
+
+/** Another tenant that owns hostnames (whose names `name` must not be able to claim). */
+export function domainOwner(name: string): [string, TenantIdentity] {
+  const owner = tenants().find(([n, t]) => n !== name && t.domains.length > 0);
+  if (!owner) throw new Error(`no tenant besides ${name} declares domains: hostname isolation cannot be tested`);
+  return owner;
 }
 
 /** Some other tenant than `name` (the next one, in order). */

@@ -8,10 +8,28 @@ import { caseById } from "./cases";
 import { actors, admitted, client, core, create, otherTenant, rejected, tenants } from "./cluster";
 import { clusterReady } from "./ready";
 
-describe("PENDING issue 14: scheduling, priority classes, object counts", function () {
+/** The RBAC cases for the sync identity (isolation.test.ts runs the admission ones already). */
+const SYNC_RBAC = [
+  "read-other-tenant",
+  "write-other-tenant",
+  "own-quota",
+  "own-limits",
+  "own-network-policy",
+  "bind-cluster-roles",
+];
+
+describe("PENDING issue 14: sync identity RBAC, scheduling, priority classes, object counts", function () {
   before(clusterReady);
   for (const [name, t] of tenants()) {
     const [other, o] = otherTenant(name);
+    const sync = actors(name, t).find((a) => a.label === "sync identity");
+    if (sync)
+      describe(`${name} as its sync identity (${sync.as.user})`, function () {
+        for (const id of SYNC_RBAC) {
+          const c = caseById(id);
+          it(`${c.title} (vs ${other})`, () => c.run({ tenant: name, t, other, o, as: sync.as }));
+        }
+      });
     for (const { label, as } of actors(name, t)) {
       describe(`${name} as its ${label}`, function () {
         for (const id of ["control-plane-scheduling", "system-priority"]) {

@@ -69,6 +69,7 @@ describe("tools/kube: the wrapper go.mod generator", function () {
         "\tk8s.io/client-go => k8s.io/client-go v0.37.2",
         "\tk8s.io/kms => k8s.io/kms v0.37.2",
         ")",
+        "",
         "// END generated",
       ].join("\n"),
     );

@@ -89,10 +89,13 @@ function tail(file: string, lines = 15): string {
 
 function start(dir: string, c: Component, bin: string, args: string[]): number {
   const log = logFile(dir, c);
+  if (!existsSync(bin))
+    throw new StartError(c, shown(process.cwd(), log), `no binary at ${bin} (tools/kube/build.sh builds it)`);
   const fd = openSync(log, "a");
   const child = spawn(bin, args, { detached: true, stdio: ["ignore", fd, fd] });
   closeSync(fd);
-  if (child.pid === undefined) throw new StartError(c, log, `could not run ${bin}`);
+  child.on("error", () => undefined); // reported below: no pid, or the process is gone when polled
+  if (child.pid === undefined) throw new StartError(c, shown(process.cwd(), log), `could not run ${bin}`);
   child.unref();
   writeFileSync(pidFile(dir, c), `${child.pid}\n`);
   return child.pid;
@@ -210,6 +213,8 @@ export async function startControlPlane(opts: StartOptions): Promise<ClusterStat
       `--etcd-servers=${etcdUrl}`,
       "--bind-address=127.0.0.1",
       "--advertise-address=127.0.0.1",
+      // The `kubernetes` Service's endpoints may not be loopback; nothing in-cluster dials it here.
+      "--endpoint-reconciler-type=none",
       `--secure-port=${ports.apiserver}`,
       `--cert-dir=${join(dir, "pki")}`,
       `--tls-cert-file=${pki.serving.crt}`,

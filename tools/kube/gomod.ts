@@ -45,7 +45,8 @@ export const REPLACE_END = "// END generated";
 export function replaceBlock(kubernetesGoMod: string, kubernetesVersion: string): string {
   const v = stagingVersionOf(kubernetesVersion);
   const lines = stagingModules(kubernetesGoMod).map((mod) => `\t${mod} => ${mod} ${v}`);
-  return [REPLACE_BEGIN, "replace (", ...lines, ")", REPLACE_END].join("\n");
+  // The blank line before the end marker is where `go mod tidy` puts it.
+  return [REPLACE_BEGIN, "replace (", ...lines, ")", "", REPLACE_END].join("\n");
 }
 
 /** The generated block as found in a go.mod (between the markers), or undefined. */
