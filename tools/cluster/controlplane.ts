@@ -107,6 +107,16 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Polls `probe` until it returns true, the process dies, or `timeoutMs` passes; the error names
  * the component and its log either way.
  */
+/** Is this process still there (not gone, not a zombie)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
 async function waitFor(
   dir: string,
   c: Component,
@@ -114,6 +124,9 @@ async function waitFor(
   probe: () => Promise<boolean>,
   timeoutMs: number,
 ): Promise<void> {
+  // The pid as recorded; checked by liveness only, since right after spawn the child's command
+  // line may not show its own arguments yet (runningPid's check is for pidfiles of earlier runs).
+  const pid = runningPid(dir, c) ?? Number(readFileSync(pidFile(dir, c), "utf8").trim());
   const deadline = Date.now() + timeoutMs;
   let last = "";
   for (;;) {
@@ -123,7 +136,7 @@ async function waitFor(
       last = err instanceof Error ? err.message : String(err);
     }
     const log = shown(process.cwd(), logFile(dir, c));
-    if (runningPid(dir, c) === undefined)
+    if (!alive(pid))
       throw new StartError(c, log, `it exited before ${what}\n--- last lines of ${log}:\n${tail(logFile(dir, c))}`);
     if (Date.now() > deadline)
       throw new StartError(

@@ -4,17 +4,21 @@
  * Exits with mocha's status (1 when up failed).
  */
 import { spawnSync } from "node:child_process";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { reportFailure } from "../plan/cli";
 import { repoRoot } from "../plan/runtime";
 import { STATE_DIR, up } from "./cli";
-import { StartError, stopControlPlane } from "./controlplane";
+import { COMPONENTS, runningPid, StartError, stopControlPlane } from "./controlplane";
 
 async function main(): Promise<number> {
   const started = Date.now();
   const stack = process.env.VP_CLUSTER_STACK ?? "staging";
   let code = 1;
   try {
+    // A fresh datastore each run, unless a cluster the developer started is up (then it is reused).
+    if (COMPONENTS.every((c) => runningPid(STATE_DIR, c) === undefined))
+      rmSync(STATE_DIR, { recursive: true, force: true });
     await up({ stack });
     const mocha = spawnSync(
       process.execPath,
