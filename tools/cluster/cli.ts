@@ -6,15 +6,23 @@
  *                                                              who acts in each tenant (from the plan)
  * See docs/cluster-tests.md. Input problems are reported exactly as `npm run plan` reports them.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { isInputError } from "../../components/config/errors";
 import { k3sSchema } from "../../components/config/schema";
 import { checkResources, formatViolation, siteContext } from "../../components/rules";
 import { reportFailure } from "../plan/cli";
 import { plan, PlannedResource, readStackConfig, repoRoot } from "../plan/runtime";
 import { applyCrds, applyStream, Kubectl, planObjects, resourceVersions } from "./apply";
 import { KubeClient } from "./client";
-import { ensureBinaries, startControlPlane, StartError, stopControlPlane } from "./controlplane";
+import {
+  COMPONENTS,
+  ensureBinaries,
+  runningPid,
+  startControlPlane,
+  StartError,
+  stopControlPlane,
+} from "./controlplane";
 import { loadCrds } from "./crds";
 import { renderedServerConfig, unclassifiedKeys } from "./flags";
 import { identities } from "./identities";
@@ -88,6 +96,17 @@ export interface UpResult {
 
 const say = (s: string) => process.stderr.write(`cluster: ${s}\n`);
 
+/** What an earlier `up` applied to this state directory, if anything. */
+function readApplied(dir: string): { stack: string; tenants: string | null } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, "applied.json"), "utf8")) as { stack: string; tenants: string | null };
+  } catch {
+    return undefined;
+  }
+}
+
+export class ClusterStateError extends Error {}
+
 /** Everything `up` does; the bench and the tests call it too. */
 export async function up(args: { stack: string; tenants?: string; dir?: string }): Promise<UpResult> {
   const dir = args.dir ?? STATE_DIR;
@@ -99,6 +118,15 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
     say(
       `k3s config keys not mapped to the local control plane (classify them in tools/cluster/flags.ts): ${unknown.join(", ")}`,
     );
+  // One stack per datastore: another stack's objects would clash (immutable fields) or linger.
+  const previous = readApplied(dir);
+  if (previous && (previous.stack !== args.stack || (previous.tenants ?? null) !== (args.tenants ?? null))) {
+    if (COMPONENTS.some((c) => runningPid(dir, c) !== undefined))
+      throw new ClusterStateError(
+        `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
+      );
+    rmSync(dir, { recursive: true, force: true });
+  }
   const binDir = ensureBinaries(repoRoot);
   const t0 = Date.now();
   mkdirSync(dir, { recursive: true });
@@ -147,7 +175,7 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
       )}\n`,
     );
     say(
-      `applied ${objects.length} objects in ${applySeconds.toFixed(2)} s (${changed.length} changed); kubeconfig: ${relative(process.cwd(), state.kubeconfig)}`,
+      `applied ${objects.length} objects in ${applySeconds.toFixed(2)} s (${changed.length} changed${changed.length && changed.length < objects.length ? `: ${changed.slice(0, 5).join(", ")}` : ""}); kubeconfig: ${relative(process.cwd(), state.kubeconfig)}`,
     );
     return { server: state.server, objects: objects.length, crdSeconds, applySeconds, startSeconds, changed };
   } finally {
@@ -184,7 +212,7 @@ async function main(argv: string[]): Promise<number> {
     await up({ stack: args.stack, tenants: args.tenants });
     return 0;
   } catch (err) {
-    if (err instanceof StartError) {
+    if (err instanceof StartError || err instanceof ClusterStateError) {
       process.stderr.write(`cluster: ${err.message}\n`);
       return 1;
     }
@@ -192,7 +220,10 @@ async function main(argv: string[]): Promise<number> {
       process.stderr.write(`${err.message}\n`);
       return 1;
     }
-    return reportFailure(err);
+    // Input problems exactly as the plan reports them; anything else (kubectl, Go) as is.
+    if (isInputError(err) || (err instanceof Error && err.name === "StackFileError")) return reportFailure(err);
+    process.stderr.write(`cluster: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
   }
 }
 
