@@ -118,3 +118,84 @@ export function kubernetesMinor(k3sVersion: string): string {
   if (!m) throw new Error(`versions: ${k3sVersion} is not a k3s release like v<major>.<minor>.<patch>+k3s<n>`);
   return `${m[1]}.${m[2]}`;
 }
+
+/**
+ * The CustomResourceDefinitions the platform's charts install, taken for the local API server
+ * (`npm run cluster`, docs/cluster-tests.md) from each project's own Go module at the app version
+ * its chart ships (the module proxy serves every tagged release; no chart repository is reachable
+ * from CI). `files` are paths inside the module; `helmTemplate` marks copies that are chart
+ * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically.
+ * Checked against the Go module proxy on 2026-11-30.
+ */
+export const CRD_SOURCES = {
+  argocd: {
+    // The app version argo-cd chart 10.1.1 ships (charts.argocd above): CRDs move with the chart.
+    module: "github.com/argoproj/argo-cd/v3",
+    version: "v3.4.4",
+    files: [
+      "manifests/crds/application-crd.yaml",
+      "manifests/crds/applicationset-crd.yaml",
+      "manifests/crds/appproject-crd.yaml",
+    ],
+    helmTemplate: false,
+  },
+  certManager: {
+    module: "github.com/cert-manager/cert-manager",
+    version: "v1.21.2",
+    // The chart's templates, not deploy/crds (whose README says that copy "might be incomplete").
+    files: [
+      "deploy/charts/cert-manager/templates/crd-acme.cert-manager.io_challenges.yaml",
+      "deploy/charts/cert-manager/templates/crd-acme.cert-manager.io_orders.yaml",
+      "deploy/charts/cert-manager/templates/crd-cert-manager.io_certificaterequests.yaml",
+      "deploy/charts/cert-manager/templates/crd-cert-manager.io_certificates.yaml",
+      "deploy/charts/cert-manager/templates/crd-cert-manager.io_clusterissuers.yaml",
+      "deploy/charts/cert-manager/templates/crd-cert-manager.io_issuers.yaml",
+    ],
+    helmTemplate: true,
+  },
+  gatewayApi: {
+    module: "sigs.k8s.io/gateway-api",
+    version: "v1.6.1",
+    // The standard channel; the upstream directory also holds a safe-upgrades
+    // ValidatingAdmissionPolicy, installed with the CRDs as the release's standard-install does.
+    files: [
+      "config/crd/standard/gateway.networking.k8s.io_backendtlspolicies.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_gatewayclasses.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_gateways.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_grpcroutes.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_httproutes.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_listenersets.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_referencegrants.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_tcproutes.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_tlsroutes.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_udproutes.yaml",
+      "config/crd/standard/gateway.networking.k8s.io_vap_safeupgrades.yaml",
+    ],
+    helmTemplate: false,
+  },
+  sealedSecrets: {
+    // The controller sealed-secrets chart 2.18.5 ships (charts.sealedSecrets above).
+    module: "github.com/bitnami-labs/sealed-secrets",
+    version: "v0.36.6",
+    files: ["helm/sealed-secrets/crds/bitnami.com_sealedsecrets.yaml"],
+    helmTemplate: false,
+  },
+  envoyGateway: {
+    // Envoy Gateway's own CRDs (EnvoyProxy, ClientTrafficPolicy, SecurityPolicy, ...) at the
+    // version of charts.gatewayCrds / charts.envoyGateway: the plain copies the controller chart
+    // carries (the CRD chart's templates are the same files behind a Helm guard).
+    module: "github.com/envoyproxy/gateway",
+    version: "v1.9.1",
+    files: [
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_backends.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_backendtrafficpolicies.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_clienttrafficpolicies.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoyextensionpolicies.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoypatchpolicies.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_envoyproxies.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_httproutefilters.yaml",
+      "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_securitypolicies.yaml",
+    ],
+    helmTemplate: false,
+  },
+} as const;

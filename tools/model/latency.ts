@@ -11,6 +11,8 @@
  * step (checkpoint writes) are not in the table; see MODEL_ASSUMPTIONS.
  */
 
+import { MEASURED_APPLY } from "./measured";
+
 export interface LatencyRule {
   /** Resource type token; `*` matches any run of characters (`kubernetes:*`). */
   type: string;
@@ -25,6 +27,9 @@ export interface LatencyRule {
   /** True when the number is our estimate from the source's description, not a measurement. */
   estimate: boolean;
 }
+
+/** Requests one object's create costs the Kubernetes provider: dry-run apply at check/diff, the apply, and a read back. */
+const REQUESTS_PER_OBJECT = 3;
 
 const HCLOUD_API =
   "Hetzner Cloud API: create returns at once; the provider then polls the create action until it finishes (docs.hetzner.cloud, Actions)";
@@ -187,8 +192,19 @@ export const LATENCY: LatencyRule[] = [
     estimate: true,
   },
 
-  // Every other Kubernetes object: one apply round trip.
-  { type: "kubernetes:*", seconds: 1, source: K8S_PLAIN, estimate: true },
+  // Every other Kubernetes object: its requests to the API server, at the per-object server-side
+  // apply time measured against a real kube-apiserver (tools/model/measured.ts, written by
+  // `npm run bench:cluster -- --write-model`); the provider sends REQUESTS_PER_OBJECT of them.
+  {
+    type: "kubernetes:*",
+    seconds: Number((MEASURED_APPLY.secondsPerObject * REQUESTS_PER_OBJECT).toFixed(4)),
+    source:
+      `${K8S_PLAIN}; measured: ${(MEASURED_APPLY.secondsPerObject * 1000).toFixed(1)} ms per server-side apply ` +
+      `(local kube-apiserver, ${MEASURED_APPLY.objects} objects of ${MEASURED_APPLY.tenants} tenants, median of ` +
+      `${MEASURED_APPLY.repeats}, npm run bench:cluster, ${MEASURED_APPLY.measuredOn}) × ${REQUESTS_PER_OBJECT} requests per object ` +
+      "(KUBE_CLIENT); network latency to a remote API server and the engine's step are not in it",
+    estimate: false,
+  },
 
   // Anything else (dynamic providers, new packages): flagged as unknown by the model.
   {
@@ -209,7 +225,7 @@ export const KUBE_CLIENT = {
   /** Requests that may go at once from a full bucket. */
   burst: 120,
   /** Requests one object's create costs: dry-run apply at check/diff, the apply, and a read back. */
-  requestsPerObject: 3,
+  requestsPerObject: REQUESTS_PER_OBJECT,
   source:
     "pulumi/pulumi-kubernetes provider/pkg/provider/provider.go: kubeClientSettings default QPS 50 and burst 120 " +
     "(PULUMI_K8S_CLIENT_QPS / PULUMI_K8S_CLIENT_BURST); 3 requests per object is our estimate",

@@ -1,0 +1,444 @@
+/**
+ * The isolation cases, derived from the Kubernetes multi-tenancy benchmark (MTB: block access to
+ * other tenants' resources, block modification of resource quotas, block privileged containers,
+ * block host path/network/ports, block added capabilities, block NodePort/LoadBalancer/ExternalName
+ * services, block use of system priority classes, ...), as pairs: the hostile request is refused
+ * with the rule's message, and the nearest legitimate request is admitted. Every expectation is
+ * written out here literally, not taken from the product's code. The test files choose which
+ * cases run for which actor (test-cluster/isolation.test.ts, pending-*.test.ts).
+ */
+import { collectionPath, Impersonate } from "../tools/cluster/client";
+import type { TenantIdentity } from "../tools/cluster/identities";
+import { admitted, client, core, create, domainOwner, mergePatch, rejected, restrictedPod } from "./cluster";
+
+export interface Ctx {
+  tenant: string;
+  t: TenantIdentity;
+  other: string;
+  o: TenantIdentity;
+  as: Impersonate;
+}
+
+/**
+ * The hostname cases: the victim is another tenant that owns domains; the tenant's own first
+ * domain is the legitimate twin, or, for a tenant without domains, any name at all is refused.
+ */
+async function hostCase(
+  { tenant, t, as }: Ctx,
+  path: string,
+  make: (name: string, host: string) => unknown,
+  refused: RegExp,
+): Promise<void> {
+  const [, victim] = domainOwner(tenant);
+  rejected(await create(path, make("steal", victim.domains[0]), as), 403, refused);
+  if (t.domains.length) admitted(await create(path, make("mine", t.domains[0]), as));
+  else rejected(await create(path, make("invented", `${tenant}.example`), as), 403, refused);
+}
+
+export interface Case {
+  /** Stable id, used by the test files to choose cases. */
+  id: string;
+  /** The rule ids of components/rules this case proves (if it is one of the catalog's). */
+  rules: string[];
+  /** What must hold (the `it` title). */
+  title: string;
+  run(ctx: Ctx): Promise<void>;
+}
+
+const forbiddenBy = (verb: string, resource: string) => new RegExp(`cannot ${verb} resource "${resource}"`);
+
+/** Pod Security `restricted` rejection naming what was violated. */
+const pss = (what: string) => new RegExp(`violates PodSecurity "restricted:v1\\.\\d+": .*${what}`);
+
+const svc = (name: string, spec: Record<string, unknown>) => ({
+  apiVersion: "v1",
+  kind: "Service",
+  metadata: { name },
+  spec: { ports: [{ port: 80, targetPort: 8080 }], ...spec },
+});
+
+const SERVICE_TYPE = (type: string) =>
+  new RegExp(`Service type ${type} is not allowed in tenant namespaces: traffic enters through the platform ingress`);
+
+export const CASES: Case[] = [
+  {
+    id: "read-other-tenant",
+    rules: ["TEN-RBAC-002"],
+    title: "cannot read another tenant's Secrets or ConfigMaps; reads its own",
+    async run({ t, o, as }) {
+      rejected(
+        await client().request("GET", core(o.namespace, "secrets"), undefined, { as }),
+        403,
+        forbiddenBy("list", "secrets"),
+      );
+      rejected(
+        await client().request("GET", core(o.namespace, "configmaps"), undefined, { as }),
+        403,
+        forbiddenBy("list", "configmaps"),
+      );
+      admitted(await client().request("GET", core(t.namespace, "secrets"), undefined, { as }));
+    },
+  },
+  {
+    id: "write-other-tenant",
+    rules: ["TEN-RBAC-002"],
+    title: "cannot create objects in another tenant's namespace; creates them in its own",
+    async run({ t, o, as }) {
+      const cm = { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "intruder" }, data: { a: "b" } };
+      rejected(await create(core(o.namespace, "configmaps"), cm, as), 403, forbiddenBy("create", "configmaps"));
+      admitted(await create(core(t.namespace, "configmaps"), cm, as));
+    },
+  },
+  {
+    id: "own-quota",
+    rules: ["TEN-QTA-001", "TEN-RBAC-001"],
+    title: "cannot change its own ResourceQuota; may read it",
+    async run({ t, as }) {
+      const path = `${core(t.namespace, "resourcequotas")}/tenant-quota`;
+      rejected(
+        await mergePatch(path, { spec: { hard: { pods: "100000" } } }, as),
+        403,
+        forbiddenBy("patch", "resourcequotas"),
+      );
+      rejected(
+        await create(
+          core(t.namespace, "resourcequotas"),
+          { apiVersion: "v1", kind: "ResourceQuota", metadata: { name: "more" }, spec: { hard: { pods: "1" } } },
+          as,
+        ),
+        403,
+        forbiddenBy("create", "resourcequotas"),
+      );
+      admitted(await client().request("GET", path, undefined, { as }));
+    },
+  },
+  {
+    id: "own-limits",
+    rules: ["TEN-LIM-001", "TEN-RBAC-001"],
+    title: "cannot change or delete its own LimitRange; may read it",
+    async run({ t, as }) {
+      const path = `${core(t.namespace, "limitranges")}/tenant-limits`;
+      rejected(
+        await mergePatch(path, { spec: { limits: [{ type: "Container", max: { cpu: "64" } }] } }, as),
+        403,
+        forbiddenBy("patch", "limitranges"),
+      );
+      rejected(
+        await client().request("DELETE", path, undefined, { as, dryRun: true }),
+        403,
+        forbiddenBy("delete", "limitranges"),
+      );
+      admitted(await client().request("GET", path, undefined, { as }));
+    },
+  },
+  {
+    id: "own-network-policy",
+    rules: ["TEN-NET-001", "TEN-RBAC-001"],
+    title: "cannot change its NetworkPolicy or add an allow-all one; may create a ConfigMap",
+    async run({ t, as }) {
+      const np = collectionPath("networking.k8s.io/v1", "networkpolicies", t.namespace);
+      rejected(
+        await mergePatch(`${np}/tenant-isolation`, { spec: { policyTypes: ["Ingress"] } }, as),
+        403,
+        forbiddenBy("patch", "networkpolicies"),
+      );
+      rejected(
+        await create(
+          np,
+          {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: "allow-all" },
+            spec: { podSelector: {}, ingress: [{}], egress: [{}] },
+          },
+          as,
+        ),
+        403,
+        forbiddenBy("create", "networkpolicies"),
+      );
+      admitted(
+        await create(
+          core(t.namespace, "configmaps"),
+          { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "fine" } },
+          as,
+        ),
+      );
+    },
+  },
+  {
+    id: "own-namespace-labels",
+    rules: ["TEN-NSL-001", "TEN-PSS-001"],
+    title: "cannot relabel its namespace (Pod Security level); may read its ConfigMaps",
+    async run({ t, as }) {
+      const path = `/api/v1/namespaces/${t.namespace}`;
+      const r = await mergePatch(
+        path,
+        { metadata: { labels: { "pod-security.kubernetes.io/enforce": "privileged" } } },
+        as,
+      );
+      // Refused either by RBAC (no namespace patch for tenants) or, for identities RBAC lets
+      // through, by the TEN-NSL-001 admission policy.
+      rejected(
+        r,
+        403,
+        /cannot patch resource "namespaces"|the platform's labels \(platform\.video\/, pod-security\.kubernetes\.io\/\*\) on a tenant namespace cannot be removed or changed/,
+      );
+      admitted(await client().request("GET", core(t.namespace, "configmaps"), undefined, { as }));
+    },
+  },
+  {
+    id: "bind-cluster-roles",
+    rules: ["TEN-RBAC-001", "TEN-RBAC-002"],
+    title: "cannot bind cluster-admin, create ClusterRoleBindings or escalate with a Role; may create a ServiceAccount",
+    async run({ t, as }) {
+      const rb = collectionPath("rbac.authorization.k8s.io/v1", "rolebindings", t.namespace);
+      const binding = (name: string) => ({
+        apiVersion: "rbac.authorization.k8s.io/v1",
+        kind: "RoleBinding",
+        metadata: { name },
+        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+        subjects: [{ kind: "Group", apiGroup: "rbac.authorization.k8s.io", name: "system:authenticated" }],
+      });
+      rejected(
+        await create(rb, binding("grab-admin"), as),
+        403,
+        /cannot create resource "rolebindings"|attempting to grant RBAC permissions not currently held|is attempting to grant RBAC/,
+      );
+      rejected(
+        await create(
+          collectionPath("rbac.authorization.k8s.io/v1", "clusterrolebindings"),
+          { ...binding("grab-cluster"), kind: "ClusterRoleBinding" },
+          as,
+        ),
+        403,
+        forbiddenBy("create", "clusterrolebindings"),
+      );
+      rejected(
+        await create(
+          collectionPath("rbac.authorization.k8s.io/v1", "roles", t.namespace),
+          {
+            apiVersion: "rbac.authorization.k8s.io/v1",
+            kind: "Role",
+            metadata: { name: "everything" },
+            rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
+          },
+          as,
+        ),
+        403,
+        /cannot create resource "roles"|attempting to grant RBAC permissions not currently held/,
+      );
+      admitted(
+        await create(
+          core(t.namespace, "serviceaccounts"),
+          { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "worker" } },
+          as,
+        ),
+      );
+    },
+  },
+  {
+    id: "privileged-pods",
+    rules: ["TEN-PSS-001"],
+    title:
+      "cannot create privileged, hostPath, hostNetwork, hostPort or added-capability pods; a restricted pod is admitted",
+    async run({ t, as }) {
+      const pods = core(t.namespace, "pods");
+      rejected(
+        await create(
+          pods,
+          restrictedPod("priv", {}, { securityContext: { privileged: true, capabilities: { drop: ["ALL"] } } }),
+          as,
+        ),
+        403,
+        pss('privileged \\(container "app" must not set securityContext\\.privileged=true\\)'),
+      );
+      rejected(
+        await create(pods, restrictedPod("hostpath", { volumes: [{ name: "root", hostPath: { path: "/" } }] }), as),
+        403,
+        pss('restricted volume types \\(volume "root" uses restricted volume type "hostPath"\\)'),
+      );
+      rejected(
+        await create(pods, restrictedPod("hostnet", { hostNetwork: true }), as),
+        403,
+        pss("host namespaces \\(hostNetwork=true\\)"),
+      );
+      rejected(
+        await create(pods, restrictedPod("hostport", {}, { ports: [{ containerPort: 8080, hostPort: 80 }] }), as),
+        403,
+        pss('hostPort \\(container "app" uses hostPort 80\\)'),
+      );
+      rejected(
+        await create(
+          pods,
+          restrictedPod(
+            "netadmin",
+            {},
+            {
+              securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"], add: ["NET_ADMIN"] } },
+            },
+          ),
+          as,
+        ),
+        403,
+        pss(
+          'unrestricted capabilities \\(container "app" must not include "NET_ADMIN" in securityContext\\.capabilities\\.add\\)',
+        ),
+      );
+      rejected(
+        await create(
+          pods,
+          restrictedPod("root", {
+            securityContext: { runAsNonRoot: false, runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } },
+          }),
+          as,
+        ),
+        403,
+        pss("runAsNonRoot != true|runAsUser=0"),
+      );
+      admitted(await create(pods, restrictedPod("fine"), as));
+    },
+  },
+  {
+    id: "service-types",
+    rules: ["TEN-SVC-001"],
+    title:
+      "cannot create NodePort, LoadBalancer or ExternalName Services or set externalIPs; a ClusterIP Service is admitted",
+    async run({ t, as }) {
+      const path = core(t.namespace, "services");
+      rejected(await create(path, svc("np", { type: "NodePort" }), as), 403, SERVICE_TYPE("NodePort"));
+      rejected(await create(path, svc("lb", { type: "LoadBalancer" }), as), 403, SERVICE_TYPE("LoadBalancer"));
+      rejected(
+        await create(
+          path,
+          {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name: "ext" },
+            spec: { type: "ExternalName", externalName: "example.com" },
+          },
+          as,
+        ),
+        403,
+        SERVICE_TYPE("ExternalName"),
+      );
+      rejected(
+        await create(path, svc("eip", { externalIPs: ["203.0.113.10"] }), as),
+        403,
+        /spec\.externalIPs is not allowed in tenant namespaces \(CVE-2020-8554/,
+      );
+      admitted(await create(path, svc("web", { type: "ClusterIP", selector: { app: "web" } }), as));
+    },
+  },
+  {
+    id: "ingress-hosts",
+    rules: ["TEN-ING-001"],
+    title: "cannot claim another tenant's hostname (or none) with an Ingress; its own domain is admitted",
+    async run(ctx) {
+      const path = collectionPath("networking.k8s.io/v1", "ingresses", ctx.t.namespace);
+      const ing = (name: string, host: string) => ({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { name },
+        spec: {
+          rules: [
+            {
+              host,
+              http: {
+                paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }],
+              },
+            },
+          ],
+        },
+      });
+      await hostCase(ctx, path, ing, /every spec\.rules\[\]\.host must be one of the tenant domains/);
+      rejected(
+        await create(
+          path,
+          {
+            ...ing("catchall", "x.invalid"),
+            spec: { defaultBackend: { service: { name: "web", port: { number: 80 } } } },
+          },
+          ctx.as,
+        ),
+        403,
+        /must not set spec\.defaultBackend/,
+      );
+    },
+  },
+  {
+    id: "httproute-hosts",
+    rules: [],
+    title:
+      "cannot claim another tenant's hostname (or none) with an HTTPRoute; its own domain on the platform Gateway is admitted",
+    async run(ctx) {
+      const path = collectionPath("gateway.networking.k8s.io/v1", "httproutes", ctx.t.namespace);
+      const route = (name: string, host: string) => ({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name },
+        spec: {
+          parentRefs: ctx.t.parentRefs,
+          hostnames: [host],
+          rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
+        },
+      });
+      await hostCase(ctx, path, route, /hostname/);
+      rejected(
+        await create(
+          path,
+          {
+            ...route("nohost", "x.invalid"),
+            spec: { parentRefs: ctx.t.parentRefs, rules: [{ backendRefs: [{ name: "web", port: 80 }] }] },
+          },
+          ctx.as,
+        ),
+        403,
+        /hostname/,
+      );
+    },
+  },
+  {
+    id: "control-plane-scheduling",
+    rules: [],
+    title: "cannot schedule onto control-plane nodes (nodeName, nodeSelector, toleration); a plain pod is admitted",
+    async run({ t, as }) {
+      const pods = core(t.namespace, "pods");
+      const cp = { "node-role.kubernetes.io/control-plane": "true" };
+      rejected(await create(pods, restrictedPod("cp-selector", { nodeSelector: cp }), as), 403, /control.plane/);
+      rejected(
+        await create(
+          pods,
+          restrictedPod("cp-toleration", {
+            tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
+          }),
+          as,
+        ),
+        403,
+        /control.plane|toleration/,
+      );
+      rejected(await create(pods, restrictedPod("cp-nodename", { nodeName: "staging-cp-1" }), as), 403, /nodeName/);
+      admitted(await create(pods, restrictedPod("plain"), as));
+    },
+  },
+  {
+    id: "system-priority",
+    rules: [],
+    title: "cannot use the system priority classes; a pod without one is admitted",
+    async run({ t, as }) {
+      const pods = core(t.namespace, "pods");
+      for (const pc of ["system-cluster-critical", "system-node-critical"])
+        rejected(
+          await create(pods, restrictedPod(`prio-${pc}`, { priorityClassName: pc }), as),
+          403,
+          new RegExp(`${pc}|priority`),
+        );
+      admitted(await create(pods, restrictedPod("no-priority"), as));
+    },
+  },
+];
+
+export function caseById(id: string): Case {
+  const c = CASES.find((x) => x.id === id);
+  if (!c) throw new Error(`no isolation case ${id}`);
+  return c;
+}

@@ -1,0 +1,132 @@
+/**
+ * What every conformance test needs: a client for the cluster `npm run cluster -- up` started
+ * (build/cluster/), the tenants' identities as `up` computed them from the plan, and assertions
+ * on admission answers. The expectations themselves are written out in the tests.
+ */
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { ApiResponse, collectionPath, Impersonate, KubeClient } from "../tools/cluster/client";
+import type { Identities, TenantIdentity } from "../tools/cluster/identities";
+
+export const STATE = join(__dirname, "..", "..", "build", "cluster");
+
+export interface Applied {
+  stack: string;
+  server: string;
+  kubectl: string;
+  identities: Identities;
+  objects: string[];
+}
+
+export function applied(): Applied {
+  try {
+    return JSON.parse(readFileSync(join(STATE, "applied.json"), "utf8")) as Applied;
+  } catch {
+    throw new Error("no build/cluster/applied.json: run `npm run cluster -- up` first (npm run test:cluster does)");
+  }
+}
+
+let shared: KubeClient | undefined;
+export function client(): KubeClient {
+  if (!shared) {
+    const pki = join(STATE, "pki");
+    shared = new KubeClient({
+      server: applied().server,
+      ca: join(pki, "ca.crt"),
+      crt: join(pki, "admin.crt"),
+      key: join(pki, "admin.key"),
+    });
+  }
+  return shared;
+}
+
+export function tenants(): [string, TenantIdentity][] {
+  const t = Object.entries(applied().identities.tenants);
+  if (t.length < 2) throw new Error(`isolation needs at least two tenants; the plan has ${t.length}`);
+  return t;
+}
+
+/** The identities a tenant acts as: its repository's sync account and a member of its admin groups. */
+export function actors(name: string, t: TenantIdentity): { label: string; as: Impersonate }[] {
+  // A tenant without admin groups has no human admins: only its sync identity acts in it.
+  const admin = { user: `${name}-admin@tenant.invalid`, groups: [...t.admins.groups, "system:authenticated"] };
+  return [
+    ...(t.admins.groups.length ? [{ label: "admin group", as: admin }] : []),
+    { label: "sync identity", as: { user: t.sync.user, groups: t.sync.groups } },
+  ];
+}
+
+/** Another tenant that owns hostnames (whose names `name` must not be able to claim). */
+export function domainOwner(name: string): [string, TenantIdentity] {
+  const owner = tenants().find(([n, t]) => n !== name && t.domains.length > 0);
+  if (!owner) throw new Error(`no tenant besides ${name} declares domains: hostname isolation cannot be tested`);
+  return owner;
+}
+
+/** Some other tenant than `name` (the next one, in order). */
+export function otherTenant(name: string): [string, TenantIdentity] {
+  const all = tenants();
+  const i = all.findIndex(([n]) => n === name);
+  return all[(i + 1) % all.length];
+}
+
+export const core = (ns: string, plural: string) => collectionPath("v1", plural, ns);
+
+export async function create(path: string, obj: unknown, as?: Impersonate, dryRun = true): Promise<ApiResponse> {
+  return client().request("POST", path, obj, { as, dryRun });
+}
+
+export async function mergePatch(path: string, patch: unknown, as?: Impersonate, dryRun = true): Promise<ApiResponse> {
+  return client().request("PATCH", path, patch, { as, dryRun, contentType: "application/merge-patch+json" });
+}
+
+const describeRes = (r: ApiResponse) => `${r.status} ${String(r.body.reason ?? "")}: ${String(r.body.message ?? "")}`;
+
+/** The request was admitted (2xx). */
+export function admitted(r: ApiResponse): void {
+  assert.ok(r.status >= 200 && r.status < 300, `expected admission, got ${describeRes(r)}`);
+}
+
+/** The request was refused with this HTTP status and a message matching `message`. */
+export function rejected(r: ApiResponse, status: number, message: RegExp): void {
+  assert.equal(r.status, status, `expected ${status} matching ${message}, got ${describeRes(r)}`);
+  assert.match(String(r.body.message ?? ""), message);
+}
+
+/** A minimal Pod that passes Pod Security `restricted` (the legitimate twin of each hostile pod). */
+export function restrictedPod(
+  name: string,
+  extra: Record<string, unknown> = {},
+  container: Record<string, unknown> = {},
+) {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name },
+    spec: {
+      securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+      containers: [
+        {
+          name: "app",
+          image: "registry.invalid/app:1",
+          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "10m", memory: "16Mi" } },
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          ...container,
+        },
+      ],
+      ...extra,
+    },
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Retries `probe` until it holds: admission policies take effect a moment after they are created. */
+export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not the case after ${timeoutMs / 1000} s`);
+    await sleep(500);
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * `npm run bench:cluster -- [--sizes 10,100,200] [--repeats 3] [--stack staging] [--write-model]`
+ *
+ * How fast a real API server takes the plan's Kubernetes layer: for each N, N generated tenants
+ * (the scale bench's generator, pools scaled to fit) are planned offline, then applied
+ * (`kubectl apply --server-side`, one stream, objects in dependency order) to a fresh local control
+ * plane (tools/cluster) per repeat. Reports objects, median seconds, objects/second and
+ * seconds/object (kubectl applies one object per request, in order, so this is the per-object
+ * round trip). `--write-model` records the median seconds/object of the largest N in
+ * tools/model/measured.ts, which the from-scratch time model uses for plain Kubernetes objects.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { plan, readStackConfig, repoRoot } from "../plan/runtime";
+import { applyCrds, applyStream, Kubectl, planObjects } from "../cluster/apply";
+import { stackK3s } from "../cluster/cli";
+import { ensureBinaries, startControlPlane, stopControlPlane } from "../cluster/controlplane";
+import { loadCrds } from "../cluster/crds";
+import { renderedServerConfig } from "../cluster/flags";
+import { generateTenants, scaledStackConfig } from "./generate";
+
+interface Args {
+  sizes: number[];
+  repeats: number;
+  stack: string;
+  writeModel: boolean;
+}
+
+const USAGE = "usage: npm run bench:cluster -- [--sizes 10,100,200] [--repeats 3] [--stack <name>] [--write-model]";
+
+function parse(argv: string[]): Args {
+  const a: Args = { sizes: [10, 100, 200], repeats: 3, stack: "staging", writeModel: false };
+  for (let i = 0; i < argv.length; i++) {
+    const v = () => {
+      const x = argv[++i];
+      if (x === undefined || x.startsWith("--")) throw new Error(`${argv[i - 1]} needs a value\n${USAGE}`);
+      return x;
+    };
+    if (argv[i] === "--sizes") a.sizes = v().split(",").map(Number);
+    else if (argv[i] === "--repeats") a.repeats = Number(v());
+    else if (argv[i] === "--stack") a.stack = v();
+    else if (argv[i] === "--write-model") a.writeModel = true;
+    else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
+  }
+  if (a.sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(a.repeats) || a.repeats < 1)
+    throw new Error(`--sizes wants positive integers, --repeats a positive integer\n${USAGE}`);
+  return a;
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((x, y) => x - y);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+export interface ClusterBenchRow {
+  tenants: number;
+  objects: number;
+  seconds: number[];
+  medianSeconds: number;
+  objectsPerSecond: number;
+  secondsPerObject: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const args = parse(argv);
+  const binDir = ensureBinaries(repoRoot);
+  const k3s = renderedServerConfig(stackK3s(args.stack));
+  const crds = loadCrds();
+  const rows: ClusterBenchRow[] = [];
+  for (const n of args.sizes) {
+    const tenantsDir = mkdtempSync(join(tmpdir(), `vp-cluster-bench-${n}-`));
+    const tenants = generateTenants(n, tenantsDir);
+    const { stackConfig } = scaledStackConfig(readStackConfig(args.stack), tenants);
+    const p = await plan({ stack: args.stack, tenantsDir, stackConfig });
+    const seconds: number[] = [];
+    let objects = 0;
+    for (let r = 0; r < args.repeats; r++) {
+      const dir = mkdtempSync(join(tmpdir(), "vp-cluster-bench-state-"));
+      try {
+        const state = await startControlPlane({ dir, binDir, k3sConfig: k3s });
+        const k: Kubectl = {
+          bin: join(binDir, "kubectl"),
+          kubeconfig: state.kubeconfig,
+          cacheDir: join(dir, "kubectl-cache"),
+        };
+        applyCrds(k, dir, crds);
+        const objs = planObjects(dir, p.resources, state.pki.tlsSecret);
+        objects = objs.length;
+        seconds.push(applyStream(k, join(dir, "objects.yaml"), objs));
+        process.stderr.write(
+          `bench:cluster: ${n} tenants, run ${r + 1}: ${objects} objects in ${seconds.at(-1)?.toFixed(2)} s\n`,
+        );
+      } finally {
+        await stopControlPlane(dir);
+        rmSync(dir, { recursive: true, force: true });
+      }
+    }
+    rmSync(tenantsDir, { recursive: true, force: true });
+    const m = median(seconds);
+    rows.push({
+      tenants: n,
+      objects,
+      seconds,
+      medianSeconds: m,
+      objectsPerSecond: objects / m,
+      secondsPerObject: m / objects,
+    });
+  }
+  process.stdout.write("tenants  objects  median s  objects/s  ms/object  (runs)\n");
+  for (const r of rows)
+    process.stdout.write(
+      `${String(r.tenants).padStart(7)}  ${String(r.objects).padStart(7)}  ${r.medianSeconds.toFixed(2).padStart(8)}  ${r.objectsPerSecond.toFixed(1).padStart(9)}  ${(r.secondsPerObject * 1000).toFixed(1).padStart(9)}  (${r.seconds.map((s) => s.toFixed(2)).join(", ")})\n`,
+    );
+  const out = join(repoRoot, "bench-results", "cluster.json");
+  const { mkdirSync } = await import("node:fs");
+  mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
+  writeFileSync(out, `${JSON.stringify({ stack: args.stack, repeats: args.repeats, rows }, null, 2)}\n`);
+  process.stdout.write(`written to ${out}\n`);
+  if (args.writeModel) {
+    const largest = rows.reduce((a, b) => (b.tenants > a.tenants ? b : a));
+    writeFileSync(join(repoRoot, "tools", "model", "measured.ts"), measuredSource(largest, args.repeats));
+    process.stdout.write("tools/model/measured.ts updated (run prettier on it before committing)\n");
+  }
+  return 0;
+}
+
+/** tools/model/measured.ts for a bench row. */
+export function measuredSource(row: ClusterBenchRow, repeats: number): string {
+  return [
+    "// Generated by `npm run bench:cluster -- --write-model` (tools/bench/cluster.ts): do not edit by hand.",
+    "/** Per-object server-side apply time measured against the local kube-apiserver (tools/cluster). */",
+    "export const MEASURED_APPLY = {",
+    `  secondsPerObject: ${row.secondsPerObject.toFixed(4)},`,
+    `  objectsPerSecond: ${row.objectsPerSecond.toFixed(1)},`,
+    `  tenants: ${row.tenants},`,
+    `  objects: ${row.objects},`,
+    `  repeats: ${repeats},`,
+    `  measuredOn: "${new Date().toISOString().slice(0, 10)}",`,
+    "} as const;",
+    "",
+  ].join("\n");
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (c) => process.exit(c),
+    (err) => {
+      process.stderr.write(`bench:cluster: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

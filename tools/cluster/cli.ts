@@ -1,0 +1,235 @@
+/**
+ * `npm run cluster -- up [--stack <name>] [--tenants <dir>]`   start (or reuse) the local control
+ *                                                              plane and apply the stack's Kubernetes layer
+ * `npm run cluster -- down`                                    stop it
+ * `npm run cluster -- identities [--json] [--stack <name>] [--tenants <dir>]`
+ *                                                              who acts in each tenant (from the plan)
+ * See docs/cluster-tests.md. Input problems are reported exactly as `npm run plan` reports them.
+ */
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { isInputError } from "../../components/config/errors";
+import { k3sSchema } from "../../components/config/schema";
+import { checkResources, formatViolation, siteContext } from "../../components/rules";
+import { reportFailure } from "../plan/cli";
+import { plan, PlannedResource, readStackConfig, repoRoot } from "../plan/runtime";
+import { applyCrds, applyStream, Kubectl, planObjects, resourceVersions } from "./apply";
+import { KubeClient } from "./client";
+import {
+  COMPONENTS,
+  ensureBinaries,
+  runningPid,
+  startControlPlane,
+  StartError,
+  stopControlPlane,
+} from "./controlplane";
+import { loadCrds } from "./crds";
+import { renderedServerConfig, unclassifiedKeys } from "./flags";
+import { identities } from "./identities";
+import { fillSecrets, orderedObjects } from "./objects";
+
+export const STATE_DIR = join(repoRoot, "build", "cluster");
+
+const USAGE = [
+  "usage: npm run cluster -- up [--stack <name>] [--tenants <dir>]",
+  "       npm run cluster -- down",
+  "       npm run cluster -- identities [--json] [--stack <name>] [--tenants <dir>]",
+].join("\n");
+
+export interface ClusterArgs {
+  command: "up" | "down" | "identities";
+  stack: string;
+  tenants?: string;
+  json: boolean;
+}
+
+export class ClusterUsageError extends Error {}
+
+export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
+  const [command, ...rest] = argv;
+  if (command !== "up" && command !== "down" && command !== "identities")
+    throw new ClusterUsageError(command ? `unknown command ${command}\n${USAGE}` : USAGE);
+  const out: ClusterArgs = { command, stack: "staging", json: false };
+  for (let i = 0; i < rest.length; i++) {
+    const a = rest[i];
+    const value = () => {
+      const v = rest[++i];
+      if (v === undefined || v.startsWith("--")) throw new ClusterUsageError(`${a} needs a value\n${USAGE}`);
+      return v;
+    };
+    if (a === "--stack" && command !== "down") out.stack = value();
+    else if (a === "--tenants" && command !== "down") out.tenants = value();
+    else if (a === "--json" && command === "identities") out.json = true;
+    else throw new ClusterUsageError(`unknown argument ${a} for ${command}\n${USAGE}`);
+  }
+  if (!/^[A-Za-z0-9._-]+$/.test(out.stack)) throw new ClusterUsageError(`--stack: "${out.stack}" is not a stack name`);
+  return out;
+}
+
+/** The plan of a stack, with the same guardrails `npm run plan` enforces. */
+export async function guardedPlan(stack: string, tenants?: string): Promise<PlannedResource[]> {
+  const p = await plan({ stack, tenantsDir: tenants });
+  const violations = checkResources(p.resources, siteContext(stack, readStackConfig(stack)));
+  if (violations.length) {
+    const err = new Error(
+      `${violations.map(formatViolation).join("\n")}\nplan: ${violations.length} guardrail violation(s); nothing applied`,
+    );
+    err.name = "GuardrailError";
+    throw err;
+  }
+  return p.resources;
+}
+
+/** The stack's k3s section as the config schema reads it (defaults filled). */
+export function stackK3s(stack: string): { version: string; clusterCidr: string; serviceCidr: string } {
+  return k3sSchema.parse((readStackConfig(stack) as Record<string, unknown>)["video-platform:k3s"]);
+}
+
+export interface UpResult {
+  server: string;
+  objects: number;
+  crdSeconds: number;
+  applySeconds: number;
+  startSeconds: number;
+  changed: string[];
+}
+
+const say = (s: string) => process.stderr.write(`cluster: ${s}\n`);
+
+/** What an earlier `up` applied to this state directory, if anything. */
+function readApplied(dir: string): { stack: string; tenants: string | null } | undefined {
+  try {
+    return JSON.parse(readFileSync(join(dir, "applied.json"), "utf8")) as { stack: string; tenants: string | null };
+  } catch {
+    return undefined;
+  }
+}
+
+export class ClusterStateError extends Error {}
+
+/** Everything `up` does; the bench and the tests call it too. */
+export async function up(args: { stack: string; tenants?: string; dir?: string }): Promise<UpResult> {
+  const dir = args.dir ?? STATE_DIR;
+  // Input first: a bad tenant file or stack fails here, before anything starts.
+  const resources = await guardedPlan(args.stack, args.tenants);
+  const k3s = renderedServerConfig(stackK3s(args.stack));
+  const unknown = unclassifiedKeys(k3s);
+  if (unknown.length)
+    say(
+      `k3s config keys not mapped to the local control plane (classify them in tools/cluster/flags.ts): ${unknown.join(", ")}`,
+    );
+  // One stack per datastore: another stack's objects would clash (immutable fields) or linger.
+  const previous = readApplied(dir);
+  if (previous && (previous.stack !== args.stack || (previous.tenants ?? null) !== (args.tenants ?? null))) {
+    if (COMPONENTS.some((c) => runningPid(dir, c) !== undefined))
+      throw new ClusterStateError(
+        `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
+      );
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const binDir = ensureBinaries(repoRoot);
+  const t0 = Date.now();
+  mkdirSync(dir, { recursive: true });
+  const state = await startControlPlane({ dir, binDir, k3sConfig: k3s });
+  const startSeconds = (Date.now() - t0) / 1000;
+  say(`control plane ready at ${state.server} in ${startSeconds.toFixed(1)} s`);
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  writeFileSync(
+    join(dir, "bin", "kubectl"),
+    `#!/bin/sh\n# The local cluster's kubectl (npm run cluster -- up), with its admin kubeconfig.\nexec '${binDir}/kubectl' --kubeconfig='${state.kubeconfig}' "$@"\n`,
+    { mode: 0o755 },
+  );
+  const k: Kubectl = {
+    bin: join(binDir, "kubectl"),
+    kubeconfig: state.kubeconfig,
+    cacheDir: join(dir, "kubectl-cache"),
+  };
+  const crdSeconds = applyCrds(k, dir, loadCrds());
+  const objects = planObjects(dir, resources, state.pki.tlsSecret);
+  const client = new KubeClient({
+    server: state.server,
+    ca: state.pki.ca,
+    crt: state.pki.admin.crt,
+    key: state.pki.admin.key,
+  });
+  try {
+    const before = await resourceVersions(client, objects);
+    const applySeconds = applyStream(k, join(dir, "objects.yaml"), objects);
+    const after = await resourceVersions(client, objects);
+    const missing = Object.entries(after).filter(([, v]) => v.startsWith("missing"));
+    if (missing.length) throw new Error(`applied but not found: ${missing.map(([k2, v]) => `${k2} ${v}`).join(", ")}`);
+    const changed = Object.keys(after).filter((key) => before[key] !== after[key]);
+    writeFileSync(
+      join(dir, "applied.json"),
+      `${JSON.stringify(
+        {
+          stack: args.stack,
+          tenants: args.tenants ?? null,
+          server: state.server,
+          kubectl: k.bin,
+          identities: identities(objects),
+          objects: Object.keys(after).sort(),
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    say(
+      `applied ${objects.length} objects in ${applySeconds.toFixed(2)} s (${changed.length} changed${changed.length && changed.length < objects.length ? `: ${changed.slice(0, 5).join(", ")}` : ""}); kubeconfig: ${relative(process.cwd(), state.kubeconfig)}`,
+    );
+    return { server: state.server, objects: objects.length, crdSeconds, applySeconds, startSeconds, changed };
+  } finally {
+    client.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: ClusterArgs;
+  try {
+    args = parseClusterArgs(argv);
+  } catch (err) {
+    process.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    if (args.command === "down") {
+      const stopped = await stopControlPlane(STATE_DIR);
+      say(stopped.length ? `stopped ${stopped.join(", ")}` : "nothing was running");
+      return 0;
+    }
+    if (args.command === "identities") {
+      const resources = await guardedPlan(args.stack, args.tenants);
+      const objects = orderedObjects(resources).map((r) => fillSecrets(r.inputs, {}, { crt: "", key: "" }));
+      const ids = identities(objects);
+      if (args.json) process.stdout.write(`${JSON.stringify(ids, null, 2)}\n`);
+      else
+        for (const [name, t] of Object.entries(ids.tenants))
+          process.stdout.write(
+            `${name}: namespace ${t.namespace}; syncs as ${t.sync.user}; admins ${t.admins.groups.join(", ")}; domains ${t.domains.join(", ")}\n`,
+          );
+      return 0;
+    }
+    await up({ stack: args.stack, tenants: args.tenants });
+    return 0;
+  } catch (err) {
+    if (err instanceof StartError || err instanceof ClusterStateError) {
+      process.stderr.write(`cluster: ${err.message}\n`);
+      return 1;
+    }
+    if (err instanceof Error && err.name === "GuardrailError") {
+      process.stderr.write(`${err.message}\n`);
+      return 1;
+    }
+    // Input problems exactly as the plan reports them; anything else (kubectl, Go) as is.
+    if (isInputError(err) || (err instanceof Error && err.name === "StackFileError")) return reportFailure(err);
+    process.stderr.write(`cluster: ${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err) => process.exit(reportFailure(err)),
+  );
+}

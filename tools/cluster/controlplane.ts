@@ -1,0 +1,325 @@
+/**
+ * Starts and stops etcd, kube-apiserver and kube-controller-manager as background processes on
+ * loopback, each with a pidfile and a log under the state directory (build/cluster/). A process
+ * that fails to come up is reported by name with its log file and the log's last lines.
+ */
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { join, relative } from "node:path";
+import { KubeClient } from "./client";
+import { ControlPlaneFlags, controlPlaneFlags, k3sDefaultApiserverFlags } from "./flags";
+import { ensurePki, kubeconfig, Pki } from "./pki";
+
+export const COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager"] as const;
+export type Component = (typeof COMPONENTS)[number];
+
+export interface Ports {
+  etcdClient: number;
+  etcdPeer: number;
+  apiserver: number;
+  controllerManager: number;
+}
+
+export interface ClusterState {
+  dir: string;
+  ports: Ports;
+  pki: Pki;
+  server: string;
+  kubeconfig: string;
+}
+
+/** A free loopback port (the OS picks; closed again at once, so the component can bind it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.unref();
+    s.on("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const addr = s.address();
+      s.close(() => (addr && typeof addr === "object" ? resolve(addr.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+const pidFile = (dir: string, c: Component) => join(dir, "pids", `${c}.pid`);
+export const logFile = (dir: string, c: Component) => join(dir, "logs", `${c}.log`);
+
+/** The pid of a running component, or undefined (a stale pidfile counts as not running). */
+export function runningPid(dir: string, c: Component): number | undefined {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(pidFile(dir, c), "utf8").trim());
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return undefined;
+  }
+  // A recycled pid belongs to something else: only ours carries our state dir on its command line.
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(dir)) return undefined;
+  } catch {
+    return undefined;
+  }
+  return pid;
+}
+
+export class StartError extends Error {
+  constructor(
+    readonly component: Component,
+    readonly log: string,
+    detail: string,
+  ) {
+    super(`${component} did not start: ${detail}; see ${log}`);
+  }
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+  } catch {
+    return "";
+  }
+}
+
+function start(dir: string, c: Component, bin: string, args: string[]): number {
+  const log = logFile(dir, c);
+  if (!existsSync(bin))
+    throw new StartError(c, shown(process.cwd(), log), `no binary at ${bin} (tools/kube/build.sh builds it)`);
+  const fd = openSync(log, "a");
+  const child = spawn(bin, args, { detached: true, stdio: ["ignore", fd, fd] });
+  closeSync(fd);
+  child.on("error", () => undefined); // reported below: no pid, or the process is gone when polled
+  if (child.pid === undefined) throw new StartError(c, shown(process.cwd(), log), `could not run ${bin}`);
+  child.unref();
+  writeFileSync(pidFile(dir, c), `${child.pid}\n`);
+  return child.pid;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Polls `probe` until it returns true, the process dies, or `timeoutMs` passes; the error names
+ * the component and its log either way.
+ */
+/** Is this process still there (not gone, not a zombie)? */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(
+  dir: string,
+  c: Component,
+  what: string,
+  probe: () => Promise<boolean>,
+  timeoutMs: number,
+): Promise<void> {
+  // The pid as recorded; checked by liveness only, since right after spawn the child's command
+  // line may not show its own arguments yet (runningPid's check is for pidfiles of earlier runs).
+  const pid = runningPid(dir, c) ?? Number(readFileSync(pidFile(dir, c), "utf8").trim());
+  const deadline = Date.now() + timeoutMs;
+  let last = "";
+  for (;;) {
+    try {
+      if (await probe()) return;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    const log = shown(process.cwd(), logFile(dir, c));
+    if (!alive(pid))
+      throw new StartError(c, log, `it exited before ${what}\n--- last lines of ${log}:\n${tail(logFile(dir, c))}`);
+    if (Date.now() > deadline)
+      throw new StartError(
+        c,
+        log,
+        `no ${what} within ${timeoutMs / 1000} s${last ? ` (last: ${last})` : ""}\n--- last lines of ${log}:\n${tail(logFile(dir, c))}`,
+      );
+    await sleep(250);
+  }
+}
+
+export interface StartOptions {
+  dir: string;
+  binDir: string;
+  /** The stack's rendered k3s server configuration (flags.ts renderedServerConfig). */
+  k3sConfig: Record<string, unknown>;
+  /** How long each component may take to become ready. */
+  timeoutMs?: number;
+}
+
+/** Starts whatever is not running yet and waits until the API server is ready (/readyz). */
+export async function startControlPlane(opts: StartOptions): Promise<ClusterState> {
+  const { dir, binDir } = opts;
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  for (const sub of ["pids", "logs", "etcd"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
+  const pki = ensurePki(dir);
+  const portsFile = join(dir, "ports.json");
+  const running = COMPONENTS.filter((c) => runningPid(dir, c) !== undefined);
+  let ports: Ports;
+  if (running.length && existsSync(portsFile)) {
+    ports = JSON.parse(readFileSync(portsFile, "utf8")) as Ports;
+  } else {
+    ports = {
+      etcdClient: await freePort(),
+      etcdPeer: await freePort(),
+      apiserver: await freePort(),
+      controllerManager: await freePort(),
+    };
+    writeFileSync(portsFile, `${JSON.stringify(ports, null, 2)}\n`);
+  }
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const adminKubeconfig = join(dir, "kubeconfig");
+  writeFileSync(adminKubeconfig, kubeconfig(server, pki.ca, pki.admin.crt, pki.admin.key, "admin"), { mode: 0o600 });
+  const kcmKubeconfig = join(dir, "controller-manager.kubeconfig");
+  writeFileSync(
+    kcmKubeconfig,
+    kubeconfig(server, pki.ca, pki.controllerManager.crt, pki.controllerManager.key, "system:kube-controller-manager"),
+    { mode: 0o600 },
+  );
+  const keyFile = join(dir, "pki", "encryption.key");
+  if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
+  const flags: ControlPlaneFlags = controlPlaneFlags(opts.k3sConfig, dir, readFileSync(keyFile, "utf8").trim());
+  for (const f of flags.files) {
+    mkdirSync(join(dir, f.path, ".."), { recursive: true });
+    writeFileSync(join(dir, f.path), f.content, { mode: 0o600 });
+  }
+
+  const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
+  if (runningPid(dir, "etcd") === undefined) {
+    const peer = `http://127.0.0.1:${ports.etcdPeer}`;
+    start(dir, "etcd", join(binDir, "etcd"), [
+      "--name=local",
+      `--data-dir=${join(dir, "etcd")}`,
+      `--listen-client-urls=${etcdUrl}`,
+      `--advertise-client-urls=${etcdUrl}`,
+      `--listen-peer-urls=${peer}`,
+      `--initial-advertise-peer-urls=${peer}`,
+      `--initial-cluster=local=${peer}`,
+      // A throwaway test datastore on a shared machine: fsync would only make every write slower.
+      "--unsafe-no-fsync",
+      "--log-level=warn",
+    ]);
+  }
+  await waitFor(
+    dir,
+    "etcd",
+    "healthy /health",
+    async () => {
+      const res = await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(2000) });
+      return res.ok && ((await res.json()) as { health?: string }).health === "true";
+    },
+    timeoutMs,
+  );
+
+  if (runningPid(dir, "kube-apiserver") === undefined) {
+    start(dir, "kube-apiserver", join(binDir, "kube-apiserver"), [
+      `--etcd-servers=${etcdUrl}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      // The `kubernetes` Service's endpoints may not be loopback; nothing in-cluster dials it here.
+      "--endpoint-reconciler-type=none",
+      `--secure-port=${ports.apiserver}`,
+      `--cert-dir=${join(dir, "pki")}`,
+      `--tls-cert-file=${pki.serving.crt}`,
+      `--tls-private-key-file=${pki.serving.key}`,
+      `--client-ca-file=${pki.ca}`,
+      `--service-account-key-file=${pki.serviceAccount.pub}`,
+      `--service-account-signing-key-file=${pki.serviceAccount.key}`,
+      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+      ...k3sDefaultApiserverFlags(),
+      ...flags.apiserver,
+    ]);
+  }
+  const client = new KubeClient({ server, ca: pki.ca, crt: pki.admin.crt, key: pki.admin.key });
+  try {
+    await waitFor(
+      dir,
+      "kube-apiserver",
+      "ready /readyz",
+      async () => {
+        const res = await client.request("GET", "/readyz", undefined, { timeoutMs: 3000 });
+        return res.status === 200;
+      },
+      timeoutMs,
+    );
+
+    if (runningPid(dir, "kube-controller-manager") === undefined) {
+      start(dir, "kube-controller-manager", join(binDir, "kube-controller-manager"), [
+        `--kubeconfig=${kcmKubeconfig}`,
+        `--authentication-kubeconfig=${kcmKubeconfig}`,
+        `--authorization-kubeconfig=${kcmKubeconfig}`,
+        "--bind-address=127.0.0.1",
+        `--secure-port=${ports.controllerManager}`,
+        `--cert-dir=${join(dir, "pki", "controller-manager-serving")}`,
+        `--service-account-private-key-file=${pki.serviceAccount.key}`,
+        `--root-ca-file=${pki.ca}`,
+        `--cluster-signing-cert-file=${pki.ca}`,
+        `--cluster-signing-key-file=${pki.caKey}`,
+        // One instance: nothing to elect, and no Lease writes competing with the tests.
+        "--leader-elect=false",
+        ...flags.controllerManager,
+      ]);
+    }
+    // Ready when the ServiceAccount controller has run: tenant pods need their namespace's
+    // `default` account (ServiceAccount admission) and quota admission needs the quota controller.
+    await waitFor(
+      dir,
+      "kube-controller-manager",
+      "`default` ServiceAccount in namespace default",
+      async () => {
+        const res = await client.request("GET", "/api/v1/namespaces/default/serviceaccounts/default");
+        return res.status === 200;
+      },
+      timeoutMs,
+    );
+  } finally {
+    client.close();
+  }
+  return { dir, ports, pki, server, kubeconfig: adminKubeconfig };
+}
+
+/** Stops every component (controller manager first, etcd last); returns what was stopped. */
+export async function stopControlPlane(dir: string, timeoutMs = 30_000): Promise<Component[]> {
+  const stopped: Component[] = [];
+  for (const c of [...COMPONENTS].reverse()) {
+    const pid = runningPid(dir, c);
+    if (pid === undefined) {
+      rmSync(pidFile(dir, c), { force: true });
+      continue;
+    }
+    process.kill(pid, "SIGTERM");
+    const deadline = Date.now() + timeoutMs;
+    while (runningPid(dir, c) !== undefined && Date.now() < deadline) await sleep(100);
+    if (runningPid(dir, c) !== undefined) process.kill(pid, "SIGKILL");
+    rmSync(pidFile(dir, c), { force: true });
+    stopped.push(c);
+  }
+  return stopped;
+}
+
+/** Relative path for messages (build/cluster/logs/etcd.log rather than an absolute path). */
+export function shown(root: string, p: string): string {
+  return relative(root, p) || p;
+}
+
+/** The Go-built binaries (tools/kube/build.sh: cached by version, built only when the pin changes). */
+export function ensureBinaries(root: string): string {
+  try {
+    return execFileSync("bash", [join(root, "tools", "kube", "build.sh")], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "inherit"],
+    }).trim();
+  } catch {
+    throw new Error("building the Kubernetes binaries failed (tools/kube/build.sh, output above)");
+  }
+}
