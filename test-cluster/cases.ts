@@ -9,7 +9,19 @@
  */
 import { collectionPath, Impersonate } from "../tools/cluster/client";
 import type { TenantIdentity } from "../tools/cluster/identities";
-import { admitted, client, core, create, domainOwner, mergePatch, rejected, restrictedPod } from "./cluster";
+import { strict as assert } from "node:assert";
+import {
+  admitted,
+  client,
+  core,
+  create,
+  deployment,
+  domainOwner,
+  mergePatch,
+  rejected,
+  replicaFailure,
+  restrictedPod,
+} from "./cluster";
 
 export interface Ctx {
   tenant: string;
@@ -58,13 +70,13 @@ const svc = (name: string, spec: Record<string, unknown>) => ({
 });
 
 const SERVICE_TYPE = (type: string) =>
-  new RegExp(`Service type ${type} is not allowed in tenant namespaces: traffic enters through the platform ingress`);
+  new RegExp(`Service type ${type} is not allowed in tenant namespaces: traffic enters through the platform Gateway`);
 
 export const CASES: Case[] = [
   {
     id: "read-other-tenant",
     rules: ["TEN-RBAC-002"],
-    title: "cannot read another tenant's Secrets or ConfigMaps; reads its own",
+    title: "cannot read another tenant's Secrets or ConfigMaps; reads its own ConfigMaps",
     async run({ t, o, as }) {
       rejected(
         await client().request("GET", core(o.namespace, "secrets"), undefined, { as }),
@@ -76,7 +88,7 @@ export const CASES: Case[] = [
         403,
         forbiddenBy("list", "configmaps"),
       );
-      admitted(await client().request("GET", core(t.namespace, "secrets"), undefined, { as }));
+      admitted(await client().request("GET", core(t.namespace, "configmaps"), undefined, { as }));
     },
   },
   {
@@ -92,7 +104,7 @@ export const CASES: Case[] = [
   {
     id: "own-quota",
     rules: ["TEN-QTA-001", "TEN-RBAC-001"],
-    title: "cannot change its own ResourceQuota; may read it",
+    title: "cannot change its own ResourceQuota or add one; may read its ConfigMaps",
     async run({ t, as }) {
       const path = `${core(t.namespace, "resourcequotas")}/tenant-quota`;
       rejected(
@@ -109,13 +121,13 @@ export const CASES: Case[] = [
         403,
         forbiddenBy("create", "resourcequotas"),
       );
-      admitted(await client().request("GET", path, undefined, { as }));
+      admitted(await client().request("GET", core(t.namespace, "configmaps"), undefined, { as }));
     },
   },
   {
     id: "own-limits",
     rules: ["TEN-LIM-001", "TEN-RBAC-001"],
-    title: "cannot change or delete its own LimitRange; may read it",
+    title: "cannot change or delete its own LimitRange; may read its ConfigMaps",
     async run({ t, as }) {
       const path = `${core(t.namespace, "limitranges")}/tenant-limits`;
       rejected(
@@ -128,7 +140,7 @@ export const CASES: Case[] = [
         403,
         forbiddenBy("delete", "limitranges"),
       );
-      admitted(await client().request("GET", path, undefined, { as }));
+      admitted(await client().request("GET", core(t.namespace, "configmaps"), undefined, { as }));
     },
   },
   {
@@ -330,44 +342,65 @@ export const CASES: Case[] = [
     },
   },
   {
-    id: "ingress-hosts",
-    rules: ["TEN-ING-001"],
-    title: "cannot claim another tenant's hostname (or none) with an Ingress; its own domain is admitted",
-    async run(ctx) {
-      const path = collectionPath("networking.k8s.io/v1", "ingresses", ctx.t.namespace);
-      const ing = (name: string, host: string) => ({
+    id: "edge-kinds",
+    rules: ["TEN-EDGE-001"],
+    title: "cannot create an Ingress, a Gateway or a ReferenceGrant (neither role holds them); may create a ConfigMap",
+    async run({ t, as }) {
+      const ingress = {
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
-        metadata: { name },
-        spec: {
-          rules: [
-            {
-              host,
-              http: {
-                paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }],
-              },
-            },
-          ],
-        },
-      });
-      await hostCase(ctx, path, ing, /every spec\.rules\[\]\.host must be one of the tenant domains/);
+        metadata: { name: "old-way" },
+        spec: { defaultBackend: { service: { name: "web", port: { number: 80 } } } },
+      };
+      rejected(
+        await create(collectionPath("networking.k8s.io/v1", "ingresses", t.namespace), ingress, as),
+        403,
+        forbiddenBy("create", "ingresses"),
+      );
+      const gw = "gateway.networking.k8s.io/v1";
       rejected(
         await create(
-          path,
+          collectionPath(gw, "gateways", t.namespace),
           {
-            ...ing("catchall", "x.invalid"),
-            spec: { defaultBackend: { service: { name: "web", port: { number: 80 } } } },
+            apiVersion: gw,
+            kind: "Gateway",
+            metadata: { name: "own-edge" },
+            spec: { gatewayClassName: "platform", listeners: [{ name: "http", port: 80, protocol: "HTTP" }] },
           },
-          ctx.as,
+          as,
         ),
         403,
-        /must not set spec\.defaultBackend/,
+        forbiddenBy("create", "gateways"),
+      );
+      rejected(
+        await create(
+          collectionPath("gateway.networking.k8s.io/v1beta1", "referencegrants", t.namespace),
+          {
+            apiVersion: "gateway.networking.k8s.io/v1beta1",
+            kind: "ReferenceGrant",
+            metadata: { name: "open" },
+            spec: {
+              from: [{ group: "gateway.networking.k8s.io", kind: "HTTPRoute", namespace: "*" }],
+              to: [{ group: "", kind: "Service" }],
+            },
+          },
+          as,
+        ),
+        403,
+        forbiddenBy("create", "referencegrants"),
+      );
+      admitted(
+        await create(
+          core(t.namespace, "configmaps"),
+          { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "edge-ok" } },
+          as,
+        ),
       );
     },
   },
   {
     id: "httproute-hosts",
-    rules: [],
+    rules: ["TEN-RTE-001", "TEN-RTE-002"],
     title:
       "cannot claim another tenant's hostname (or none) with an HTTPRoute; its own domain on the platform Gateway is admitted",
     async run(ctx) {
@@ -382,7 +415,7 @@ export const CASES: Case[] = [
           rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
         },
       });
-      await hostCase(ctx, path, route, /hostname/);
+      await hostCase(ctx, path, route, /every spec\.hostnames entry must be one of the tenant domains/);
       rejected(
         await create(
           path,
@@ -393,52 +426,159 @@ export const CASES: Case[] = [
           ctx.as,
         ),
         403,
-        /hostname/,
+        /a tenant route must list its host names in spec\.hostnames/,
       );
     },
   },
   {
     id: "control-plane-scheduling",
-    rules: [],
-    title: "cannot schedule onto control-plane nodes (nodeName, nodeSelector, toleration); a plain pod is admitted",
+    rules: ["TEN-SCHED-001"],
+    title:
+      "cannot send workloads to control planes (nodeSelector, toleration, nodeName); a Deployment on its pools is admitted",
     async run({ t, as }) {
-      const pods = core(t.namespace, "pods");
+      const path = collectionPath("apps/v1", "deployments", t.namespace);
       const cp = { "node-role.kubernetes.io/control-plane": "true" };
-      rejected(await create(pods, restrictedPod("cp-selector", { nodeSelector: cp }), as), 403, /control.plane/);
+      rejected(
+        await create(path, deployment("cp-selector", { nodeSelector: cp }), as),
+        403,
+        /tenant pods may not select nodes by/,
+      );
       rejected(
         await create(
-          pods,
-          restrictedPod("cp-toleration", {
+          path,
+          deployment("cp-toleration", {
             tolerations: [{ key: "node-role.kubernetes.io/control-plane", operator: "Exists", effect: "NoSchedule" }],
           }),
           as,
         ),
         403,
-        /control.plane|toleration/,
+        /tenant pods may tolerate only/,
       );
-      rejected(await create(pods, restrictedPod("cp-nodename", { nodeName: "staging-cp-1" }), as), 403, /nodeName/);
-      admitted(await create(pods, restrictedPod("plain"), as));
+      rejected(
+        await create(path, deployment("cp-nodename", { nodeName: "staging-cp-1" }), as),
+        403,
+        /tenant pods may not set spec\.nodeName/,
+      );
+      admitted(await create(path, deployment("on-pools", { nodeSelector: { "platform.video/pool": "general" } }), as));
     },
   },
   {
     id: "system-priority",
-    rules: [],
-    title: "cannot use the system priority classes; a pod without one is admitted",
+    rules: ["TEN-PRIO-001"],
+    title: "cannot use the system priority classes; the tenant classes are admitted",
     async run({ t, as }) {
-      const pods = core(t.namespace, "pods");
+      const path = collectionPath("apps/v1", "deployments", t.namespace);
       for (const pc of ["system-cluster-critical", "system-node-critical"])
         rejected(
-          await create(pods, restrictedPod(`prio-${pc}`, { priorityClassName: pc }), as),
+          await create(path, deployment(`prio-${pc}`, { priorityClassName: pc }), as),
           403,
-          new RegExp(`${pc}|priority`),
+          new RegExp(`priorityClassName ${pc} is not a tenant class`),
         );
-      admitted(await create(pods, restrictedPod("no-priority"), as));
+      admitted(await create(path, deployment("prio-tenant", { priorityClassName: "tenant-standard" }), as));
+    },
+  },
+  {
+    id: "sync-pods-via-workloads",
+    rules: ["TEN-PSS-001", "TEN-ARGO-003"],
+    title:
+      "creates no bare Pods (its role holds none); a privileged Deployment's pods are refused by Pod Security when the controller creates them",
+    async run({ t, as }) {
+      rejected(await create(core(t.namespace, "pods"), restrictedPod("bare"), as), 403, forbiddenBy("create", "pods"));
+      const path = collectionPath("apps/v1", "deployments", t.namespace);
+      const priv = deployment("priv", {}, { securityContext: { privileged: true } });
+      // Pod Security enforces on Pods; for a template it only warns, so the Deployment is stored and
+      // the ReplicaSet controller's pod creations are what Pod Security refuses.
+      admitted(await create(path, priv, as, false));
+      try {
+        const failure = await replicaFailure(t.namespace, "priv");
+        assert.match(failure, /violates PodSecurity "restricted:v1\.\d+": .*privileged/);
+      } finally {
+        await client().request("DELETE", `${path}/priv`, undefined, { query: { propagationPolicy: "Foreground" } });
+      }
+      admitted(await create(path, deployment("fine"), as));
+    },
+  },
+];
+
+export const MORE_CASES: Case[] = [
+  {
+    id: "route-backends",
+    rules: ["TEN-RTE-003"],
+    title: "cannot send a route's traffic to another namespace's Service; its own Service is admitted",
+    async run({ t, o, as }) {
+      const path = collectionPath("gateway.networking.k8s.io/v1", "httproutes", t.namespace);
+      const route = (name: string, backend: Record<string, unknown>) => ({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name },
+        spec: {
+          parentRefs: t.parentRefs,
+          hostnames: t.domains.length ? [t.domains[0]] : ["unused.invalid"],
+          rules: [{ backendRefs: [{ port: 80, ...backend }] }],
+        },
+      });
+      const refused = /every backendRef \(and requestMirror backendRef\) must be a Service of namespace/;
+      rejected(
+        await create(path, route("cross", { name: "web", namespace: o.namespace }), as),
+        403,
+        // A tenant without domains has every route refused: by whichever of the two policies the
+        // API server evaluates first.
+        t.domains.length
+          ? refused
+          : /every backendRef \(and requestMirror backendRef\) must be a Service of namespace|every spec\.hostnames entry must be one of the tenant domains/,
+      );
+      // Without domains the host check refuses first; the backend rule is what the tenants with
+      // domains prove, and the Service in its own namespace is their nearest legitimate request.
+      if (t.domains.length) admitted(await create(path, route("own", { name: "web" }), as));
+    },
+  },
+  {
+    id: "disruption-budgets",
+    rules: ["TEN-PDB-001"],
+    title:
+      "cannot create a PodDisruptionBudget that blocks drains (maxUnavailable 0, minAvailable 100%); maxUnavailable 1 is admitted",
+    async run({ t, as }) {
+      const path = collectionPath("policy/v1", "poddisruptionbudgets", t.namespace);
+      const pdb = (name: string, spec: Record<string, unknown>) => ({
+        apiVersion: "policy/v1",
+        kind: "PodDisruptionBudget",
+        metadata: { name },
+        spec: { selector: { matchLabels: { app: "web" } }, ...spec },
+      });
+      rejected(
+        await create(path, pdb("frozen", { maxUnavailable: 0 }), as),
+        403,
+        /may not set maxUnavailable to 0 or 0%/,
+      );
+      rejected(await create(path, pdb("all", { minAvailable: "100%" }), as), 403, /may not set minAvailable to 100%/);
+      admitted(await create(path, pdb("one", { maxUnavailable: 1 }), as));
+    },
+  },
+  {
+    id: "sealed-secret-scope",
+    rules: ["TEN-SEAL-001"],
+    title: "cannot create a cluster-wide or namespace-wide SealedSecret; a strict one is admitted",
+    async run({ t, as }) {
+      const path = collectionPath("bitnami.com/v1alpha1", "sealedsecrets", t.namespace);
+      const sealed = (name: string, annotations: Record<string, string> = {}) => ({
+        apiVersion: "bitnami.com/v1alpha1",
+        kind: "SealedSecret",
+        metadata: { name, annotations },
+        spec: { encryptedData: { key: "AgBy3i4OJSWK+PiTySYZZA==" } },
+      });
+      for (const scope of ["cluster-wide", "namespace-wide"])
+        rejected(
+          await create(path, sealed(scope, { [`sealedsecrets.bitnami.com/${scope}`]: "true" }), as),
+          403,
+          /tenant SealedSecrets must be strict-scoped/,
+        );
+      admitted(await create(path, sealed("strict"), as));
     },
   },
 ];
 
 export function caseById(id: string): Case {
-  const c = CASES.find((x) => x.id === id);
+  const c = [...CASES, ...MORE_CASES].find((x) => x.id === id);
   if (!c) throw new Error(`no isolation case ${id}`);
   return c;
 }

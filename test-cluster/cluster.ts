@@ -110,7 +110,10 @@ export function restrictedPod(
         {
           name: "app",
           image: "registry.invalid/app:1",
-          resources: { requests: { cpu: "10m", memory: "16Mi" }, limits: { cpu: "10m", memory: "16Mi" } },
+          resources: {
+            requests: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "16Mi" },
+            limits: { cpu: "10m", memory: "16Mi", "ephemeral-storage": "16Mi" },
+          },
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
           ...container,
         },
@@ -122,6 +125,42 @@ export function restrictedPod(
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A one-replica Deployment whose pod template is restrictedPod's, with `extra` / `container` merged in. */
+export function deployment(name: string, extra: Record<string, unknown> = {}, container: Record<string, unknown> = {}) {
+  const pod = restrictedPod(name, extra, container);
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: { metadata: { labels: { app: name } }, spec: pod.spec },
+    },
+  };
+}
+
+/**
+ * The ReplicaFailure message of the Deployment's ReplicaSet (the controller-manager's pod creation
+ * refused by admission), waiting up to 60 s for the controllers to get there.
+ */
+export async function replicaFailure(namespace: string, deploymentName: string): Promise<string> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const r = await client().request("GET", `/apis/apps/v1/namespaces/${namespace}/replicasets`);
+    const items = (r.body.items ?? []) as {
+      metadata: { ownerReferences?: { name: string }[] };
+      status?: { conditions?: { type: string; message?: string }[] };
+    }[];
+    for (const rs of items)
+      if (rs.metadata.ownerReferences?.some((o) => o.name === deploymentName))
+        for (const c of rs.status?.conditions ?? []) if (c.type === "ReplicaFailure") return c.message ?? "";
+    if (Date.now() > deadline)
+      throw new Error(`no ReplicaFailure on ${namespace}/${deploymentName}'s ReplicaSet in 60 s`);
+    await sleep(1000);
+  }
+}
+
 /** Retries `probe` until it holds: admission policies take effect a moment after they are created. */
 export async function eventually(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -129,4 +168,20 @@ export async function eventually(what: string, probe: () => Promise<boolean>, ti
     if (Date.now() > deadline) throw new Error(`${what}: not the case after ${timeoutMs / 1000} s`);
     await sleep(500);
   }
+}
+
+/**
+ * Waits until RBAC grants `user` the verb on the resource (a SubjectAccessReview asks the same
+ * authorizer requests meet): a binding created a moment ago reaches the authorizer's cache
+ * asynchronously.
+ */
+export async function rbacGranted(user: string, verb: string, group: string, resource: string, namespace: string) {
+  await eventually(`RBAC lets ${user} ${verb} ${resource}`, async () => {
+    const r = await client().request("POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", {
+      apiVersion: "authorization.k8s.io/v1",
+      kind: "SubjectAccessReview",
+      spec: { user, groups: ["system:authenticated"], resourceAttributes: { verb, group, resource, namespace } },
+    });
+    return (r.body.status as { allowed?: boolean } | undefined)?.allowed === true;
+  });
 }

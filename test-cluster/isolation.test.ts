@@ -1,7 +1,6 @@
 /**
  * Per tenant, per actor (the tenant's admin group and the identity Argo CD syncs its repository
- * as): the isolation cases of cases.ts against the real API server. Cases the product does not
- * enforce yet are in pending-*.test.ts (not run by .mocharc.cluster.json until their issue lands).
+ * as): the isolation cases of cases.ts against the real API server.
  */
 import { caseById } from "./cases";
 import { actors, otherTenant, tenants } from "./cluster";
@@ -19,12 +18,34 @@ export const ISOLATION: Readonly<Record<string, readonly string[]>> = {
     "bind-cluster-roles",
     "privileged-pods",
     "service-types",
-    "ingress-hosts",
+    "edge-kinds",
+    "httproute-hosts",
+    "route-backends",
+    "control-plane-scheduling",
+    "system-priority",
+    "disruption-budgets",
   ],
-  // The RBAC cases for the sync identity are in pending-14.test.ts: today Argo CD applies tenant
-  // repositories as its application controller, which the argo-cd chart binds to a cluster-wide
-  // `*` role, so only admission (Pod Security, the platform's policies) bounds it.
-  "sync identity": ["own-namespace-labels", "privileged-pods", "service-types", "ingress-hosts"],
+  // What Argo CD applies from the tenant's repository: it syncs as the tenant's own ServiceAccount
+  // (AppProject destinationServiceAccounts), so RBAC confines it like the admins, and admission
+  // checks what it may create. It creates no bare Pods: Pod Security meets its workloads' pods.
+  "sync identity": [
+    "read-other-tenant",
+    "write-other-tenant",
+    "own-quota",
+    "own-limits",
+    "own-network-policy",
+    "own-namespace-labels",
+    "bind-cluster-roles",
+    "sync-pods-via-workloads",
+    "service-types",
+    "edge-kinds",
+    "httproute-hosts",
+    "route-backends",
+    "control-plane-scheduling",
+    "system-priority",
+    "disruption-budgets",
+    "sealed-secret-scope",
+  ],
 };
 
 describe("tenant isolation against the real API server", function () {

@@ -14,10 +14,13 @@ describe("a normal tenant workload is admitted by the real API server", function
   for (const [name, t] of tenants()) {
     for (const { label, as } of actors(name, t)) {
       describe(`${name} as its ${label}`, function () {
-        it("[TEN-PSS-001] restricted Pod and Deployment, admitted without Pod Security warnings", async () => {
-          const pod = await create(core(t.namespace, "pods"), restrictedPod("web"), as);
-          admitted(pod);
-          assert.deepEqual(pod.warnings, []);
+        it("[TEN-PSS-001] restricted Pod (admins) and Deployment, admitted without Pod Security warnings", async () => {
+          // The sync identity creates no bare Pods (its role holds none): its pods come from workloads.
+          if (label === "admin group") {
+            const pod = await create(core(t.namespace, "pods"), restrictedPod("web"), as);
+            admitted(pod);
+            assert.deepEqual(pod.warnings, []);
+          }
           const template = restrictedPod("web");
           const dep = await create(
             collectionPath("apps/v1", "deployments", t.namespace),
@@ -74,7 +77,7 @@ describe("a normal tenant workload is admitted by the real API server", function
             );
           });
 
-        it("PersistentVolumeClaim, ConfigMap and Secret", async () => {
+        it("PersistentVolumeClaim on the tenant class, ConfigMap, and a Secret (admins) or SealedSecret (sync)", async () => {
           admitted(
             await create(
               core(t.namespace, "persistentvolumeclaims"),
@@ -82,7 +85,13 @@ describe("a normal tenant workload is admitted by the real API server", function
                 apiVersion: "v1",
                 kind: "PersistentVolumeClaim",
                 metadata: { name: "media" },
-                spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "5Gi" } } },
+                spec: {
+                  // The tenant class (reclaimPolicy Delete); the platform's Retain class is closed to
+                  // tenants by their quota (TEN-PVC-001).
+                  storageClassName: "hcloud-volumes-tenant",
+                  accessModes: ["ReadWriteOnce"],
+                  resources: { requests: { storage: "5Gi" } },
+                },
               },
               as,
             ),
@@ -94,13 +103,28 @@ describe("a normal tenant workload is admitted by the real API server", function
               as,
             ),
           );
-          admitted(
-            await create(
-              core(t.namespace, "secrets"),
-              { apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "x" } },
-              as,
-            ),
-          );
+          // Secrets reach a tenant's repository sealed: Argo CD syncs SealedSecrets, not Secrets.
+          if (label === "admin group")
+            admitted(
+              await create(
+                core(t.namespace, "secrets"),
+                { apiVersion: "v1", kind: "Secret", metadata: { name: "token" }, stringData: { token: "x" } },
+                as,
+              ),
+            );
+          else
+            admitted(
+              await create(
+                collectionPath("bitnami.com/v1alpha1", "sealedsecrets", t.namespace),
+                {
+                  apiVersion: "bitnami.com/v1alpha1",
+                  kind: "SealedSecret",
+                  metadata: { name: "token" },
+                  spec: { encryptedData: { token: "AgBy3i4OJSWK+PiTySYZZA==" } },
+                },
+                as,
+              ),
+            );
         });
       });
     }

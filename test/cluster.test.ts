@@ -339,6 +339,7 @@ describe("tools/cluster: the CLI", function () {
       stack: "prod",
       json: true,
     });
+    assert.deepEqual(parseClusterArgs(["up", "--stack=prod"]), { command: "up", stack: "prod", json: false });
   });
 });
 

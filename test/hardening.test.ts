@@ -278,11 +278,6 @@ describe("TEN-SCHED-001: tenant pods stay off control planes and dedicated pools
   const cases: [string, Request, RegExp][] = [
     ["nodeName on a Deployment", deploy({ nodeName: "prod-cp-1" }), /spec\.nodeName/],
     ["nodeName on a new Pod", pod({ nodeName: "prod-cp-1" }), /spec\.nodeName/],
-    [
-      "a Pod update moving nodeName",
-      pod({ nodeName: "prod-cp-1" }, "UPDATE", { spec: { nodeName: "prod-general-1" } }),
-      /spec\.nodeName/,
-    ],
     ["the control-plane taint tolerated", deploy({ tolerations: cp }), /tolerate only/],
     ["every taint tolerated (no key)", deploy({ tolerations: [{ operator: "Exists" }] }), /tolerate only/],
     [

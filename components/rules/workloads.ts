@@ -117,9 +117,12 @@ export const WORKLOAD_POLICIES: readonly AdmissionPolicy[] = [
       ],
       validations: [
         {
-          // A bound Pod carries the node the scheduler chose; only a new object may not name one.
-          expression:
-            "!has(variables.spec.nodeName) || (object.kind == 'Pod' && request.operation == 'UPDATE' && has(oldObject.spec.nodeName) && oldObject.spec.nodeName == variables.spec.nodeName)",
+          // A bound Pod carries the node the scheduler chose (through the pods/binding subresource,
+          // which this policy does not match); a Pod's spec.nodeName cannot change on UPDATE (the
+          // API server's pod validation refuses it), so only new objects and workload templates
+          // are checked. Written without oldObject.spec: the API server type-checks each
+          // expression against every matched kind, and a Deployment's spec has no nodeName.
+          expression: "!has(variables.spec.nodeName) || (object.kind == 'Pod' && request.operation == 'UPDATE')",
           message:
             "tenant pods may not set spec.nodeName: the scheduler places them on the tenant worker pools (nodeName skips the scheduler, taints and quotas of the node)",
           reason: "Forbidden",

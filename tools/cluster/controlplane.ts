@@ -267,6 +267,10 @@ export async function startControlPlane(opts: StartOptions): Promise<ClusterStat
         `--cluster-signing-key-file=${pki.caKey}`,
         // One instance: nothing to elect, and no Lease writes competing with the tests.
         "--leader-elect=false",
+        // Harness only (k3s keeps the 5 m default): the CRDs here are seconds older than the tenant
+        // quotas that count their kinds (count/httproutes..., count/sealedsecrets...), and until a
+        // full quota resync counts them, quota admission refuses those kinds ("status unknown").
+        "--resource-quota-sync-period=10s",
         ...flags.controllerManager,
       ]);
     }

@@ -72,22 +72,44 @@ export function syncIdentity(project: KubeObject | undefined, namespace: string)
   return serviceAccountIdentity(ARGOCD_NAMESPACE, ARGOCD_CONTROLLER_SA);
 }
 
-/** Every Gateway listener tenant routes may attach to (allowedRoutes not limited to Same). */
-export function tenantParentRefs(objects: readonly KubeObject[]): ParentRef[] {
+/** Whether a route namespace selector (`allowedRoutes.namespaces`) admits a namespace with `nsLabels`. */
+function admits(namespaces: Record<string, unknown>, nsName: string, nsLabels: Record<string, string>): boolean {
+  const from = String(namespaces.from ?? "Same");
+  if (from === "All") return true;
+  if (from !== "Selector") return false;
+  const sel = rec(namespaces.selector);
+  const match = rec(sel.matchLabels) as Record<string, unknown>;
+  if (arr(sel.matchExpressions).length) return false; // not used by the platform: admit nothing rather than guess
+  return Object.entries({ ...match }).every(([k, v]) =>
+    k === "kubernetes.io/metadata.name" ? v === nsName : nsLabels[k] === v,
+  );
+}
+
+/**
+ * The parents a tenant's routes may attach to, read from the plan: every ListenerSet (its whole
+ * set, no sectionName) and every Gateway listener (with its sectionName) whose allowedRoutes admit
+ * the tenant's namespace. With the platform's edge that is the tenant's own ListenerSet.
+ */
+export function tenantParentRefs(
+  objects: readonly KubeObject[],
+  nsName: string,
+  nsLabels: Record<string, string>,
+): ParentRef[] {
   const refs: ParentRef[] = [];
-  for (const g of objects) {
-    if (g.kind !== "Gateway" || !g.apiVersion.startsWith("gateway.networking.k8s.io/")) continue;
-    for (const l of arr(rec(g.spec).listeners)) {
-      const from = String(rec(rec(rec(l).allowedRoutes).namespaces).from ?? "Same");
-      if (from === "Same") continue;
-      refs.push({
-        group: "gateway.networking.k8s.io",
-        kind: "Gateway",
-        namespace: g.metadata.namespace ?? "default",
-        name: g.metadata.name,
-        sectionName: String(rec(l).name),
-      });
-    }
+  for (const o of objects) {
+    if (!o.apiVersion.startsWith("gateway.networking.k8s.io/")) continue;
+    if (o.kind !== "Gateway" && o.kind !== "ListenerSet") continue;
+    const listeners = arr(rec(o.spec).listeners).map(rec);
+    const open = listeners.filter((l) => admits(rec(rec(l.allowedRoutes).namespaces), nsName, nsLabels));
+    if (!open.length) continue;
+    const ref = {
+      group: "gateway.networking.k8s.io",
+      kind: o.kind,
+      namespace: o.metadata.namespace ?? "default",
+      name: o.metadata.name,
+    };
+    if (o.kind === "ListenerSet" && open.length === listeners.length) refs.push(ref);
+    else for (const l of open) refs.push({ ...ref, sectionName: String(l.name) });
   }
   return refs;
 }
@@ -95,7 +117,6 @@ export function tenantParentRefs(objects: readonly KubeObject[]): ParentRef[] {
 /** Identities of every tenant in the plan's objects (tenants: namespaces with the tenant label). */
 export function identities(objects: readonly KubeObject[]): Identities {
   const tenants: Record<string, TenantIdentity> = {};
-  const parentRefs = tenantParentRefs(objects);
   const namespaces = objects.filter((o) => o.kind === "Namespace" && typeof labels(o)[TENANT_LABEL] === "string");
   for (const ns of [...namespaces].sort((a, b) => (a.metadata.name < b.metadata.name ? -1 : 1))) {
     const tenant = String(labels(ns)[TENANT_LABEL]);
@@ -116,7 +137,7 @@ export function identities(objects: readonly KubeObject[]): Identities {
       sync: syncIdentity(project, namespace),
       admins: { groups: [...groups].sort() },
       domains,
-      parentRefs,
+      parentRefs: tenantParentRefs(objects, namespace, labels(ns) as Record<string, string>),
     };
   }
   return { tenants };

@@ -6,7 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { reportFailure } from "../plan/cli";
+import { reportFailure } from "../cli/args";
 import { repoRoot } from "../plan/runtime";
 import { STATE_DIR, up } from "./cli";
 import { COMPONENTS, runningPid, StartError, stopControlPlane } from "./controlplane";
