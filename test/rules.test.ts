@@ -523,6 +523,60 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
     assert.throws(() => new ValidatingAdmissionPolicyBinding({ ...bad, spec: { policyName: 1 } }).validate());
   });
 
+  it("the plan binds every policy with Deny, failing closed, to the resources written out here", async () => {
+    // Literal: an Audit or Warn binding, failurePolicy Ignore or a narrowed match in the data
+    // (components/rules/admission.ts) must fail this test, not move it along.
+    const expected: Record<string, { policy: string; resources: string[]; operations: string[] }> = {
+      "ingress-hosts": {
+        policy: "platform-tenant-ingress-hosts",
+        resources: ["ingresses"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "service-types": {
+        policy: "platform-tenant-service-types",
+        resources: ["services"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "namespace-labels": {
+        policy: "platform-tenant-namespace-labels",
+        resources: ["namespaces"],
+        operations: ["UPDATE"],
+      },
+    };
+    for (const stack of STACKS) {
+      const p = await planStack(stack);
+      assert.deepEqual(
+        p.resources
+          .filter((r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+          .map((b) => b.name)
+          .sort(),
+        Object.keys(expected)
+          .map((k) => `platform-vap-${k}-binding`)
+          .sort(),
+      );
+      for (const [key, want] of Object.entries(expected)) {
+        const policy = byName(p, `platform-vap-${key}`) as any;
+        const binding = byName(p, `platform-vap-${key}-binding`) as any;
+        assert.deepEqual(binding.inputs.spec, { policyName: want.policy, validationActions: ["Deny"] }, key);
+        assert.equal(binding.inputs.metadata.name, want.policy);
+        assert.equal(policy.inputs.metadata.name, want.policy);
+        assert.equal(policy.inputs.spec.failurePolicy, "Fail", key);
+        const rules = policy.inputs.spec.matchConstraints.resourceRules;
+        assert.deepEqual(rules.map((r: any) => r.resources).flat(), want.resources, key);
+        assert.deepEqual(rules.map((r: any) => r.operations).flat(), want.operations, key);
+        assert.equal(policy.inputs.spec.matchConstraints.excludeResourceRules, undefined, key);
+        assert.equal(policy.inputs.spec.matchConstraints.objectSelector, undefined, key);
+        // Every validation forbids: no warn-only reason.
+        for (const v of policy.inputs.spec.validations) assert.equal(v.reason, "Forbidden", key);
+      }
+      // Tenant resources are matched by the tenant label on their namespace.
+      for (const key of ["ingress-hosts", "service-types"])
+        assert.deepEqual((byName(p, `platform-vap-${key}`).inputs as any).spec.matchConstraints.namespaceSelector, {
+          matchExpressions: [{ key: "platform.video/tenant", operator: "Exists" }],
+        });
+    }
+  });
+
   it("declared = stored up to the server's no-op defaults; anything narrowing differs", () => {
     const [ing, , nsl] = ADMISSION_POLICIES;
     const stored = (spec: any) => ({

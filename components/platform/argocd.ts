@@ -8,11 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
 import { REGISTRIES } from "../versions";
-import { CLUSTER_ISSUER, INGRESS_CLASS, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
+import { CLUSTER_ISSUER, IN_CLUSTER, INGRESS_CLASS, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
-
-/** The in-cluster API as Argo CD names it. */
-export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 export interface ArgocdValuesArgs {
   /** argocd.<baseDomain>: the UI/API host, its Ingress and certificate. */

@@ -21,3 +21,6 @@ export const STORAGE_CLASS = "hcloud-volumes";
 
 /** The IngressClass ingress-nginx serves; tenants' Ingresses set `ingressClassName` to it. */
 export const INGRESS_CLASS = "nginx";
+
+/** The cluster the platform runs in, as Argo CD names it (destinations of every Application). */
+export const IN_CLUSTER = "https://kubernetes.default.svc";

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { k3sSchema, PROJECT } from "../config/schema";
-import { METADATA_CIDR } from "./tenant";
+import { METADATA_CIDR } from "../tenant/contract";
 import { arr, rec, SiteContext, str } from "./types";
 
 /** Ranges tenant pods must never reach: the cloud metadata address and the site's private ranges. */

@@ -3,7 +3,7 @@
  * deleting or replacing it then fails the preview instead of happening. Tenant namespaces (and the
  * stream keys their encoders use) are protected until a reviewed `decommission: true` lifts it.
  */
-import { DECOMMISSION_LABEL } from "./tenant";
+import { DECOMMISSION_LABEL } from "../tenant/contract";
 import { TENANT_TYPE } from "./view";
 import { rec, Rule, RuleResource, urnType, Violation } from "./types";
 

@@ -9,22 +9,13 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { PLATFORM_NAMESPACES } from "../platform/namespaces";
 import type { TenantSpec } from "./load";
 import type { NamedMeta } from "../platform/kube-object";
 import { DOMAINS_ANNOTATION } from "../rules/admission";
 import { blockedRangesOf } from "../rules/context";
-import {
-  GUARDRAIL_KINDS,
-  IN_CLUSTER,
-  PSS_LEVEL,
-  K8sObject,
-  PSS_MODES,
-  RuleContext,
-  TENANT_ADMIN_ROLE,
-  TENANT_LABEL,
-  WRITE_VERBS,
-} from "../rules/tenant";
+import { IN_CLUSTER, PLATFORM_NAMESPACES } from "../platform/namespaces";
+import { K8sObject, RuleContext, WRITE_VERBS } from "../rules/tenant-objects";
+import { GUARDRAIL_KINDS, PSS_LEVEL, PSS_MODES, TENANT_ADMIN_ROLE, TENANT_LABEL } from "./contract";
 
 /**
  * Pod Security Standards version the tenant namespaces are checked against. Pinned, not

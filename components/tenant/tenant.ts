@@ -58,32 +58,35 @@ export class Tenant extends pulumi.ComponentResource {
     this.argocdProject = spec.name;
     this.argocdApplication = spec.name;
 
-    const k8sOpts = { parent: this, provider: platform.provider };
+    const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: platform.provider };
     // In protected stacks (prod) the customer's state is protected until a reviewed change sets
     // `decommission: true`: deleting the file alone then fails instead of deleting the namespace
     // (and with it every workload and volume). The stream key is protected with it, because a new
     // key silently breaks the customer's encoders.
     const protect = config.protected && !spec.decommission;
 
-    const ns = new KubeObject(`${name}-ns`, m.namespace(spec), { ...k8sOpts, protect });
+    const ns = new KubeObject(`${name}-ns`, m.namespace(spec), pulumi.mergeOptions(k8sOpts, { protect }));
     // Objects inside the namespace name it as a plain string (manifests.ts) and are ordered after
     // it here; they go when it goes: no separate delete calls on decommission.
-    const inNs = { ...k8sOpts, dependsOn: [ns], deletedWith: ns };
+    const inNs = pulumi.mergeOptions(k8sOpts, { dependsOn: [ns], deletedWith: ns });
 
     const quota = new KubeObject(`${name}-quota`, m.resourceQuota(spec), inNs);
     const limits = new KubeObject(`${name}-limits`, m.limitRange(spec), inNs);
-    const netpol = new KubeObject(`${name}-netpol`, m.networkPolicy(spec, config), {
-      ...inNs,
-      // It names the ingress controller's namespace: allow that to exist first.
-      dependsOn: [ns, ...platform.ingressInstall],
-    });
+    // It names the ingress controller's namespace: allow that to exist first (mergeOptions adds
+    // to inNs's dependsOn).
+    const netpol = new KubeObject(
+      `${name}-netpol`,
+      m.networkPolicy(spec, config),
+      pulumi.mergeOptions(inNs, { dependsOn: platform.ingressInstall }),
+    );
 
     if (spec.admins.length > 0) {
       // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
-      new KubeObject(`${name}-admin-binding`, m.adminBinding(spec), {
-        ...inNs,
-        dependsOn: [ns, platform.tenantAdminRole],
-      });
+      new KubeObject(
+        `${name}-admin-binding`,
+        m.adminBinding(spec),
+        pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantAdminRole] }),
+      );
     }
 
     // 24 random bytes as hex: URL-safe (stream keys are pasted into encoder URLs) with 192 bits.
@@ -95,16 +98,18 @@ export class Tenant extends pulumi.ComponentResource {
     const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
     // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
-    const project = new KubeObject(`${name}-project`, m.appProject(spec), {
-      ...k8sOpts,
-      dependsOn: platform.argocdInstall,
-    });
-    new KubeObject(`${name}-app`, m.application(spec), {
-      ...k8sOpts,
-      // ArgoCD must not start the tenant's workloads before its project, guardrails and stream
-      // key exist.
-      dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret],
-    });
+    const project = new KubeObject(
+      `${name}-project`,
+      m.appProject(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
+    );
+    // ArgoCD must not start the tenant's workloads before its project, guardrails and stream key
+    // exist.
+    new KubeObject(
+      `${name}-app`,
+      m.application(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret] }),
+    );
 
     this.registerOutputs({
       namespace: this.namespace,
