@@ -61,6 +61,10 @@ describe("CIDRs: parsed, not compared as strings (components/config/cidr.ts)", (
     assert.deepEqual(c("10.0.0.0/31", "10.0.0.1/32", "10.0.0.2/32"), { 4: 3n, 6: 0n });
     assert.deepEqual(c("10.0.0.2/32", "10.0.0.0/30"), { 4: 4n, 6: 0n });
     assert.deepEqual(c("10.0.0.0/32", "10.0.0.1/32"), { 4: 2n, 6: 0n });
+    // Same first address, the wider range second, and the reverse.
+    assert.deepEqual(c("10.0.0.0/32", "10.0.0.0/31"), { 4: 2n, 6: 0n });
+    assert.deepEqual(c("10.0.0.0/31", "10.0.0.0/32"), { 4: 2n, 6: 0n });
+    assert.deepEqual(c("10.0.0.4/30", "10.0.0.0/30", "10.0.0.8/29"), { 4: 16n, 6: 0n });
     assert.deepEqual(c("2001:db8::/64", "10.0.0.0/24"), { 4: 256n, 6: 2n ** 64n });
     assert.deepEqual(c("0.0.0.0/1", "128.0.0.0/1"), { 4: 2n ** 32n, 6: 0n });
     assert.deepEqual(c(), { 4: 0n, 6: 0n });
