@@ -390,6 +390,38 @@ describe("site: rendered cloud-init (pure)", () => {
         "use-service-account-credentials=true",
       ]);
       const psa = parse(fileIn(doc, "/var/lib/rancher/k3s/server/psa.yaml").content) as any;
+      assert.deepEqual(
+        [
+          psa.apiVersion,
+          psa.kind,
+          psa.plugins[0].name,
+          psa.plugins[0].configuration.apiVersion,
+          psa.plugins[0].configuration.kind,
+        ],
+        [
+          "apiserver.config.k8s.io/v1",
+          "AdmissionConfiguration",
+          "PodSecurity",
+          "pod-security.admission.config.k8s.io/v1",
+          "PodSecurityConfiguration",
+        ],
+      );
+      assert.deepEqual(parse(fileIn(doc, "/var/lib/rancher/k3s/server/audit.yaml").content), {
+        apiVersion: "audit.k8s.io/v1",
+        kind: "Policy",
+        omitStages: ["RequestReceived"],
+        rules: [
+          { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
+          { level: "None", resources: [{ group: "", resources: ["events"] }] },
+          { level: "Metadata" },
+        ],
+      });
+      assert.equal(k3s["write-kubeconfig-mode"], "0600");
+      assert.equal(k3s["etcd-snapshot-compress"], true);
+      assert.equal(k3s["cluster-cidr"], "10.42.0.0/16");
+      assert.equal(k3s["service-cidr"], "10.43.0.0/16");
+      assert.equal(k3s["advertise-address"], v.node.privateIp);
+      assert.deepEqual(k3s["node-taint"], ["node-role.kubernetes.io/control-plane:NoSchedule"]);
       assert.deepEqual(psa.plugins[0].configuration.defaults, {
         enforce: "baseline",
         "enforce-version": "latest",
