@@ -7,18 +7,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
-import {
-  ARGOCD_RELEASE,
-  PLATFORM_SYNC_SERVICE_ACCOUNT,
-  SYNC_SERVICE_ACCOUNT,
-  WEBHOOK_SECRET_KEYS,
-} from "../rules/hardening";
+import { ARGOCD_RELEASE, PLATFORM_SYNC_SERVICE_ACCOUNT, WEBHOOK_SECRET_KEYS } from "../rules/hardening";
+import { SYNC_SERVICE_ACCOUNT } from "../tenant/contract";
 import { REGISTRIES } from "../versions";
-import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
+import { IN_CLUSTER, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
-
-/** The in-cluster API as Argo CD names it. */
-export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 export interface ArgocdValuesArgs {
   /** argocd.<baseDomain>: the UI/API host (its route and certificate are the edge's, edge.ts). */
