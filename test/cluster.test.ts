@@ -107,7 +107,9 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
   it("keeps the admission plugins and Pod Security config, relocating host files under the state dir", () => {
     const f = controlPlaneFlags(k3s, "/state", "a2V5");
     assert.ok(
-      f.apiserver.includes("--enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity"),
+      f.apiserver.includes(
+        "--enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+      ),
     );
     assert.ok(f.apiserver.includes("--admission-control-config-file=/state/psa.yaml"));
     assert.ok(f.apiserver.includes("--audit-policy-file=/state/audit.yaml"));

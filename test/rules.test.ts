@@ -696,20 +696,77 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
     // Literal: an Audit or Warn binding, failurePolicy Ignore or a narrowed match in the data
     // (components/rules/admission.ts) must fail this test, not move it along.
     const expected: Record<string, { policy: string; resources: string[]; operations: string[] }> = {
-      "ingress-hosts": {
-        policy: "platform-tenant-ingress-hosts",
-        resources: ["ingresses"],
+      "disruption-budgets": {
+        policy: "platform-tenant-disruption-budgets",
+        resources: ["poddisruptionbudgets"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "edge-kinds": {
+        policy: "platform-tenant-edge-kinds",
+        resources: [
+          "ingresses",
+          "gateways",
+          "listenersets",
+          "referencegrants",
+          "tlsroutes",
+          "tcproutes",
+          "udproutes",
+          "backendtlspolicies",
+          "envoyproxies",
+          "envoypatchpolicies",
+          "envoyextensionpolicies",
+          "backends",
+          "clienttrafficpolicies",
+          "securitypolicies",
+          "backendtrafficpolicies",
+          "httproutefilters",
+          "issuers",
+          "certificates",
+          "certificaterequests",
+          "orders",
+          "challenges",
+        ],
+        operations: ["CREATE", "CREATE", "CREATE", "CREATE", "CREATE"],
+      },
+      "namespace-labels": {
+        policy: "platform-tenant-namespace-labels",
+        resources: ["namespaces"],
+        operations: ["UPDATE"],
+      },
+      priority: {
+        policy: "platform-tenant-priority",
+        resources: ["pods", "deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE", "CREATE", "UPDATE"],
+      },
+      "route-backends": {
+        policy: "platform-tenant-route-backends",
+        resources: ["httproutes", "grpcroutes"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "route-hosts": {
+        policy: "platform-tenant-route-hosts",
+        resources: ["httproutes", "grpcroutes"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "route-parents": {
+        policy: "platform-tenant-route-parents",
+        resources: ["httproutes", "grpcroutes"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      scheduling: {
+        policy: "platform-tenant-scheduling",
+        resources: ["pods", "deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE", "CREATE", "UPDATE"],
+      },
+      "sealed-secret-scope": {
+        policy: "platform-tenant-sealed-secret-scope",
+        resources: ["sealedsecrets"],
         operations: ["CREATE", "UPDATE"],
       },
       "service-types": {
         policy: "platform-tenant-service-types",
         resources: ["services"],
         operations: ["CREATE", "UPDATE"],
-      },
-      "namespace-labels": {
-        policy: "platform-tenant-namespace-labels",
-        resources: ["namespaces"],
-        operations: ["UPDATE"],
       },
     };
     for (const stack of STACKS) {
@@ -739,7 +796,8 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         for (const v of policy.inputs.spec.validations) assert.equal(v.reason, "Forbidden", key);
       }
       // Tenant resources are matched by the tenant label on their namespace.
-      for (const key of ["ingress-hosts", "service-types"])
+      // Every policy but namespace-labels (which guards the tenant namespaces themselves).
+      for (const key of Object.keys(expected).filter((k) => k !== "namespace-labels"))
         assert.deepEqual((byName(p, `platform-vap-${key}`).inputs as any).spec.matchConstraints.namespaceSelector, {
           matchExpressions: [{ key: "platform.video/tenant", operator: "Exists" }],
         });

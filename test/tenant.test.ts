@@ -696,7 +696,12 @@ describe("tenants: the sample tenants as planned", () => {
         }
         assert.equal(labels["platform.video/tenant"], name);
         const project = (byName(p, `${name}-project`).inputs as any).spec;
-        assert.deepEqual(project.namespaceResourceBlacklist, guardrails, `${name}: guardrail kinds`);
+        // An allow-list (its exact kinds: test/hardening.test.ts): none of the guardrail kinds in it.
+        assert.equal(project.namespaceResourceBlacklist, undefined, name);
+        const allowed = project.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`);
+        assert.ok(allowed.length > 0, name);
+        for (const g of guardrails)
+          assert.ok(!allowed.includes(`${g.group}/${g.kind}`), `${name}: guardrail kind ${g.kind} allowed`);
         assert.deepEqual(project.clusterResourceWhitelist, []);
         assert.deepEqual(project.destinations, [{ namespace: name, server: "https://kubernetes.default.svc" }]);
         assert.equal(project.sourceRepos.length, 1);
@@ -736,9 +741,15 @@ describe("tenants: the sample tenants as planned", () => {
       for (const name of SAMPLES) {
         const ns = byName(p, `${name}-ns`).urn;
         for (const { name: child, options } of tenantResources(p, name).children) {
-          const inside = ["quota", "limits", "netpol", "admin-binding", "stream-key-secret"].includes(
-            child.slice(name.length + 1),
-          );
+          const inside = [
+            "quota",
+            "limits",
+            "netpol",
+            "admin-binding",
+            "stream-key-secret",
+            "sync-sa",
+            "sync-binding",
+          ].includes(child.slice(name.length + 1));
           assert.equal(options.deletedWith, inside ? ns : null, `${child}: deletedWith`);
         }
       }

@@ -215,10 +215,10 @@ export const siteSchema = z
       .min(1, "at least one admin SSH public key is required")
       .meta({ description: "Admins' SSH public keys, installed on every server through cloud-init." }),
     adminCidrs: adminCidrs.meta({
-        description:
-          "Who may reach SSH (22) and the Kubernetes API (6443) through the firewall: office/VPN ranges, never the whole internet.",
-        examples: [["198.51.100.0/28"]],
-      }),
+      description:
+        "Who may reach SSH (22) and the Kubernetes API (6443) through the firewall: office/VPN ranges, never the whole internet.",
+      examples: [["198.51.100.0/28"]],
+    }),
     controlPlane: z
       .strictObject({
         count: z

@@ -9,12 +9,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import {
-  OBJECT_COUNT_KEYS,
-  storageClassQuotaKeys,
-  TENANT_KINDS,
-  TENANT_STORAGE_CLASS,
-} from "../rules/hardening";
+import { OBJECT_COUNT_KEYS, storageClassQuotaKeys, TENANT_KINDS, TENANT_STORAGE_CLASS } from "../rules/hardening";
 import {
   INGEST_NAMESPACE_LABEL,
   INGEST_TAINT,
