@@ -64,7 +64,8 @@ describe("cost: the price table", () => {
     const seen = new Set<string>();
     const walk = (dir: string) => {
       for (const e of readdirSync(dir)) {
-        if (["node_modules", "build", ".git", ".cache", "test"].includes(e)) continue;
+        // Not the project's own files: installs, output, and Stryker's sandbox copies and reports.
+        if (["node_modules", "build", ".git", ".cache", "test", ".stryker-tmp", "reports"].includes(e)) continue;
         const p = join(dir, e);
         if (statSync(p).isDirectory()) walk(p);
         else if (/\.(ts|ya?ml|md)$/.test(e)) {
