@@ -4,7 +4,7 @@ import tseslint from "typescript-eslint";
 import pulumi from "@pulumi/eslint-plugin";
 
 export default tseslint.config(
-  { ignores: ["build/**", "node_modules/**", "**/*.mjs", "**/*.js"] },
+  { ignores: ["build/**", "node_modules/**", ".stryker-tmp/**", "reports/**", "**/*.mjs", "**/*.js"] },
   ...tseslint.configs.recommended,
   {
     files: ["**/*.ts"],

@@ -381,7 +381,7 @@ function makeRepo(): string {
   const listed = execFileSync("git", ["ls-files", "-co", "--exclude-standard", "-z"], { cwd: repoRoot })
     .toString()
     .split("\0")
-    .filter((f) => f && !/^(node_modules|build|\.cache)\//.test(f) && !/^Pulumi\.brokentest\.yaml$/.test(f));
+    .filter((f) => f && !/^(node_modules|build|\.cache)\//.test(f));
   for (const f of listed) {
     if (!existsSync(join(repoRoot, f))) continue; // deleted in the working tree
     mkdirSync(dirname(join(dir, f)), { recursive: true });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as hcloud from "@pulumi/hcloud";
@@ -26,8 +26,13 @@ import {
 
 const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
 
-function runCli(args: string[]) {
-  return spawnSync(process.execPath, [cli, ...args], { cwd: repoRoot, encoding: "utf8" });
+/** Runs the plan CLI; `root` plans another project directory (VP_PROJECT_ROOT, tools/plan/runtime.ts). */
+function runCli(args: string[], root?: string) {
+  return spawnSync(process.execPath, [cli, ...args], {
+    cwd: repoRoot,
+    encoding: "utf8",
+    env: root ? { ...process.env, VP_PROJECT_ROOT: root } : process.env,
+  });
 }
 
 const withConfig = withStackConfig;
@@ -235,22 +240,29 @@ describe("foundation: offline plan", () => {
   it("CLI: broken stack file exits 1, names file and key, writes nothing", () => {
     const dir = mkdtempSync(join(tmpdir(), "vp-bad-"));
     try {
-      // A copy of the project whose staging file is broken; the CLI reads it via --stack.
+      // A copy of the project in a temp dir whose stack file is broken: nothing is written into
+      // the working tree (other test files list its stack files while this one runs).
       execFileSync("cp", ["Pulumi.yaml", join(dir, "Pulumi.yaml")], { cwd: repoRoot });
+      for (const d of ["build", "tenants"]) symlinkSync(join(repoRoot, d), join(dir, d));
       const bad = readFileSync(join(repoRoot, "Pulumi.staging.yaml"), "utf8").replace("count: 1", "count: -3");
-      writeFileSync(join(repoRoot, "Pulumi.brokentest.yaml"), bad);
+      writeFileSync(join(dir, "Pulumi.brokentest.yaml"), bad);
       const out = join(dir, "p.json");
-      const r = runCli(["--stack", "brokentest", "--json", out]);
+      const r = runCli(["--stack", "brokentest", "--json", out], dir);
       assert.equal(r.status, 1);
       assert.match(r.stderr, /^Pulumi\.brokentest\.yaml: video-platform:site\.controlPlane\.count: /m);
       assert.ok(!existsSync(out), "no plan written");
-      const none = runCli(["--stack", "nosuchstack", "--json", out]);
+      const none = runCli(["--stack", "nosuchstack", "--json", out], dir);
       assert.equal(none.status, 1);
       assert.match(none.stderr, /Pulumi\.nosuchstack\.yaml: no such stack file/);
-      assert.match(none.stderr, /existing stacks: [^\n]*\bprod, (\S+, )*staging\b/, "lists the stacks there are");
+      // The temp project's only stack file is the broken one.
+      assert.match(
+        none.stderr,
+        /existing stacks: brokentest \(pass --stack <one of them>/,
+        "lists the stacks there are",
+      );
       assert.ok(!existsSync(out));
+      assert.ok(!existsSync(join(repoRoot, "Pulumi.brokentest.yaml")), "nothing written into the working tree");
     } finally {
-      rmSync(join(repoRoot, "Pulumi.brokentest.yaml"), { force: true });
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -18,6 +18,7 @@ import {
   DOMAINS_ANNOTATION,
   sameAdmissionSpec,
 } from "../components/rules/admission";
+import { isWorldOpen, portRange } from "../components/rules/site";
 import { RuleResource, SiteContext, UNKNOWN } from "../components/rules/types";
 import { BREAKS, brokenPlan } from "./helpers/breaks";
 import { byName, Plan, PlannedResource, planStack, readStackConfig, repoRoot } from "./helpers/harness";
@@ -372,8 +373,22 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "SITE-FW-002",
       "prod",
       "site-fw",
-      "a port range covering 6443 from the whole ranges",
-      (r) => r.inputs.rules.push(fw("6000-7000", ["0.0.0.0/1", "128.0.0.0/1"])),
+      "a port range covering 6443 from half the internet",
+      (r) => r.inputs.rules.push(fw("6000-7000", ["0.0.0.0/1", "128.0.0.0/2"])),
+    ],
+    [
+      "SITE-FW-001",
+      "prod",
+      "site-fw",
+      "ICMP from two halves that make the whole IPv4 internet",
+      (r) => r.inputs.rules.push({ direction: "in", protocol: "icmp", sourceIps: ["0.0.0.0/1", "128.0.0.0/1"] }),
+    ],
+    [
+      "SITE-FW-001",
+      "staging",
+      "site-fw",
+      "ICMP from 0::/0 and 0.0.0.0/00 (the world, spelled differently)",
+      (r) => r.inputs.rules.push({ direction: "in", protocol: "icmp", sourceIps: ["0::/0", "0.0.0.0/00"] }),
     ],
     ["SITE-FW-003", "staging", "site-cp-1", "no firewall", (r) => (r.inputs.firewallIds = [])],
     ["SITE-LB-001", "prod", "site-api-lb-net", "public interface on", (r) => (r.inputs.enablePublicInterface = true)],
@@ -418,6 +433,8 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
     ["PROT-001", "prod", "site-net", "network unprotected", (r) => (r.options.protect = false)],
     ["PROT-001", "prod", "acme-tv-ns", "tenant namespace unprotected", (r) => (r.options.protect = false)],
     ["PROT-001", "prod", "kiez-radio-stream-key", "stream key unprotected", (r) => (r.options.protect = false)],
+    ["PROT-001", "prod", "site-ca-server-ca-key", "server CA key unprotected", (r) => (r.options.protect = false)],
+    ["PROT-001", "prod", "site-ca-client-ca", "client CA certificate unprotected", (r) => (r.options.protect = false)],
   ];
 
   it("covers every rule id", () => {
@@ -673,6 +690,118 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
     // The schema check is real: an unknown validation action fails.
     const bad = admissionManifests(CLUSTER_POLICIES[0]).binding as any;
     assert.throws(() => new ValidatingAdmissionPolicyBinding({ ...bad, spec: { policyName: 1 } }).validate());
+  });
+
+  it("the plan binds every policy with Deny, failing closed, to the resources written out here", async () => {
+    // Literal: an Audit or Warn binding, failurePolicy Ignore or a narrowed match in the data
+    // (components/rules/admission.ts) must fail this test, not move it along.
+    const expected: Record<string, { policy: string; resources: string[]; operations: string[] }> = {
+      "disruption-budgets": {
+        policy: "platform-tenant-disruption-budgets",
+        resources: ["poddisruptionbudgets"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "edge-kinds": {
+        policy: "platform-tenant-edge-kinds",
+        resources: [
+          "ingresses",
+          "gateways",
+          "listenersets",
+          "referencegrants",
+          "tlsroutes",
+          "tcproutes",
+          "udproutes",
+          "backendtlspolicies",
+          "envoyproxies",
+          "envoypatchpolicies",
+          "envoyextensionpolicies",
+          "backends",
+          "clienttrafficpolicies",
+          "securitypolicies",
+          "backendtrafficpolicies",
+          "httproutefilters",
+          "issuers",
+          "certificates",
+          "certificaterequests",
+          "orders",
+          "challenges",
+        ],
+        operations: ["CREATE", "CREATE", "CREATE", "CREATE", "CREATE"],
+      },
+      "namespace-labels": {
+        policy: "platform-tenant-namespace-labels",
+        resources: ["namespaces"],
+        operations: ["UPDATE"],
+      },
+      priority: {
+        policy: "platform-tenant-priority",
+        resources: ["pods", "deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE", "CREATE", "UPDATE"],
+      },
+      "route-backends": {
+        policy: "platform-tenant-route-backends",
+        resources: ["httproutes", "grpcroutes"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "route-hosts": {
+        policy: "platform-tenant-route-hosts",
+        resources: ["httproutes", "grpcroutes"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "route-parents": {
+        policy: "platform-tenant-route-parents",
+        resources: ["httproutes", "grpcroutes"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      scheduling: {
+        policy: "platform-tenant-scheduling",
+        resources: ["pods", "deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE", "CREATE", "UPDATE"],
+      },
+      "sealed-secret-scope": {
+        policy: "platform-tenant-sealed-secret-scope",
+        resources: ["sealedsecrets"],
+        operations: ["CREATE", "UPDATE"],
+      },
+      "service-types": {
+        policy: "platform-tenant-service-types",
+        resources: ["services"],
+        operations: ["CREATE", "UPDATE"],
+      },
+    };
+    for (const stack of STACKS) {
+      const p = await planStack(stack);
+      assert.deepEqual(
+        p.resources
+          .filter((r) => r.type === "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+          .map((b) => b.name)
+          .sort(),
+        Object.keys(expected)
+          .map((k) => `platform-vap-${k}-binding`)
+          .sort(),
+      );
+      for (const [key, want] of Object.entries(expected)) {
+        const policy = byName(p, `platform-vap-${key}`) as any;
+        const binding = byName(p, `platform-vap-${key}-binding`) as any;
+        assert.deepEqual(binding.inputs.spec, { policyName: want.policy, validationActions: ["Deny"] }, key);
+        assert.equal(binding.inputs.metadata.name, want.policy);
+        assert.equal(policy.inputs.metadata.name, want.policy);
+        assert.equal(policy.inputs.spec.failurePolicy, "Fail", key);
+        const rules = policy.inputs.spec.matchConstraints.resourceRules;
+        assert.deepEqual(rules.map((r: any) => r.resources).flat(), want.resources, key);
+        assert.deepEqual(rules.map((r: any) => r.operations).flat(), want.operations, key);
+        assert.equal(policy.inputs.spec.matchConstraints.excludeResourceRules, undefined, key);
+        assert.equal(policy.inputs.spec.matchConstraints.objectSelector, undefined, key);
+        // Every validation forbids: no warn-only reason.
+        for (const v of policy.inputs.spec.validations) assert.equal(v.reason, "Forbidden", key);
+      }
+      // Tenant resources are matched by the tenant label on their namespace.
+      // Every policy but namespace-labels (which guards the tenant namespaces themselves).
+      for (const key of Object.keys(expected).filter((k) => k !== "namespace-labels"))
+        assert.deepEqual((byName(p, `platform-vap-${key}`).inputs as any).spec.matchConstraints.namespaceSelector, {
+          matchExpressions: [{ key: "platform.video/tenant", operator: "Exists" }],
+        });
+    }
   });
 
   it("declared = stored up to the server's no-op defaults; anything narrowing differs", () => {
@@ -1143,5 +1272,163 @@ describe("guardrails: lint, format and docs/guardrails.md", () => {
       assert.equal(description, r.description, id);
       assert.equal(where, r.enforcedIn.join(", "), id);
     }
+  });
+});
+
+describe("site rules over hand-made firewalls and load balancers (pure)", () => {
+  const ctx: SiteContext = {
+    stack: "t",
+    protected: false,
+    adminCidrs: ["198.51.100.0/28", "2001:DB8::/32"],
+    blockedRanges: [],
+  };
+  const res = (
+    type: string,
+    name: string,
+    inputs: Record<string, unknown>,
+    dependsOn: string[] = [],
+  ): RuleResource => ({
+    urn: `urn:pulumi:t::p::${type}::${name}`,
+    type,
+    name,
+    parent: null,
+    inputs,
+    options: { protect: false, dependsOn },
+  });
+  const FW = "hcloud:index/firewall:Firewall";
+  const firewall = (...rules: Record<string, unknown>[]) => res(FW, "fw", { rules });
+  const messages = (id: string, resources: RuleResource[]) =>
+    ruleById(id)
+      .check(resources, ctx)
+      .map((v) => v.message);
+
+  it("port ranges: one port, a range, and anything unreadable or missing means every port", () => {
+    assert.deepEqual(portRange("22"), [22, 22]);
+    assert.deepEqual(portRange(" 443 "), [443, 443]);
+    assert.deepEqual(portRange("6000-7000"), [6000, 7000]);
+    assert.deepEqual(portRange("any"), [1, 65535]);
+    assert.deepEqual(portRange(""), [1, 65535]);
+    assert.deepEqual(portRange(undefined), [1, 65535]);
+    assert.deepEqual(portRange("22,80"), [1, 65535]);
+  });
+
+  it("world-open: the whole IPv4 or IPv6 space in any spelling or split, or an unreadable source", () => {
+    for (const s of [
+      ["0.0.0.0/0"],
+      ["::/0"],
+      ["0::/0"],
+      ["0.0.0.0/00"],
+      ["0.0.0.0/1", "128.0.0.0/1"],
+      ["any"],
+      ["10.0.0.0/8", "x"],
+    ])
+      assert.equal(isWorldOpen(s), true, s.join(" "));
+    for (const s of [[], ["10.0.0.0/8"], ["0.0.0.0/1"], ["0.0.0.0/1", "128.0.0.0/2", "2001:db8::/32"]])
+      assert.equal(isWorldOpen(s), false, s.join(" "));
+  });
+
+  it("SITE-FW-001: from the world only TCP 80 and 443, one port each, inbound", () => {
+    const world = ["0.0.0.0/0", "::/0"];
+    assert.deepEqual(
+      messages("SITE-FW-001", [
+        firewall(
+          { direction: "in", protocol: "tcp", port: "80", sourceIps: world },
+          { direction: "in", protocol: "tcp", port: "443", sourceIps: world, description: "HTTPS" },
+          { port: "443", sourceIps: world }, // direction and protocol default to in and tcp
+          { direction: "out", protocol: "tcp", port: "22", destinationIps: world, sourceIps: world },
+          { direction: "in", protocol: "tcp", port: "22", sourceIps: ["198.51.100.0/28"] },
+        ),
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      messages("SITE-FW-001", [
+        firewall(
+          { direction: "in", protocol: "tcp", port: "8443", sourceIps: world },
+          { direction: "in", protocol: "udp", port: "443", sourceIps: ["::/0"] },
+          { direction: "in", protocol: "tcp", port: "80-443", sourceIps: ["0.0.0.0/0"], description: "web" },
+          { port: "22", sourceIps: ["0.0.0.0/1", "128.0.0.0/1"] },
+          { direction: "in", protocol: "icmp", sourceIps: ["0.0.0.0/0"] },
+        ),
+      ]),
+      [
+        "rules[0] (tcp 8443) is open to 0.0.0.0/0, ::/0",
+        "rules[1] (udp 443) is open to ::/0",
+        'rules[2] (tcp 80-443, "web") is open to 0.0.0.0/0',
+        "rules[3] (tcp 22) is open to 0.0.0.0/1, 128.0.0.0/1",
+        "rules[4] (icmp any) is open to 0.0.0.0/0",
+      ],
+    );
+  });
+
+  it("SITE-FW-002: TCP ranges covering 22 or 6443 admit exactly the admin CIDRs (IPv6 case-insensitive)", () => {
+    assert.deepEqual(
+      messages("SITE-FW-002", [
+        firewall(
+          { direction: "in", protocol: "tcp", port: "22", sourceIps: ["198.51.100.0/28", "2001:db8::/32"] },
+          { direction: "in", protocol: "udp", port: "22", sourceIps: ["203.0.113.0/24"] },
+          { direction: "in", protocol: "tcp", port: "23-6442", sourceIps: ["203.0.113.0/24"] },
+          { direction: "out", protocol: "tcp", port: "6443", sourceIps: ["203.0.113.0/24"] },
+        ),
+      ]),
+      [],
+    );
+    assert.deepEqual(
+      messages("SITE-FW-002", [
+        firewall(
+          { direction: "in", protocol: "tcp", port: "20-25", sourceIps: ["198.51.100.0/28", "203.0.113.0/24"] },
+          { direction: "in", protocol: "tcp", port: "6443", sourceIps: ["198.51.100.0/27"] },
+          { direction: "in", port: "any", sourceIps: ["203.0.113.9/32"] },
+        ),
+      ]),
+      [
+        "rules[0] (tcp 20-25) lets 203.0.113.0/24 reach port 22; only adminCidrs [198.51.100.0/28, 2001:DB8::/32] may",
+        "rules[1] (tcp 6443) lets 198.51.100.0/27 reach port 6443; only adminCidrs [198.51.100.0/28, 2001:DB8::/32] may",
+        "rules[2] (tcp any) lets 203.0.113.9/32 reach port 22 and 6443; only adminCidrs [198.51.100.0/28, 2001:DB8::/32] may",
+      ],
+    );
+  });
+
+  it("SITE-FW-003: a server must list a firewall and depend on this stack's firewall", () => {
+    const fw = firewall();
+    const server = (name: string, firewallIds: unknown, dependsOn: string[]) =>
+      res("hcloud:index/server:Server", name, { firewallIds }, dependsOn);
+    assert.deepEqual(
+      messages("SITE-FW-003", [
+        fw,
+        server("a", [1], [fw.urn]),
+        server("b", UNKNOWN, [fw.urn]),
+        server("c", [], [fw.urn]),
+        server("d", [1], []),
+        server("e", undefined, ["urn:other"]),
+      ]),
+      ["c", "d", "e"].map((n) => `server ${n} is not attached to a firewall of this stack: every port would be open`),
+    );
+  });
+
+  it("SITE-LB-001: only the ingress load balancer keeps a public interface", () => {
+    const LB = "hcloud:index/loadBalancer:LoadBalancer";
+    const NET = "hcloud:index/loadBalancerNetwork:LoadBalancerNetwork";
+    const ingress = res(LB, "ingress", { labels: { "platform.video/role": "ingress" } });
+    const api = res(LB, "api", { labels: { "platform.video/role": "api" } });
+    const bare = res(LB, "bare", {});
+    assert.deepEqual(
+      messages("SITE-LB-001", [ingress, api, res(NET, "api-net", { enablePublicInterface: false }, [api.urn])]),
+      [],
+    );
+    assert.deepEqual(
+      messages("SITE-LB-001", [
+        ingress,
+        api,
+        bare,
+        res(NET, "api-net", { enablePublicInterface: true }, [api.urn]),
+        res(NET, "api-net-2", {}, [api.urn]),
+      ]),
+      [
+        "load balancer api keeps its public interface (api-net): anyone on the internet reaches its services",
+        "load balancer api keeps its public interface (api-net-2): anyone on the internet reaches its services",
+        "load balancer bare has no private network attachment, so only its public interface serves: anyone on the internet reaches it",
+      ],
+    );
   });
 });

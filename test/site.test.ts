@@ -12,7 +12,7 @@ import addFormats from "ajv-formats";
 import { parse } from "yaml";
 import { loadStackConfig } from "../components/config/load";
 import { K3sConfig, k3sSchema, SiteConfig, siteSchema } from "../components/config/schema";
-import { Site, deriveAgentToken, firewallRules } from "../components/site";
+import { Site, deriveAgentToken, firewallRules, nodeSecrets } from "../components/site";
 import { addressPlan, addressProblems, poolBlockNumber } from "../components/site/addresses";
 import {
   BOOTSTRAP_PATH,
@@ -21,7 +21,7 @@ import {
   renderCloudInit,
   USER_DATA_LIMIT,
 } from "../components/site/cloudinit";
-import { ClusterSettings, KUBE_APISERVER_ARGS, NodeSecrets, NodeSpec } from "../components/site/k3s";
+import { ClusterSettings, NodeSecrets, NodeSpec } from "../components/site/k3s";
 import { renderKubeconfig } from "../components/site/kubeconfig";
 import { nodeLabelProblem, planSite, siteProblems, SitePlan } from "../components/site/nodes";
 import { CLUSTER_CAS, PkiPems } from "../components/site/pki";
@@ -37,6 +37,7 @@ import {
   planStack,
   planWith,
   SECRET,
+  unwrap,
   withStackConfig,
 } from "./helpers/harness";
 import { CLOUD_INIT_SCHEMA, needTool, withTool } from "./helpers/tools";
@@ -67,14 +68,15 @@ const fakeSecrets: NodeSecrets = {
   etcdS3AccessKey: "s3-access-value",
   etcdS3SecretKey: "s3-secret'value",
 };
-const agentOnly: NodeSecrets = { token: "", agentToken: "agent-token-value", etcdS3AccessKey: "", etcdS3SecretKey: "" };
 
 /** Renders a node's user-data the way the component does, from plain values. */
 function render(plan: SitePlan, node: NodeSpec): string {
   return renderCloudInit({
     cluster: plan.cluster,
     node,
-    secrets: node.role === "server" ? fakeSecrets : agentOnly,
+    // Agents get the full server secrets here: the renderer itself must keep the server token and
+    // the S3 keys off them (the component also hands them agent secrets only: nodeSecrets()).
+    secrets: fakeSecrets,
     tlsSans: node.role === "server" ? ["192.0.2.10", ...(plan.cluster.ha ? [plan.addresses.apiLoadBalancer] : [])] : [],
     pki: node.init ? fakePki : undefined,
   });
@@ -384,21 +386,69 @@ describe("site: rendered cloud-init (pure)", () => {
       assert.equal(k3s["secrets-encryption"], true);
       assert.equal(k3s["disable-cloud-controller"], true);
       assert.deepEqual(k3s.disable, ["servicelb", "traefik", "local-storage"]);
-      assert.deepEqual(k3s["kube-apiserver-arg"], [...KUBE_APISERVER_ARGS]);
-      for (const arg of [
-        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+      // Written out, not imported: dropping or weakening one flag in k3s.ts must fail here.
+      assert.deepEqual(k3s["kube-apiserver-arg"], [
         "admission-control-config-file=/var/lib/rancher/k3s/server/psa.yaml",
+        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
         "audit-policy-file=/var/lib/rancher/k3s/server/audit.yaml",
         "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",
         "audit-log-maxage=30",
         "audit-log-maxbackup=10",
         "audit-log-maxsize=100",
-      ])
-        assert.ok(k3s["kube-apiserver-arg"].includes(arg), `${v.label}: ${arg}`);
-      assert.ok(k3s["kube-controller-manager-arg"].includes("terminated-pod-gc-threshold=10"));
+        "request-timeout=300s",
+        "service-account-lookup=true",
+        "anonymous-auth=false",
+      ]);
+      assert.deepEqual(k3s["kube-controller-manager-arg"], [
+        "terminated-pod-gc-threshold=10",
+        "use-service-account-credentials=true",
+      ]);
       const psa = parse(fileIn(doc, "/var/lib/rancher/k3s/server/psa.yaml").content) as any;
-      assert.equal(psa.plugins[0].configuration.defaults.enforce, "baseline");
-      assert.equal(psa.plugins[0].configuration.defaults.warn, "restricted");
+      assert.deepEqual(
+        [
+          psa.apiVersion,
+          psa.kind,
+          psa.plugins[0].name,
+          psa.plugins[0].configuration.apiVersion,
+          psa.plugins[0].configuration.kind,
+        ],
+        [
+          "apiserver.config.k8s.io/v1",
+          "AdmissionConfiguration",
+          "PodSecurity",
+          "pod-security.admission.config.k8s.io/v1",
+          "PodSecurityConfiguration",
+        ],
+      );
+      assert.deepEqual(parse(fileIn(doc, "/var/lib/rancher/k3s/server/audit.yaml").content), {
+        apiVersion: "audit.k8s.io/v1",
+        kind: "Policy",
+        omitStages: ["RequestReceived"],
+        rules: [
+          { level: "None", nonResourceURLs: ["/healthz*", "/livez*", "/readyz*", "/version"] },
+          { level: "None", resources: [{ group: "", resources: ["events"] }] },
+          { level: "Metadata" },
+        ],
+      });
+      assert.equal(k3s["write-kubeconfig-mode"], "0600");
+      assert.equal(k3s["etcd-snapshot-compress"], true);
+      assert.equal(k3s["cluster-cidr"], "10.42.0.0/16");
+      assert.equal(k3s["service-cidr"], "10.43.0.0/16");
+      assert.equal(k3s["advertise-address"], v.node.privateIp);
+      assert.deepEqual(k3s["node-taint"], ["node-role.kubernetes.io/control-plane:NoSchedule"]);
+      assert.deepEqual(psa.plugins[0].configuration.defaults, {
+        enforce: "baseline",
+        "enforce-version": "latest",
+        audit: "restricted",
+        "audit-version": "latest",
+        warn: "restricted",
+        "warn-version": "latest",
+      });
+      assert.deepEqual(psa.plugins[0].configuration.exemptions, {
+        usernames: [],
+        runtimeClasses: [],
+        namespaces: ["kube-system"],
+      });
       assert.equal((parse(fileIn(doc, "/var/lib/rancher/k3s/server/audit.yaml").content) as any).kind, "Policy");
       assert.ok(script.includes("install -d -m 0700 /var/lib/rancher/k3s/server/logs"));
       assert.equal(k3s.token, "server-token-value");
@@ -448,9 +498,11 @@ describe("site: rendered cloud-init (pure)", () => {
         assert.deepEqual(tls, [], `${v.label}: no CA material`);
         assert.ok(!text.includes("PRIVATE KEY"), `${v.label}: no private key at all`);
       }
+      // render() handed every node the server secrets: an agent must still get none of them.
       if (v.node.role === "agent")
         for (const s of ["server-token-value", "s3-access-value", "s3-secret"])
           assert.ok(!text.includes(s), `${v.label}: ${s} must not reach an agent`);
+      else assert.ok(text.includes("server-token-value"), `${v.label}: the input did carry the server token`);
     }
     assert.throws(
       () =>
@@ -461,6 +513,28 @@ describe("site: rendered cloud-init (pure)", () => {
         }),
       /only the first control plane receives CA keys/,
     );
+  });
+
+  it("the component hands agents their own token only: nodeSecrets() keeps the server token and S3 keys back", async () => {
+    const secret = (v: string) => pulumi.secret(pulumi.output(v));
+    const { server, agentToken } = nodeSecrets({
+      secrets: {
+        k3sToken: secret("server-token-value"),
+        etcdS3AccessKey: secret("s3-access-value"),
+        etcdS3SecretKey: secret("s3-secret-value"),
+      } as never,
+    });
+    assert.deepEqual(await unwrap(agentToken), { value: deriveAgentToken("server-token-value"), secret: true });
+    assert.deepEqual(await unwrap(server), {
+      value: {
+        token: "server-token-value",
+        agentToken: deriveAgentToken("server-token-value"),
+        etcdS3AccessKey: "s3-access-value",
+        etcdS3SecretKey: "s3-secret-value",
+      },
+      secret: true,
+    });
+    assert.notEqual(deriveAgentToken("server-token-value"), "server-token-value");
   });
 
   it("restore: the first control plane resets etcd from the S3 snapshot before k3s starts; others never", () => {
@@ -786,6 +860,35 @@ describe("site: plan", () => {
       assert.ok(mustProtect.length >= 3);
       for (const r of mustProtect) assert.equal(r.options.protect, protectedStack, `${stack}: ${r.name}`);
       for (const s of ofType(p, SERVER)) assert.deepEqual(s.options.ignoreChanges, ["image", "sshKeys", "userData"]);
+    }
+  });
+
+  it("protects the cluster PKI (CA keys and certificates, service-account and break-glass keys) on protected stacks only", async () => {
+    // A replaced CA is a new cluster identity the running cluster does not share (it read its CAs
+    // once, at first boot); the renewable admin certificate and its request stay unprotected.
+    const pki = [
+      "site-ca-server-ca-key",
+      "site-ca-server-ca",
+      "site-ca-client-ca-key",
+      "site-ca-client-ca",
+      "site-ca-request-header-ca-key",
+      "site-ca-request-header-ca",
+      "site-ca-etcd-peer-ca-key",
+      "site-ca-etcd-peer-ca",
+      "site-ca-etcd-server-ca-key",
+      "site-ca-etcd-server-ca",
+      "site-service-account-key",
+      "site-admin-key",
+      "site-ssh-breakglass-key",
+    ];
+    for (const [stack, protectedStack] of [
+      ["prod", true],
+      ["staging", false],
+    ] as const) {
+      const p = await planStack(stack);
+      for (const n of pki) assert.equal(byName(p, n).options.protect, protectedStack, `${stack}: ${n}`);
+      for (const n of ["site-admin-csr", "site-admin-cert"])
+        assert.equal(byName(p, n).options.protect, false, `${stack}: ${n} is re-issued before it expires`);
     }
   });
 

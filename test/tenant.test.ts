@@ -30,14 +30,14 @@ import {
 } from "../components/tenant/manifests";
 import { BOUNDS, PRESETS, TIERS } from "../components/tenant/presets";
 import { formatBytes, formatCpu, parseBytes, parseCpu, parseQuantity } from "../components/tenant/quantity";
-import { checkTenantObjects, K8sObject, OBJECT_RULES, RuleContext } from "../components/rules/tenant";
+import { checkTenantObjects, K8sObject, OBJECT_RULES, RuleContext } from "../components/rules/tenant-objects";
 import {
   adminGroupProblem,
   domainProblem,
   repoPathProblem,
   repoUrlProblem,
   tenantNameProblem,
-} from "../components/tenant/rules";
+} from "../components/tenant/file-rules";
 import { PLATFORM_NAMES, tenantJsonSchema } from "../components/tenant/schema";
 import { ingestProblems, siteCapacity, sizingFor } from "../components/tenant/sizing";
 import { renderTenantSchema, TENANT_SCHEMA_FILE } from "../tools/tenant-schema";
@@ -503,6 +503,17 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
   });
 });
 
+/** The platform's tenant-admin ClusterRole as planned. */
+function tenantAdminRole(p: Plan): { rules: any[] } {
+  const [role] = p.resources.filter(
+    (r) =>
+      r.type === "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole" &&
+      (r.inputs.metadata as any)?.name === "platform-tenant-admin",
+  );
+  assert.ok(role, "the platform declares the tenant-admin ClusterRole");
+  return role.inputs as { rules: any[] };
+}
+
 describe("tenants: the sample tenants as planned", () => {
   let staging: Plan;
   let prod: Plan;
@@ -658,6 +669,90 @@ describe("tenants: the sample tenants as planned", () => {
     const quota = tenantObjects(staging, "acme-tv").find((o) => o.kind === "ResourceQuota") as any;
     quota.spec.hard["requests.memory"] = "64GB";
     assert.throws(() => new models.ResourceQuota(quota).validate(), /quantity/);
+  });
+
+  it("isolation values, written out: PSS restricted, guardrail kinds, in-cluster only, no adoption, blocked ranges", () => {
+    // Literal on purpose (never imported from components/tenant/contract.ts or the rules): a
+    // weakened constant must fail here, not move the manifests and the rules along together.
+    const guardrails = [
+      { group: "", kind: "ResourceQuota" },
+      { group: "", kind: "LimitRange" },
+      { group: "networking.k8s.io", kind: "NetworkPolicy" },
+      { group: "rbac.authorization.k8s.io", kind: "Role" },
+      { group: "rbac.authorization.k8s.io", kind: "RoleBinding" },
+      { group: "", kind: "Endpoints" },
+      { group: "discovery.k8s.io", kind: "EndpointSlice" },
+    ];
+    const ranges: Record<string, string[]> = {
+      staging: ["169.254.169.254/32", "10.10.0.0/16", "10.42.0.0/16", "10.43.0.0/16"],
+      prod: ["169.254.169.254/32", "10.20.0.0/16", "10.42.0.0/16", "10.43.0.0/16"],
+    };
+    for (const p of [staging, prod])
+      for (const name of SAMPLES) {
+        const labels = (byName(p, `${name}-ns`).inputs.metadata as any).labels;
+        for (const mode of ["enforce", "audit", "warn"]) {
+          assert.equal(labels[`pod-security.kubernetes.io/${mode}`], "restricted", `${name} ${mode}`);
+          assert.match(labels[`pod-security.kubernetes.io/${mode}-version`], /^v1\.\d+$/, `${name} ${mode}-version`);
+        }
+        assert.equal(labels["platform.video/tenant"], name);
+        const project = (byName(p, `${name}-project`).inputs as any).spec;
+        // An allow-list (its exact kinds: test/hardening.test.ts): none of the guardrail kinds in it.
+        assert.equal(project.namespaceResourceBlacklist, undefined, name);
+        const allowed = project.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`);
+        assert.ok(allowed.length > 0, name);
+        for (const g of guardrails)
+          assert.ok(!allowed.includes(`${g.group}/${g.kind}`), `${name}: guardrail kind ${g.kind} allowed`);
+        assert.deepEqual(project.clusterResourceWhitelist, []);
+        assert.deepEqual(project.destinations, [{ namespace: name, server: "https://kubernetes.default.svc" }]);
+        assert.equal(project.sourceRepos.length, 1);
+        const app = (byName(p, `${name}-app`).inputs as any).spec;
+        assert.deepEqual(app.destination, { namespace: name, server: "https://kubernetes.default.svc" });
+        assert.equal(app.project, name);
+        // Argo CD must refuse to take over an object another Application (tenant) manages.
+        assert.deepEqual(app.syncPolicy.syncOptions, ["FailOnSharedResource=true"], name);
+        assert.deepEqual(app.syncPolicy.automated, { prune: true, selfHeal: true });
+        const egress = (byName(p, `${name}-netpol`).inputs as any).spec.egress;
+        const world = egress.flatMap((e: any) => e.to).filter((t: any) => t.ipBlock);
+        assert.deepEqual(world, [{ ipBlock: { cidr: "0.0.0.0/0", except: ranges[p.stack] } }], `${name} egress`);
+      }
+    // The admin ClusterRole may read the guardrail kinds, never write them.
+    const role = tenantAdminRole(staging);
+    const guarded = [
+      "resourcequotas",
+      "limitranges",
+      "networkpolicies",
+      "roles",
+      "rolebindings",
+      "endpoints",
+      "endpointslices",
+    ];
+    for (const r of role.rules)
+      for (const res of r.resources.filter((x: string) => guarded.includes(x)))
+        assert.deepEqual(r.verbs, ["get", "list", "watch"], `${res} is read-only for tenant admins`);
+    assert.deepEqual(
+      guarded.filter((g) => !role.rules.some((r: any) => r.resources.includes(g))),
+      [],
+      "every guardrail kind is listed (read-only), none left to a wildcard",
+    );
+  });
+
+  it("objects inside a namespace go with it (deletedWith); the namespace, key and Argo CD objects do not", () => {
+    for (const p of [staging, prod])
+      for (const name of SAMPLES) {
+        const ns = byName(p, `${name}-ns`).urn;
+        for (const { name: child, options } of tenantResources(p, name).children) {
+          const inside = [
+            "quota",
+            "limits",
+            "netpol",
+            "admin-binding",
+            "stream-key-secret",
+            "sync-sa",
+            "sync-binding",
+          ].includes(child.slice(name.length + 1));
+          assert.equal(options.deletedWith, inside ? ns : null, `${child}: deletedWith`);
+        }
+      }
   });
 
   it("every isolation rule holds for every sample on both sites", () => {

@@ -7,18 +7,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
-import {
-  ARGOCD_RELEASE,
-  PLATFORM_SYNC_SERVICE_ACCOUNT,
-  SYNC_SERVICE_ACCOUNT,
-  WEBHOOK_SECRET_KEYS,
-} from "../rules/hardening";
+import { ARGOCD_RELEASE, PLATFORM_SYNC_SERVICE_ACCOUNT, WEBHOOK_SECRET_KEYS } from "../rules/hardening";
+import { SYNC_SERVICE_ACCOUNT } from "../tenant/contract";
 import { REGISTRIES } from "../versions";
-import { PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
+import { IN_CLUSTER, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
-
-/** The in-cluster API as Argo CD names it. */
-export const IN_CLUSTER = "https://kubernetes.default.svc";
 
 export interface ArgocdValuesArgs {
   /** argocd.<baseDomain>: the UI/API host (its route and certificate are the edge's, edge.ts). */
@@ -174,54 +167,8 @@ export function argocd(
     k8sOpts(ctx),
   );
 
-  // The platform's own project: only its GitOps repository as a source. Its CRD comes with the
-  // release: depend on exactly that.
-  const project = new k8s.apiextensions.CustomResource(
-    `${ctx.name}-argocd-project`,
-    {
-      apiVersion: "argoproj.io/v1alpha1",
-      kind: "AppProject",
-      metadata: { name: PLATFORM_ARGOCD_PROJECT, namespace: namespace.metadata.name },
-      spec: {
-        description: "The platform's own cluster state (root application of the platform GitOps repository)",
-        sourceRepos: [gitops.repoURL],
-        destinations: [{ server: IN_CLUSTER, namespace: "*" }],
-        clusterResourceWhitelist: [{ group: "*", kind: "*" }],
-        // With sync impersonation on, the platform's own syncs need an identity too: its
-        // cluster-admin ServiceAccount below, never a tenant's.
-        destinationServiceAccounts: [
-          {
-            server: IN_CLUSTER,
-            namespace: "*",
-            defaultServiceAccount: `${PLATFORM_NAMESPACES.argocd}:${PLATFORM_SYNC_SERVICE_ACCOUNT}`,
-          },
-        ],
-      },
-    },
-    k8sOpts(ctx, { dependsOn: [rel] }),
-  );
-
-  // The platform repository manages the whole cluster: its sync identity is cluster-admin, as
-  // the controller's was before impersonation. Tenants' projects can never name it (TEN-ARGO-003).
-  const platformSyncAccount = new k8s.core.v1.ServiceAccount(
-    `${ctx.name}-argocd-platform-sync`,
-    {
-      metadata: { name: PLATFORM_SYNC_SERVICE_ACCOUNT, namespace: namespace.metadata.name },
-      automountServiceAccountToken: false,
-    },
-    k8sOpts(ctx),
-  );
-  const platformSyncBinding = new k8s.rbac.v1.ClusterRoleBinding(
-    `${ctx.name}-argocd-platform-sync`,
-    {
-      metadata: { name: PLATFORM_SYNC_SERVICE_ACCOUNT },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-      subjects: [
-        { kind: "ServiceAccount", name: PLATFORM_SYNC_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.argocd },
-      ],
-    },
-    k8sOpts(ctx, { dependsOn: [platformSyncAccount] }),
-  );
+  const project = platformProject(ctx, namespace, gitops.repoURL, rel);
+  const platformSyncBinding = platformSyncIdentity(ctx, namespace);
 
   // No resources-finalizer: removing the root app from Pulumi must not cascade-delete everything
   // it deployed.
@@ -246,4 +193,67 @@ export function argocd(
     rootApplication,
     url: `https://${domain}`,
   };
+}
+
+/**
+ * The platform's own project: only its GitOps repository as a source. Its CRD comes with the
+ * release: depend on exactly that.
+ */
+function platformProject(
+  ctx: PlatformContext,
+  namespace: k8s.core.v1.Namespace,
+  repoURL: string,
+  rel: k8s.helm.v3.Release,
+): k8s.apiextensions.CustomResource {
+  return new k8s.apiextensions.CustomResource(
+    `${ctx.name}-argocd-project`,
+    {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "AppProject",
+      metadata: { name: PLATFORM_ARGOCD_PROJECT, namespace: namespace.metadata.name },
+      spec: {
+        description: "The platform's own cluster state (root application of the platform GitOps repository)",
+        sourceRepos: [repoURL],
+        destinations: [{ server: IN_CLUSTER, namespace: "*" }],
+        clusterResourceWhitelist: [{ group: "*", kind: "*" }],
+        // With sync impersonation on, the platform's own syncs need an identity too: its
+        // cluster-admin ServiceAccount (platformSyncIdentity), never a tenant's.
+        destinationServiceAccounts: [
+          {
+            server: IN_CLUSTER,
+            namespace: "*",
+            defaultServiceAccount: `${PLATFORM_NAMESPACES.argocd}:${PLATFORM_SYNC_SERVICE_ACCOUNT}`,
+          },
+        ],
+      },
+    },
+    k8sOpts(ctx, { dependsOn: [rel] }),
+  );
+}
+
+/**
+ * The platform repository manages the whole cluster: its sync identity is cluster-admin, as the
+ * controller's was before impersonation. Tenants' projects can never name it (TEN-ARGO-003).
+ * Returns the binding: the root application syncs only once it exists.
+ */
+function platformSyncIdentity(ctx: PlatformContext, namespace: k8s.core.v1.Namespace): k8s.rbac.v1.ClusterRoleBinding {
+  const account = new k8s.core.v1.ServiceAccount(
+    `${ctx.name}-argocd-platform-sync`,
+    {
+      metadata: { name: PLATFORM_SYNC_SERVICE_ACCOUNT, namespace: namespace.metadata.name },
+      automountServiceAccountToken: false,
+    },
+    k8sOpts(ctx),
+  );
+  return new k8s.rbac.v1.ClusterRoleBinding(
+    `${ctx.name}-argocd-platform-sync`,
+    {
+      metadata: { name: PLATFORM_SYNC_SERVICE_ACCOUNT },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [
+        { kind: "ServiceAccount", name: PLATFORM_SYNC_SERVICE_ACCOUNT, namespace: PLATFORM_NAMESPACES.argocd },
+      ],
+    },
+    k8sOpts(ctx, { dependsOn: [account] }),
+  );
 }

@@ -15,7 +15,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 
-/** Credentials sent with the probe: k3s runs its API server with anonymous auth off. */
+/** Credentials sent with the probe: the API server runs with anonymous-auth=false (components/site/k3s.ts). */
 export interface KubeCredentials {
   /** PEM client certificate (admin kubeconfig's client-certificate-data). */
   clientCertPem?: string;
@@ -123,6 +123,103 @@ export function httpsGet(req: ReadyzRequest): Promise<ReadyzAnswer> {
   });
 }
 
+/** Builds the gate's errors: what failed, what was waited for, what to check. */
+type Fail = (what: string, check: string) => Error;
+
+/** TLS error codes that mean the server's certificate does not come from the cluster CA. */
+const CA_MISMATCH_CODES = [
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_UNTRUSTED",
+];
+
+/**
+ * Checks, before the first request, that waiting can succeed at all: an https endpoint, a PEM CA
+ * (node silently ignores an unparsable `ca`, and an empty one would mean trusting nothing or, with
+ * no `ca` at all, the public roots) and client credentials that load.
+ */
+function checkTargetUsable(endpoint: string, target: ReadyzTarget, credentials: KubeCredentials, fail: Fail): void {
+  if (!/^https:\/\/[^/\s]+$/.test(endpoint))
+    throw fail(
+      `the API endpoint "${endpoint}" is not an https://<host>:<port> URL`,
+      "site.apiEndpoint (components/site) must be the API address the kubeconfig uses, like https://192.0.2.10:6443",
+    );
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
+  try {
+    if (!/-----BEGIN CERTIFICATE-----/.test(target.caCertPem ?? "")) throw new Error("no PEM certificate");
+    new X509Certificate(target.caCertPem);
+  } catch {
+    throw fail(
+      "the cluster CA is empty or not a PEM certificate, so the API could not be verified",
+      "site.clusterCaCertPem (components/site) must be the server CA's PEM that cloud-init writes for k3s",
+    );
+  }
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    (require("node:tls") as typeof import("node:tls")).createSecureContext({
+      ca: target.caCertPem,
+      cert: credentials.clientCertPem || undefined,
+      key: credentials.clientKeyPem || undefined,
+    });
+  } catch (err) {
+    const e = err as { code?: string; message?: string };
+    throw fail(
+      `the kubeconfig's client credentials could not be loaded (${e.code || "error"}: ${e.message})`,
+      "client-certificate-data and client-key-data in site.kubeconfig are valid PEM and belong together",
+    );
+  }
+}
+
+/**
+ * The error for a TLS failure that repeats (the certificate is not the cluster's, does not name
+ * the address, or is outside its validity), or undefined when `code` is not such a failure.
+ */
+function tlsFailure(code: string, endpoint: string, fail: Fail): Error | undefined {
+  if (CA_MISMATCH_CODES.includes(code))
+    return fail(
+      `${endpoint} answered, but its certificate is not signed by the cluster CA (${code}): the CA did not match`,
+      "the address is this site's API (its load balancer or first control plane, not a reused IP); " +
+        "/var/lib/rancher/k3s/server/tls/server-ca.crt on a control plane equals the stack's CA; " +
+        "cloud-init wrote the CA before k3s first started (/var/log/cloud-init-output.log). " +
+        "A k3s that generated its own CA must be reinstalled with the stack's CA",
+    );
+  if (code === "ERR_TLS_CERT_ALTNAME_INVALID")
+    return fail(
+      `${endpoint} presented a certificate from the cluster CA that does not name this address (${code})`,
+      "k3s's --tls-san list includes the API address (the load balancer's and the control planes' IPs)",
+    );
+  if (code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID")
+    return fail(
+      `the API's certificate is outside its validity period (${code})`,
+      "the clock on this machine and on the control planes (timedatectl), and the CA's validity in the stack",
+    );
+  return undefined;
+}
+
+/** The error when the deadline passes: how long, how often, the last answer, what to check. */
+function timedOut(
+  fail: Fail,
+  waited: { ms: number; limitMs: number; attempts: number; last: string; lastStatus: number },
+): Error {
+  const minutes = (ms: number) => `${Math.round((ms / 60000) * 10) / 10} min`;
+  const authHint =
+    waited.lastStatus === 401 || waited.lastStatus === 403
+      ? "the API rejected the admin kubeconfig's credentials: its client certificate must be signed by the cluster's client CA; "
+      : "";
+  return fail(
+    `timed out after ${minutes(waited.ms)} (limit ${minutes(waited.limitMs)}, ${waited.attempts} attempt${waited.attempts === 1 ? "" : "s"}); last answer: ${waited.last}`,
+    `${authHint}the servers booted and cloud-init finished (ssh root@<control plane> cloud-init status --long); ` +
+      "k3s is running (systemctl status k3s; journalctl -u k3s); your address is in site.adminCidrs (the firewall admits 6443 only from there); " +
+      "on HA sites the API load balancer's targets are healthy. If the servers are only slow, raise " +
+      "video-platform:platform.readinessTimeoutMinutes and run `pulumi up` again",
+  );
+}
+
 /**
  * Polls `<apiEndpoint>/readyz` until it answers 200, the deadline passes, or the answer proves
  * waiting is pointless (the server's certificate is not from the cluster CA, or the CA or client
@@ -141,46 +238,13 @@ export async function waitForReadyz(target: ReadyzTarget, deps: Partial<ReadyzDe
   const waitedFor =
     `the Kubernetes API at ${endpoint} to answer GET /readyz with 200 ` +
     `(TLS verified against the cluster CA from site.clusterCaCertPem)`;
-  const fail = (what: string, check: string) =>
+  const fail: Fail = (what, check) =>
     new Error(`readiness gate: ${what}\n  waited for: ${waitedFor}\n  check: ${check}`);
-
-  if (!/^https:\/\/[^/\s]+$/.test(endpoint))
-    throw fail(
-      `the API endpoint "${endpoint}" is not an https://<host>:<port> URL`,
-      "site.apiEndpoint (components/site) must be the API address the kubeconfig uses, like https://192.0.2.10:6443",
-    );
-  // Checked up front: node silently ignores an unparsable `ca`, and an empty one would mean
-  // trusting nothing (or, with no `ca` at all, the public roots).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { X509Certificate } = require("node:crypto") as typeof import("node:crypto");
-  try {
-    if (!/-----BEGIN CERTIFICATE-----/.test(target.caCertPem ?? "")) throw new Error("no PEM certificate");
-    new X509Certificate(target.caCertPem);
-  } catch {
-    throw fail(
-      "the cluster CA is empty or not a PEM certificate, so the API could not be verified",
-      "site.clusterCaCertPem (components/site) must be the server CA's PEM that cloud-init writes for k3s",
-    );
-  }
   const credentials = target.credentials ?? {};
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    (require("node:tls") as typeof import("node:tls")).createSecureContext({
-      ca: target.caCertPem,
-      cert: credentials.clientCertPem || undefined,
-      key: credentials.clientKeyPem || undefined,
-    });
-  } catch (err) {
-    const e = err as { code?: string; message?: string };
-    throw fail(
-      `the kubeconfig's client credentials could not be loaded (${e.code || "error"}: ${e.message})`,
-      "client-certificate-data and client-key-data in site.kubeconfig are valid PEM and belong together",
-    );
-  }
+  checkTargetUsable(endpoint, target, credentials, fail);
 
   const started = now();
   const deadline = started + target.timeoutMs;
-  const minutes = (ms: number) => `${Math.round((ms / 60000) * 10) / 10} min`;
   let attempts = 0;
   let tlsFailures = 0;
   let last = "no attempt finished";
@@ -206,60 +270,15 @@ export async function waitForReadyz(target: ReadyzTarget, deps: Partial<ReadyzDe
     } catch (err) {
       const e = err as { code?: string; message?: string };
       const code = e.code ?? "";
-      const message = e.message ?? String(err);
       lastStatus = 0;
-      const caMismatch = [
-        "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-        "UNABLE_TO_GET_ISSUER_CERT",
-        "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-        "SELF_SIGNED_CERT_IN_CHAIN",
-        "DEPTH_ZERO_SELF_SIGNED_CERT",
-        "CERT_SIGNATURE_FAILURE",
-        "CERT_UNTRUSTED",
-      ].includes(code);
-      const badName = code === "ERR_TLS_CERT_ALTNAME_INVALID";
-      const badTime = code === "CERT_HAS_EXPIRED" || code === "CERT_NOT_YET_VALID";
-      if (caMismatch || badName || badTime) {
-        tlsFailures++;
-        if (tlsFailures >= tlsLimit) {
-          if (caMismatch)
-            throw fail(
-              `${endpoint} answered, but its certificate is not signed by the cluster CA (${code}): the CA did not match`,
-              "the address is this site's API (its load balancer or first control plane, not a reused IP); " +
-                "/var/lib/rancher/k3s/server/tls/server-ca.crt on a control plane equals the stack's CA; " +
-                "cloud-init wrote the CA before k3s first started (/var/log/cloud-init-output.log). " +
-                "A k3s that generated its own CA must be reinstalled with the stack's CA",
-            );
-          if (badName)
-            throw fail(
-              `${endpoint} presented a certificate from the cluster CA that does not name this address (${code})`,
-              "k3s's --tls-san list includes the API address (the load balancer's and the control planes' IPs)",
-            );
-          throw fail(
-            `the API's certificate is outside its validity period (${code})`,
-            "the clock on this machine and on the control planes (timedatectl), and the CA's validity in the stack",
-          );
-        }
-      } else {
-        tlsFailures = 0;
-      }
-      last = `${code || "error"}: ${message}`;
+      const tls = tlsFailure(code, endpoint, fail);
+      tlsFailures = tls ? tlsFailures + 1 : 0;
+      if (tls && tlsFailures >= tlsLimit) throw tls;
+      last = `${code || "error"}: ${e.message ?? String(err)}`;
     }
 
     const left = deadline - now();
-    if (left <= 0) {
-      const authHint =
-        lastStatus === 401 || lastStatus === 403
-          ? "the API rejected the admin kubeconfig's credentials: its client certificate must be signed by the cluster's client CA; "
-          : "";
-      throw fail(
-        `timed out after ${minutes(now() - started)} (limit ${minutes(target.timeoutMs)}, ${attempts} attempt${attempts === 1 ? "" : "s"}); last answer: ${last}`,
-        `${authHint}the servers booted and cloud-init finished (ssh root@<control plane> cloud-init status --long); ` +
-          "k3s is running (systemctl status k3s; journalctl -u k3s); your address is in site.adminCidrs (the firewall admits 6443 only from there); " +
-          "on HA sites the API load balancer's targets are healthy. If the servers are only slow, raise " +
-          "video-platform:platform.readinessTimeoutMinutes and run `pulumi up` again",
-      );
-    }
+    if (left <= 0) throw timedOut(fail, { ms: now() - started, limitMs: target.timeoutMs, attempts, last, lastStatus });
     await sleep(Math.min(interval, left));
   }
 }

@@ -61,3 +61,6 @@ export const EDGE_PROXY = {
     "app.kubernetes.io/managed-by": "envoy-gateway",
   },
 } as const;
+
+/** The cluster the platform runs in, as Argo CD names it (destinations of every Application). */
+export const IN_CLUSTER = "https://kubernetes.default.svc";

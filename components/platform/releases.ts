@@ -28,7 +28,7 @@ export interface PlatformContext {
 
 /** Options for a Kubernetes child: parented and on the gated provider, plus `extra`. */
 export function k8sOpts(ctx: PlatformContext, extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions {
-  return { ...extra, parent: ctx.parent, provider: ctx.provider };
+  return pulumi.mergeOptions(extra, { parent: ctx.parent, provider: ctx.provider });
 }
 
 export interface ReleaseSpec {

@@ -11,7 +11,8 @@
  * Each policy's rule also has a plan check: the policy and its Deny binding must be declared as
  * written here, so removing or weakening one in the program fails `npm run plan` and the preview.
  */
-import { TENANT_LABEL, K8sObject } from "./tenant";
+import { TENANT_LABEL } from "../tenant/contract";
+import { K8sObject } from "./tenant-objects";
 import { platformUrn } from "./view";
 import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
 import { WORKLOAD_POLICIES, WORKLOAD_RULE_TEXT } from "./workloads";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { InputError } from "../config/errors";
 import { validateStackConfig } from "../config/load";
-import { METADATA_CIDR } from "./tenant";
+import { METADATA_CIDR } from "../tenant/contract";
 import { rec, SiteContext } from "./types";
 
 /** Ranges tenant pods must never reach: the cloud metadata address and the site's private ranges. */

@@ -6,10 +6,9 @@
  * below check the plan against it.
  */
 import { parseBytes } from "../tenant/quantity";
-import { IN_CLUSTER, K8sObject, SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE } from "./tenant";
-
-// Defined with the tenant object rules (the lower module), exported here too for the tenant module.
-export { SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE };
+import { IN_CLUSTER } from "../platform/namespaces";
+import { SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE } from "../tenant/contract";
+import { K8sObject } from "./tenant-objects";
 import { tenantsOf } from "./view";
 import { arr, rec, Rule, RuleResource, SECRET, str, UNKNOWN, Violation } from "./types";
 import { platformUrn } from "./view";

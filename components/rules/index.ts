@@ -23,7 +23,7 @@ import { ARGOCD_RULES, HARDENING_RULES, NODE_RULES } from "./hardening";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
-import { OBJECT_RULES, ObjectRule } from "./tenant";
+import { OBJECT_RULES, ObjectRule } from "./tenant-objects";
 import { Rule, RuleResource, SiteContext, Violation } from "./types";
 import { byRuleUrn, tenantsOf } from "./view";
 

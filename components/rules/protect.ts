@@ -3,11 +3,15 @@
  * deleting or replacing it then fails the preview instead of happening. Tenant namespaces (and the
  * stream keys their encoders use) are protected until a reviewed `decommission: true` lifts it.
  */
-import { DECOMMISSION_LABEL } from "./tenant";
+import { DECOMMISSION_LABEL } from "../tenant/contract";
 import { TENANT_TYPE } from "./view";
 import { rec, Rule, RuleResource, urnType, Violation } from "./types";
 
-/** Stateful resources by type: servers, the network and its subnet, addresses, load balancers, volumes. */
+/**
+ * Stateful resources by type: servers, the network and its subnet, addresses, load balancers,
+ * volumes, namespaces, and the site's identity: the cluster PKI's private keys and self-signed CA
+ * certificates (components/site/pki.ts; the renewable admin certificate is a LocallySignedCert).
+ */
 export const PROTECTED_TYPES: readonly string[] = [
   "hcloud:index/server:Server",
   "hcloud:index/network:Network",
@@ -16,6 +20,8 @@ export const PROTECTED_TYPES: readonly string[] = [
   "hcloud:index/loadBalancer:LoadBalancer",
   "hcloud:index/volume:Volume",
   "kubernetes:core/v1:Namespace",
+  "tls:index/privateKey:PrivateKey",
+  "tls:index/selfSignedCert:SelfSignedCert",
 ];
 const STREAM_KEY_TYPE = "random:index/randomBytes:RandomBytes";
 
@@ -26,7 +32,7 @@ export const PROTECT_RULES: Rule[] = [
   {
     id: "PROT-001",
     description:
-      "on protected stacks, servers, networks, subnets, primary IPs, load balancers, volumes, namespaces and tenant stream keys are protected (tenant ones until decommissioned)",
+      "on protected stacks, servers, networks, subnets, primary IPs, load balancers, volumes, namespaces, the cluster PKI's keys and CA certificates, and tenant stream keys are protected (tenant ones until decommissioned)",
     fix: "pass protect: config.protected for stateful resources; lift a tenant's protection only with decommission: true in its file",
     enforcedIn: ["plan", "preview"],
     check(resources, ctx): Violation[] {

@@ -26,7 +26,8 @@ import {
   lit,
   tenantNamespaces,
 } from "./admission";
-import { K8sObject, TENANT_ADMIN_ROLE, TENANT_LABEL, WRITE_VERBS } from "./tenant";
+import { TENANT_ADMIN_ROLE, TENANT_LABEL } from "../tenant/contract";
+import { K8sObject, WRITE_VERBS } from "./tenant-objects";
 import { TenantView, tenantsOf } from "./view";
 import { arr, rec, Rule, RuleResource, str, Violation } from "./types";
 

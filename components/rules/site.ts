@@ -4,7 +4,7 @@
  * firewall rules, the servers' attachment to the firewall and the load balancers' public
  * interfaces are the whole story (README, "Reaching the API").
  */
-import { parseCidr4 } from "../config/schema";
+import { parseCidr, wholeInternetFamilies } from "../config/cidr";
 import { API_PORT } from "../site/nodes";
 import { arr, rec, Rule, RuleResource, str, UNKNOWN, Violation } from "./types";
 
@@ -20,10 +20,13 @@ export const ADMIN_PORTS = [22, API_PORT] as const;
 /** The label that marks the one public load balancer (the ingress). */
 export const LB_ROLE_LABEL = "platform.video/role";
 
-/** Whether a source range is the whole internet (any /0, IPv4 or IPv6). */
-export function isWorld(cidr: string): boolean {
-  if (parseCidr4(cidr)?.prefix === 0) return true;
-  return /^[0-9a-fA-F:]+\/0$/.test(cidr);
+/**
+ * Whether a rule's sources let the whole internet in: together they cover every IPv4 or every
+ * IPv6 address (`0.0.0.0/0`, `0::/0`, or `0.0.0.0/1` with `128.0.0.0/1`), or one of them is not
+ * a range at all (unreadable: assume the worst, as portRange does).
+ */
+export function isWorldOpen(sources: readonly string[]): boolean {
+  return wholeInternetFamilies(sources).length > 0 || sources.some((s) => parseCidr(s) === undefined);
 }
 
 /** The port range a Hetzner firewall rule covers; a rule without a port (or "any") covers all. */
@@ -76,11 +79,10 @@ export const SITE_RULES: Rule[] = [
       const out: Violation[] = [];
       for (const fw of ofType(resources, FIREWALL_TYPE))
         for (const r of inboundRules(fw)) {
-          const world = r.sources.filter(isWorld);
           const webOnly =
             r.protocol === "tcp" && r.from === r.to && (WORLD_OPEN_PORTS as readonly number[]).includes(r.from);
-          if (world.length && !webOnly)
-            out.push({ rule: "SITE-FW-001", urn: fw.urn, message: `${r.label} is open to ${world.join(", ")}` });
+          if (isWorldOpen(r.sources) && !webOnly)
+            out.push({ rule: "SITE-FW-001", urn: fw.urn, message: `${r.label} is open to ${r.sources.join(", ")}` });
         }
       return out;
     },

@@ -5,7 +5,8 @@
  * found from its component or, if the engine left components out, from its children's parent URN.
  */
 import { EDGE_PROXY, PLATFORM_NAMESPACES } from "../platform/namespaces";
-import { K8sObject, RuleContext, TENANT_ADMIN_ROLE } from "./tenant";
+import { TENANT_ADMIN_ROLE } from "../tenant/contract";
+import { K8sObject, RuleContext } from "./tenant-objects";
 import { rec, RuleResource, SiteContext, str, urnName, urnType } from "./types";
 
 export const TENANT_TYPE = "platform:tenant:Tenant";

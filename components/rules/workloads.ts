@@ -11,7 +11,7 @@
  * Pods and every workload kind whose pod template sits at a different path.
  */
 import type { AdmissionPolicy } from "./types";
-import { TENANT_LABEL } from "./tenant";
+import { TENANT_LABEL } from "../tenant/contract";
 
 /**
  * Taints tenant pods may tolerate: the two the DefaultTolerationSeconds admission plugin adds to

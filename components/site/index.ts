@@ -8,9 +8,10 @@ import { NETWORK_ZONE } from "./catalog";
 import { renderAgentCloudInit, renderCloudInit } from "./cloudinit";
 import type { NodeSecrets, NodeSpec } from "./k3s";
 import { renderKubeconfig } from "./kubeconfig";
-import { API_PORT, LABELS, planSite } from "./nodes";
+import { firewallRules } from "./firewall";
+import { API_PORT, LABELS, planSite, SitePlan } from "./nodes";
 import { declareNodeGroups, type SiteNodeGroups } from "./node-groups";
-import { createClusterPki } from "./pki";
+import { ClusterPki, createClusterPki } from "./pki";
 
 export interface SiteArgs {
   /** The validated stack configuration (site, k3s, secrets, protected). */
@@ -34,22 +35,7 @@ export interface SiteNode {
   userData: pulumi.Output<string>;
 }
 
-/** Firewall rules, as data the tests read: who may reach what from where. */
-export function firewallRules(adminCidrs: string[]): hcloud.types.input.FirewallRule[] {
-  const world = ["0.0.0.0/0", "::/0"];
-  return [
-    { direction: "in", protocol: "tcp", port: "22", sourceIps: [...adminCidrs], description: "SSH from admins" },
-    {
-      direction: "in",
-      protocol: "tcp",
-      port: String(API_PORT),
-      sourceIps: [...adminCidrs],
-      description: "Kubernetes API from admins",
-    },
-    { direction: "in", protocol: "tcp", port: "80", sourceIps: world, description: "HTTP (ACME, redirects)" },
-    { direction: "in", protocol: "tcp", port: "443", sourceIps: world, description: "HTTPS" },
-  ];
-}
+export { firewallRules } from "./firewall";
 
 /** The agent join token, derived from the server token so it survives rebuilds with it. */
 export function deriveAgentToken(serverToken: string): string {
@@ -111,8 +97,6 @@ export class Site extends pulumi.ComponentResource {
   public readonly etcdSnapshots: { bucket: string; endpoint: string; region: string; folder?: string };
   /** Every node with its server and secret user-data. */
   public readonly nodes: SiteNode[];
-  /** Break-glass SSH private key (secret) installed on every server besides the admins' keys. */
-  public readonly breakGlassSshPrivateKey: pulumi.Output<string>;
   /** The break-glass key as registered at Hetzner (every server, the autoscaler's too, gets it). */
   public readonly sshKey: hcloud.SshKey;
   /** Autoscaled pools: node groups, their cloud-init (secret) and placement groups. */
@@ -126,218 +110,43 @@ export class Site extends pulumi.ComponentResource {
     // siteProblems already ran in loadStackConfig (before any resource was declared); planSite
     // re-checks and throws should this component ever be built from unvalidated config.
     const plan = planSite(stack, site, k3s);
-
-    const protect = config.protected;
     this.hcloudProvider = new hcloud.Provider(
       `${name}-hcloud`,
       { token: config.secrets.hcloudToken },
       { parent: this },
     );
-    const provider = this.hcloudProvider;
-    const hc = (extra: pulumi.CustomResourceOptions = {}): pulumi.CustomResourceOptions => ({
-      parent: this,
-      provider,
-      ...extra,
-    });
+    const scope = siteScope(name, config, plan, this, this.hcloudProvider);
 
-    // --- network ---------------------------------------------------------------------------
-    this.network = new hcloud.Network(
-      `${name}-net`,
-      { name: `${stack}-net`, ipRange: site.networkCidr, labels: { [LABELS.site]: stack } },
-      hc({ protect }),
-    );
-    this.networkId = this.network.id.apply(Number);
-    this.subnet = new hcloud.NetworkSubnet(
-      `${name}-subnet`,
-      { networkId: this.networkId, type: "cloud", networkZone: NETWORK_ZONE[site.location], ipRange: site.networkCidr },
-      hc({ protect }),
-    );
-
-    // --- firewall (see the class comment for what it does not cover) -----------------------
-    this.firewall = new hcloud.Firewall(
-      `${name}-fw`,
-      { name: `${stack}-nodes`, rules: firewallRules(site.adminCidrs), labels: { [LABELS.site]: stack } },
-      hc(),
-    );
-    const firewallId = this.firewall.id.apply(Number);
-
-    // --- SSH ---------------------------------------------------------------------------------
-    // Admin keys from config go in through cloud-init: Hetzner refuses a second SSH key with the
-    // same fingerprint in a project, so registering them would stop staging and prod from sharing
-    // one. Hetzner still needs one registered key per server, or it sets and e-mails a root
-    // password: a key of this stack's own, whose private half stays in state as break-glass.
-    const breakGlassKey = new tls.PrivateKey(`${name}-ssh-breakglass-key`, { algorithm: "ED25519" }, { parent: this });
-    this.breakGlassSshPrivateKey = pulumi.secret(breakGlassKey.privateKeyOpenssh);
-    const sshKey = new hcloud.SshKey(
-      `${name}-ssh-breakglass`,
-      { name: `${stack}-breakglass`, publicKey: breakGlassKey.publicKeyOpenssh, labels: { [LABELS.site]: stack } },
-      hc(),
-    );
-
-    // --- placement groups: spread, per role and per 10 workers of a pool ---------------------
-    const placementGroups = new Map<string, pulumi.Output<number>>();
-    for (const pg of plan.placementGroups) {
-      const group = new hcloud.PlacementGroup(
-        `${name}-pg-${pg.key}`,
-        {
-          name: pg.name,
-          type: "spread",
-          labels: { [LABELS.site]: stack, [LABELS.role]: pg.role, ...(pg.pool ? { [LABELS.pool]: pg.pool } : {}) },
-        },
-        hc(),
-      );
-      placementGroups.set(pg.key, group.id.apply(Number));
-    }
-
-    // --- cluster PKI and secrets -------------------------------------------------------------
-    const pki = createClusterPki(name, stack, this);
+    ({ network: this.network, networkId: this.networkId, subnet: this.subnet } = declareNetwork(scope));
+    this.firewall = declareFirewall(scope);
+    const pki = createClusterPki(name, stack, this, config.protected);
     this.clusterCaCertPem = pki.serverCaCertPem;
-    const agentToken = pulumi.secret(config.secrets.k3sToken.apply(deriveAgentToken));
-    const serverSecrets: pulumi.Output<NodeSecrets> = pulumi.secret(
-      pulumi
-        .all([config.secrets.k3sToken, agentToken, config.secrets.etcdS3AccessKey, config.secrets.etcdS3SecretKey])
-        .apply(([token, agent, accessKey, secretKey]) => ({
-          token,
-          agentToken: agent,
-          etcdS3AccessKey: accessKey,
-          etcdS3SecretKey: secretKey,
-        })),
-    );
 
-    // --- servers -------------------------------------------------------------------------------
-    const serverOpts = hc({
-      protect,
-      dependsOn: [this.subnet], // Hetzner attaches a server only to a network that has a subnet
-      // Hetzner replaces a server when user-data, SSH keys or image change
-      // (hetznercloud/terraform-provider-hcloud#338, #372): a live node is never rebuilt for
-      // that. New servers get the new values; existing ones are upgraded in place (README,
-      // "Upgrading k3s").
-      ignoreChanges: ["userData", "sshKeys", "image"],
-    });
-    const poolType = (pool?: string) => {
-      const found = site.workerPools.find((p) => p.name === pool);
-      if (!found) throw new Error(`site: unknown pool ${pool}`);
-      return found.serverType;
+    this.sshKey = declareBreakGlassKey(scope);
+    const shared: ServerInputs = {
+      sshKeyId: this.sshKey.id,
+      firewallId: this.firewall.id.apply(Number),
+      networkId: this.networkId,
+      subnet: this.subnet,
+      placementGroups: declarePlacementGroups(scope),
+      secrets: nodeSecrets(config),
+      pki,
     };
-    const declareServer = (spec: NodeSpec, userData: pulumi.Output<string>, primaryIpv4?: pulumi.Output<number>) =>
-      new hcloud.Server(
-        spec.role === "server" ? `${name}-${spec.key}` : `${name}-worker-${spec.key}`,
-        {
-          name: spec.name,
-          serverType: spec.role === "server" ? site.controlPlane.serverType : poolType(spec.pool),
-          image: site.image,
-          location: site.location,
-          labels: plan.serverLabels(spec),
-          sshKeys: [sshKey.id],
-          firewallIds: [firewallId],
-          placementGroupId: placementGroups.get(plan.placementGroupOf(spec)),
-          networks: [{ networkId: this.networkId, ip: spec.privateIp }],
-          publicNets: [{ ipv4Enabled: true, ...(primaryIpv4 ? { ipv4: primaryIpv4 } : {}), ipv6Enabled: true }],
-          userData,
-          // Lets k3s stop cleanly (etcd leaves, pods get SIGTERM) before a server is deleted.
-          shutdownBeforeDeletion: true,
-        },
-        serverOpts,
-      );
-
-    this.nodes = [];
-    this.controlPlanes = plan.controlPlanes.map((spec) => {
-      // A primary IP created before the server: its address goes into the server's certificate
-      // (tls-san) and the kubeconfig, and survives a rebuild of the server.
-      const ip = new hcloud.PrimaryIp(
-        `${name}-${spec.key}-ipv4`,
-        {
-          name: `${spec.name}-ipv4`,
-          type: "ipv4",
-          assigneeType: "server",
-          location: site.location,
-          autoDelete: false,
-          labels: plan.serverLabels(spec),
-        },
-        hc({ protect }),
-      );
-      const sans = pulumi
-        .all([ip.ipAddress])
-        .apply(([addr]) => [addr, ...(plan.cluster.ha ? [plan.addresses.apiLoadBalancer] : [])]);
-      const userData = pulumi.secret(
-        pulumi
-          .all([serverSecrets, sans, spec.init ? pki.pems : pulumi.output(undefined)])
-          .apply(([secrets, tlsSans, pems]) =>
-            renderCloudInit({ cluster: plan.cluster, node: spec, secrets, tlsSans, pki: pems ?? undefined }),
-          ),
-      );
-      const server = declareServer(spec, userData, ip.id.apply(Number));
-      this.nodes.push({ spec, server, userData });
-      return { name: spec.name, publicIpv4: ip.ipAddress, privateIp: spec.privateIp };
-    });
-    this.workers = plan.workers.map((spec) => {
-      const userData = pulumi.secret(agentToken.apply((token) => renderAgentCloudInit(plan.cluster, spec, token)));
-      const server = declareServer(spec, userData);
-      this.nodes.push({ spec, server, userData });
-      return { name: spec.name, publicIpv4: server.ipv4Address, privateIp: spec.privateIp, pool: spec.pool };
-    });
+    const controlPlanes = declareControlPlanes(scope, shared);
+    const workers = declareWorkers(scope, shared);
+    this.controlPlanes = controlPlanes.map((n) => n.addresses);
+    this.workers = workers.map((n) => n.addresses);
+    this.nodes = [...controlPlanes, ...workers].map((n) => n.node);
     this.servers = this.nodes.map((n) => n.server);
-    this.sshKey = sshKey;
-    this.nodeGroups = declareNodeGroups(name, { stack, site, cluster: plan.cluster, agentToken }, hc());
-
-    // --- API load balancer (HA): private only, see the class comment ---------------------------
-    if (plan.cluster.ha) {
-      const lb = new hcloud.LoadBalancer(
-        `${name}-api-lb`,
-        {
-          name: `${stack}-api`,
-          loadBalancerType: site.loadBalancerType,
-          location: site.location,
-          labels: { [LABELS.site]: stack },
-        },
-        hc({ protect }),
-      );
-      const lbId = lb.id.apply(Number);
-      const lbNet = new hcloud.LoadBalancerNetwork(
-        `${name}-api-lb-net`,
-        {
-          loadBalancerId: lbId,
-          subnetId: this.subnet.id,
-          ip: plan.addresses.apiLoadBalancer,
-          enablePublicInterface: false,
-        },
-        hc(),
-      );
-      new hcloud.LoadBalancerService(
-        `${name}-api-lb-${API_PORT}`,
-        {
-          loadBalancerId: lb.id,
-          protocol: "tcp",
-          listenPort: API_PORT,
-          destinationPort: API_PORT,
-          healthCheck: { protocol: "tcp", port: API_PORT, interval: 5, timeout: 3, retries: 3 },
-        },
-        hc(),
-      );
-      // A label selector, not one target per server: adding a control plane changes nothing here.
-      // The API value is `label_selector` (the provider passes it through unchanged).
-      new hcloud.LoadBalancerTarget(
-        `${name}-api-lb-targets`,
-        {
-          loadBalancerId: lbId,
-          type: "label_selector",
-          labelSelector: `${LABELS.site}=${stack},${LABELS.role}=control-plane`,
-          usePrivateIp: true,
-        },
-        hc({ dependsOn: [lbNet] }),
-      );
-      this.apiLoadBalancer = lb;
-    }
-
-    // --- what the rest of the program uses ----------------------------------------------------
-    this.apiEndpoint = pulumi.interpolate`https://${this.controlPlanes[0].publicIpv4}:${API_PORT}`;
-    this.kubeconfig = pulumi.secret(
-      pulumi
-        .all([this.apiEndpoint, pki.serverCaCertPem, pki.adminCertPem, pki.adminKeyPem])
-        .apply(([server, caCertPem, clientCertPem, clientKeyPem]) =>
-          renderKubeconfig({ name: stack, server, caCertPem, clientCertPem, clientKeyPem }),
-        ),
+    this.nodeGroups = declareNodeGroups(
+      name,
+      { stack, site, cluster: plan.cluster, agentToken: shared.secrets.agentToken },
+      scope.hc(),
     );
+    this.apiLoadBalancer = plan.cluster.ha ? declareApiLoadBalancer(scope, this.subnet) : undefined;
+
+    this.apiEndpoint = pulumi.interpolate`https://${this.controlPlanes[0].publicIpv4}:${API_PORT}`;
+    this.kubeconfig = adminKubeconfig(stack, this.apiEndpoint, pki);
     this.privateRanges = {
       network: site.networkCidr,
       controlPlanes: plan.addresses.controlPlaneRange,
@@ -356,4 +165,289 @@ export class Site extends pulumi.ComponentResource {
       clusterCaCertPem: this.clusterCaCertPem,
     });
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The site's steps, in the order the constructor takes them. Each declares its resources under
+// the Site with logical names derived from the component's name (unchanged by this split).
+
+/** What every step needs: names, the validated config, the address plan and resource options. */
+interface SiteScope {
+  name: string;
+  stack: string;
+  site: StackConfig["site"];
+  plan: SitePlan;
+  /** Protected stacks (prod) protect stateful resources. */
+  protect: boolean;
+  parent: Site;
+  /** Options for a Hetzner resource under the Site, merged with `extra`. */
+  hc(extra?: pulumi.CustomResourceOptions): pulumi.CustomResourceOptions;
+}
+
+function siteScope(
+  name: string,
+  config: StackConfig,
+  plan: SitePlan,
+  parent: Site,
+  provider: hcloud.Provider,
+): SiteScope {
+  return {
+    name,
+    stack: config.stack,
+    site: config.site,
+    plan,
+    protect: config.protected,
+    parent,
+    hc: (extra = {}) => pulumi.mergeOptions({ parent, provider }, extra),
+  };
+}
+
+const siteLabels = (stack: string) => ({ [LABELS.site]: stack });
+
+function declareNetwork({ name, stack, site, protect, hc }: SiteScope) {
+  const network = new hcloud.Network(
+    `${name}-net`,
+    { name: `${stack}-net`, ipRange: site.networkCidr, labels: siteLabels(stack) },
+    hc({ protect }),
+  );
+  const networkId = network.id.apply(Number);
+  const subnet = new hcloud.NetworkSubnet(
+    `${name}-subnet`,
+    { networkId, type: "cloud", networkZone: NETWORK_ZONE[site.location], ipRange: site.networkCidr },
+    hc({ protect }),
+  );
+  return { network, networkId, subnet };
+}
+
+/** The firewall every server is attached to (see the Site's comment for what it does not cover). */
+function declareFirewall({ name, stack, site, hc }: SiteScope): hcloud.Firewall {
+  return new hcloud.Firewall(
+    `${name}-fw`,
+    { name: `${stack}-nodes`, rules: firewallRules(site.adminCidrs), labels: siteLabels(stack) },
+    hc(),
+  );
+}
+
+/**
+ * Admin keys from config go in through cloud-init: Hetzner refuses a second SSH key with the same
+ * fingerprint in a project, so registering them would stop staging and prod from sharing one.
+ * Hetzner still needs one registered key per server, or it sets and e-mails a root password: a
+ * key of this stack's own. Its private half is not exported anywhere; it exists only in the
+ * stack's state (the `tls:PrivateKey` resource, a secret output), read with
+ * `pulumi stack export --show-secrets` when every admin key is lost.
+ */
+function declareBreakGlassKey({ name, stack, protect, parent, hc }: SiteScope): hcloud.SshKey {
+  const key = new tls.PrivateKey(`${name}-ssh-breakglass-key`, { algorithm: "ED25519" }, { parent, protect });
+  return new hcloud.SshKey(
+    `${name}-ssh-breakglass`,
+    { name: `${stack}-breakglass`, publicKey: key.publicKeyOpenssh, labels: siteLabels(stack) },
+    hc(),
+  );
+}
+
+/** Spread placement groups, per role and per 10 workers of a pool, by the plan's key. */
+function declarePlacementGroups({ name, stack, plan, hc }: SiteScope): Map<string, pulumi.Output<number>> {
+  const groups = new Map<string, pulumi.Output<number>>();
+  for (const pg of plan.placementGroups) {
+    const group = new hcloud.PlacementGroup(
+      `${name}-pg-${pg.key}`,
+      {
+        name: pg.name,
+        type: "spread",
+        labels: { ...siteLabels(stack), [LABELS.role]: pg.role, ...(pg.pool ? { [LABELS.pool]: pg.pool } : {}) },
+      },
+      hc(),
+    );
+    groups.set(pg.key, group.id.apply(Number));
+  }
+  return groups;
+}
+
+/**
+ * The join secrets per role. Agents (Pulumi's workers and the autoscaler's nodes alike) get their
+ * own token only: never the server token (which decrypts the CA keys in the datastore) nor the S3
+ * credentials.
+ */
+export function nodeSecrets(config: Pick<StackConfig, "secrets">): {
+  server: pulumi.Output<NodeSecrets>;
+  agentToken: pulumi.Output<string>;
+} {
+  const { k3sToken, etcdS3AccessKey, etcdS3SecretKey } = config.secrets;
+  const agentToken = pulumi.secret(k3sToken.apply(deriveAgentToken));
+  const server = pulumi.secret(
+    pulumi
+      .all([k3sToken, agentToken, etcdS3AccessKey, etcdS3SecretKey])
+      .apply(([token, agent, accessKey, secretKey]) => ({
+        token,
+        agentToken: agent,
+        etcdS3AccessKey: accessKey,
+        etcdS3SecretKey: secretKey,
+      })),
+  );
+  return { server, agentToken };
+}
+
+/** What every server is declared with besides its own spec. */
+interface ServerInputs {
+  sshKeyId: pulumi.Output<string>;
+  firewallId: pulumi.Output<number>;
+  networkId: pulumi.Output<number>;
+  subnet: hcloud.NetworkSubnet;
+  placementGroups: Map<string, pulumi.Output<number>>;
+  secrets: ReturnType<typeof nodeSecrets>;
+  pki: ClusterPki;
+}
+
+interface DeclaredNode {
+  node: SiteNode;
+  addresses: NodeAddresses;
+}
+
+function declareServer(
+  { name, site, plan, protect, hc }: SiteScope,
+  inputs: ServerInputs,
+  spec: NodeSpec,
+  userData: pulumi.Output<string>,
+  primaryIpv4?: pulumi.Output<number>,
+): hcloud.Server {
+  const serverType =
+    spec.role === "server"
+      ? site.controlPlane.serverType
+      : site.workerPools.find((p) => p.name === spec.pool)?.serverType;
+  if (!serverType) throw new Error(`site: unknown pool ${spec.pool}`);
+  return new hcloud.Server(
+    spec.role === "server" ? `${name}-${spec.key}` : `${name}-worker-${spec.key}`,
+    {
+      name: spec.name,
+      serverType,
+      image: site.image,
+      location: site.location,
+      labels: plan.serverLabels(spec),
+      sshKeys: [inputs.sshKeyId],
+      firewallIds: [inputs.firewallId],
+      placementGroupId: inputs.placementGroups.get(plan.placementGroupOf(spec)),
+      networks: [{ networkId: inputs.networkId, ip: spec.privateIp }],
+      publicNets: [{ ipv4Enabled: true, ...(primaryIpv4 ? { ipv4: primaryIpv4 } : {}), ipv6Enabled: true }],
+      userData,
+      // Lets k3s stop cleanly (etcd leaves, pods get SIGTERM) before a server is deleted.
+      shutdownBeforeDeletion: true,
+    },
+    hc({
+      protect,
+      dependsOn: [inputs.subnet], // Hetzner attaches a server only to a network that has a subnet
+      // Hetzner replaces a server when user-data, SSH keys or image change
+      // (hetznercloud/terraform-provider-hcloud#338, #372): a live node is never rebuilt for
+      // that. New servers get the new values; existing ones are upgraded in place (README,
+      // "Upgrading k3s").
+      ignoreChanges: ["userData", "sshKeys", "image"],
+    }),
+  );
+}
+
+/**
+ * Control planes, each behind a primary IP created before the server: its address goes into the
+ * server's certificate (tls-san) and the kubeconfig, and survives a rebuild of the server. Only
+ * the first (init) server's user-data carries the CA keys.
+ */
+function declareControlPlanes(scope: SiteScope, inputs: ServerInputs): DeclaredNode[] {
+  const { name, site, plan, protect, hc } = scope;
+  return plan.controlPlanes.map((spec) => {
+    const ip = new hcloud.PrimaryIp(
+      `${name}-${spec.key}-ipv4`,
+      {
+        name: `${spec.name}-ipv4`,
+        type: "ipv4",
+        assigneeType: "server",
+        location: site.location,
+        autoDelete: false,
+        labels: plan.serverLabels(spec),
+      },
+      hc({ protect }),
+    );
+    const sans = pulumi
+      .all([ip.ipAddress])
+      .apply(([addr]) => [addr, ...(plan.cluster.ha ? [plan.addresses.apiLoadBalancer] : [])]);
+    const userData = pulumi.secret(
+      pulumi
+        .all([inputs.secrets.server, sans, spec.init ? inputs.pki.pems : pulumi.output(undefined)])
+        .apply(([secrets, tlsSans, pems]) =>
+          renderCloudInit({ cluster: plan.cluster, node: spec, secrets, tlsSans, pki: pems ?? undefined }),
+        ),
+    );
+    const server = declareServer(scope, inputs, spec, userData, ip.id.apply(Number));
+    return {
+      node: { spec, server, userData },
+      addresses: { name: spec.name, publicIpv4: ip.ipAddress, privateIp: spec.privateIp },
+    };
+  });
+}
+
+/** Workers: the agent token only (the same cloud-init as autoscaled nodes), the server's own public IPv4. */
+function declareWorkers(scope: SiteScope, inputs: ServerInputs): DeclaredNode[] {
+  const { plan } = scope;
+  return plan.workers.map((spec) => {
+    const userData = pulumi.secret(
+      inputs.secrets.agentToken.apply((token) => renderAgentCloudInit(plan.cluster, spec, token)),
+    );
+    const server = declareServer(scope, inputs, spec, userData);
+    return {
+      node: { spec, server, userData },
+      addresses: { name: spec.name, publicIpv4: server.ipv4Address, privateIp: spec.privateIp, pool: spec.pool },
+    };
+  });
+}
+
+/** The HA sites' API load balancer: private only (see the Site's comment). */
+function declareApiLoadBalancer({ name, stack, site, plan, protect, hc }: SiteScope, subnet: hcloud.NetworkSubnet) {
+  const lb = new hcloud.LoadBalancer(
+    `${name}-api-lb`,
+    {
+      name: `${stack}-api`,
+      loadBalancerType: site.loadBalancerType,
+      location: site.location,
+      labels: siteLabels(stack),
+    },
+    hc({ protect }),
+  );
+  const lbId = lb.id.apply(Number);
+  const lbNet = new hcloud.LoadBalancerNetwork(
+    `${name}-api-lb-net`,
+    { loadBalancerId: lbId, subnetId: subnet.id, ip: plan.addresses.apiLoadBalancer, enablePublicInterface: false },
+    hc(),
+  );
+  new hcloud.LoadBalancerService(
+    `${name}-api-lb-${API_PORT}`,
+    {
+      loadBalancerId: lb.id,
+      protocol: "tcp",
+      listenPort: API_PORT,
+      destinationPort: API_PORT,
+      healthCheck: { protocol: "tcp", port: API_PORT, interval: 5, timeout: 3, retries: 3 },
+    },
+    hc(),
+  );
+  // A label selector, not one target per server: adding a control plane changes nothing here.
+  // The API value is `label_selector` (the provider passes it through unchanged).
+  new hcloud.LoadBalancerTarget(
+    `${name}-api-lb-targets`,
+    {
+      loadBalancerId: lbId,
+      type: "label_selector",
+      labelSelector: `${LABELS.site}=${stack},${LABELS.role}=control-plane`,
+      usePrivateIp: true,
+    },
+    hc({ dependsOn: [lbNet] }),
+  );
+  return lb;
+}
+
+/** The admin kubeconfig (secret): deterministic, so it changes only when its inputs do. */
+function adminKubeconfig(stack: string, server: pulumi.Output<string>, pki: ClusterPki): pulumi.Output<string> {
+  return pulumi.secret(
+    pulumi
+      .all([server, pki.serverCaCertPem, pki.adminCertPem, pki.adminKeyPem])
+      .apply(([srv, caCertPem, clientCertPem, clientKeyPem]) =>
+        renderKubeconfig({ name: stack, server: srv, caCertPem, clientCertPem, clientKeyPem }),
+      ),
+  );
 }

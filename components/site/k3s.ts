@@ -77,6 +77,9 @@ export const KUBE_APISERVER_ARGS: readonly string[] = [
   "audit-log-maxsize=100",
   "request-timeout=300s",
   "service-account-lookup=true",
+  // k3s's default too, stated here so it is ours to test: every request carries an identity (the
+  // readiness gate probes with the admin client certificate, components/platform/gate.ts).
+  "anonymous-auth=false",
 ];
 
 export const KUBE_CONTROLLER_MANAGER_ARGS: readonly string[] = [

@@ -74,9 +74,15 @@ export interface ClusterPki {
 
 const CA_USES = ["cert_signing", "crl_signing", "digital_signature", "key_encipherment"];
 
-/** Declares the CA keys and certificates under `parent`; logical names derive from `name` and the CA id. */
-export function createClusterPki(name: string, stack: string, parent: pulumi.Resource): ClusterPki {
-  const opts = { parent };
+/**
+ * Declares the CA keys and certificates under `parent`; logical names derive from `name` and the
+ * CA id. On protected stacks the CA keys and certificates and the service-account key are
+ * `protect`ed (PROT-001): a replaced CA would be a new cluster identity that the running cluster,
+ * which read its CAs once at first boot, does not share, and a deleted one is unrecoverable. The
+ * admin client certificate is not: it is re-issued before it expires, by design.
+ */
+export function createClusterPki(name: string, stack: string, parent: pulumi.Resource, protect = false): ClusterPki {
+  const opts = { parent, protect };
   const cas = CLUSTER_CAS.map((ca) => {
     // ECDSA P-256, as k3s generates its own CAs.
     const key = new tls.PrivateKey(
@@ -109,6 +115,7 @@ export function createClusterPki(name: string, stack: string, parent: pulumi.Res
   );
 
   const adminKey = new tls.PrivateKey(`${name}-admin-key`, { algorithm: "ECDSA", ecdsaCurve: "P256" }, opts);
+  const renewable = { parent };
   const adminCsr = new tls.CertRequest(
     `${name}-admin-csr`,
     {
@@ -116,7 +123,7 @@ export function createClusterPki(name: string, stack: string, parent: pulumi.Res
       // O=system:masters is cluster-admin by the apiserver's built-in binding.
       subject: { commonName: "video-platform:admin", organization: "system:masters" },
     },
-    opts,
+    renewable,
   );
   const adminCert = new tls.LocallySignedCert(
     `${name}-admin-cert`,
@@ -128,7 +135,7 @@ export function createClusterPki(name: string, stack: string, parent: pulumi.Res
       validityPeriodHours: ADMIN_CERT_VALIDITY_HOURS,
       earlyRenewalHours: ADMIN_CERT_EARLY_RENEWAL_HOURS,
     },
-    opts,
+    renewable,
   );
 
   const pems = pulumi.secret(

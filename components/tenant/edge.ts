@@ -14,7 +14,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import { CLUSTER_ISSUER, GATEWAY_API_GROUP, EDGE, PLATFORM_NAMESPACES } from "../platform/namespaces";
 import type { NamedMeta } from "../platform/kube-object";
-import { TENANT_LABEL } from "../rules/tenant";
+import { TENANT_LABEL } from "./contract";
 import type { TenantSpec } from "./load";
 
 type Custom<V extends string, K extends string> = k8s.apiextensions.CustomResourceArgs & {

@@ -5,7 +5,8 @@
  *   presets.ts   tier presets and bounds, with the reasoning for their numbers
  *   quantity.ts  the Kubernetes quantity grammar, exactly
  *   sizing.ts    quota math: presets + overrides, ingest fit, site capacity
- *   rules.ts     input rules (the object rules with ids are in components/rules)
+ *   file-rules.ts  rules for tenant-file values (the object rules with ids: components/rules)
+ *   contract.ts  what every tenant is made of: labels, PSS level, guardrail kinds, quota keys
  *   manifests.ts the Kubernetes objects as pure functions
  *   tenant.ts    the component
  */

@@ -12,7 +12,7 @@ import type { StackConfig } from "../config/load";
 import { formatPath, InputError, Problem, unknownKeyMessage } from "../config/errors";
 import { BOUNDS, Tier } from "./presets";
 import { describeBytes, describeCpu, formatBytes, formatCpu } from "./quantity";
-import { platformHosts } from "./rules";
+import { platformHosts } from "./file-rules";
 import { allowedKeys, TenantFile, tenantFileSchema } from "./schema";
 import {
   EffectiveIngest,

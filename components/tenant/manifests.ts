@@ -9,15 +9,7 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { EDGE_PROXY, PLATFORM_NAMESPACES, STORAGE_CLASS } from "../platform/namespaces";
-import {
-  OBJECT_COUNT_KEYS,
-  storageClassQuotaKeys,
-  SYNC_SERVICE_ACCOUNT,
-  TENANT_KINDS,
-  TENANT_STORAGE_CLASS,
-  TENANT_SYNC_ROLE,
-} from "../rules/hardening";
+import { OBJECT_COUNT_KEYS, storageClassQuotaKeys, TENANT_KINDS, TENANT_STORAGE_CLASS } from "../rules/hardening";
 import {
   INGEST_NAMESPACE_LABEL,
   INGEST_TAINT,
@@ -29,17 +21,17 @@ import type { TenantSpec } from "./load";
 import type { NamedMeta } from "../platform/kube-object";
 import { DOMAINS_ANNOTATION } from "../rules/admission";
 import { blockedRangesOf } from "../rules/context";
+import { EDGE_PROXY, IN_CLUSTER, PLATFORM_NAMESPACES, STORAGE_CLASS } from "../platform/namespaces";
+import { K8sObject, RuleContext, WRITE_VERBS } from "../rules/tenant-objects";
 import {
   GUARDRAIL_KINDS,
-  IN_CLUSTER,
   PSS_LEVEL,
-  K8sObject,
   PSS_MODES,
-  RuleContext,
+  SYNC_SERVICE_ACCOUNT,
   TENANT_ADMIN_ROLE,
   TENANT_LABEL,
-  WRITE_VERBS,
-} from "../rules/tenant";
+  TENANT_SYNC_ROLE,
+} from "./contract";
 
 /**
  * Pod Security Standards version the tenant namespaces are checked against. Pinned, not

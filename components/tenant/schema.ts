@@ -20,7 +20,7 @@ import {
   revisionProblem,
   TENANT_NAME,
   tenantNameProblem,
-} from "./rules";
+} from "./file-rules";
 
 /** Adds `problem(value)`'s message, if any, as the field's one issue. */
 function rule<T>(problem: (v: T) => string | undefined) {
@@ -146,7 +146,10 @@ export const tenantFileSchema = z
       .array(z.string().superRefine(rule(adminGroupProblem)))
       .max(BOUNDS.admins)
       .default([])
-      .meta({ description: "Identity-provider groups bound to the tenant's namespaced admin Role (never system:*)." }),
+      .meta({
+        description:
+          "Identity-provider groups given the platform's tenant-admin ClusterRole inside the tenant's namespace only (a RoleBinding there; never system:*).",
+      }),
     decommission: z.boolean().default(false).meta({
       description:
         "Step one of removal: lifts `protect` on protected stacks so the next change may delete the file (see README).",

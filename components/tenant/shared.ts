@@ -4,7 +4,8 @@
  * tenant's RoleBinding) and the PriorityClasses tenant pods may use.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { SYNC_VERBS, TENANT_KINDS, TENANT_SYNC_ROLE } from "../rules/hardening";
+import { SYNC_VERBS, TENANT_KINDS } from "../rules/hardening";
+import { TENANT_SYNC_ROLE } from "./contract";
 import { TENANT_PRIORITY_CLASSES } from "../rules/workloads";
 import type { NamedMeta } from "../platform/kube-object";
 

@@ -64,32 +64,35 @@ export class Tenant extends pulumi.ComponentResource {
     this.argocdProject = spec.name;
     this.argocdApplication = spec.name;
 
-    const k8sOpts = { parent: this, provider: platform.provider };
+    const k8sOpts: pulumi.CustomResourceOptions = { parent: this, provider: platform.provider };
     // In protected stacks (prod) the customer's state is protected until a reviewed change sets
     // `decommission: true`: deleting the file alone then fails instead of deleting the namespace
     // (and with it every workload and volume). The stream key is protected with it, because a new
     // key silently breaks the customer's encoders.
     const protect = config.protected && !spec.decommission;
 
-    const ns = new KubeObject(`${name}-ns`, m.namespace(spec), { ...k8sOpts, protect });
+    const ns = new KubeObject(`${name}-ns`, m.namespace(spec), pulumi.mergeOptions(k8sOpts, { protect }));
     // Objects inside the namespace name it as a plain string (manifests.ts) and are ordered after
     // it here; they go when it goes: no separate delete calls on decommission.
-    const inNs = { ...k8sOpts, dependsOn: [ns], deletedWith: ns };
+    const inNs = pulumi.mergeOptions(k8sOpts, { dependsOn: [ns], deletedWith: ns });
 
     const quota = new KubeObject(`${name}-quota`, m.resourceQuota(spec), inNs);
     const limits = new KubeObject(`${name}-limits`, m.limitRange(spec), inNs);
-    const netpol = new KubeObject(`${name}-netpol`, m.networkPolicy(spec, config), {
-      ...inNs,
-      // It names the ingress controller's namespace: allow that to exist first.
-      dependsOn: [ns, ...platform.ingressInstall],
-    });
+    // It names the ingress controller's namespace: allow that to exist first (mergeOptions adds
+    // to inNs's dependsOn).
+    const netpol = new KubeObject(
+      `${name}-netpol`,
+      m.networkPolicy(spec, config),
+      pulumi.mergeOptions(inNs, { dependsOn: platform.ingressInstall }),
+    );
 
     if (spec.admins.length > 0) {
       // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
-      new KubeObject(`${name}-admin-binding`, m.adminBinding(spec), {
-        ...inNs,
-        dependsOn: [ns, platform.tenantAdminRole],
-      });
+      new KubeObject(
+        `${name}-admin-binding`,
+        m.adminBinding(spec),
+        pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantAdminRole] }),
+      );
     }
 
     // 24 random bytes as hex: URL-safe (stream keys are pasted into encoder URLs) with 192 bits.
@@ -103,33 +106,43 @@ export class Tenant extends pulumi.ComponentResource {
     // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
     // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
     const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
-    const syncBinding = new KubeObject(`${name}-sync-binding`, m.syncBinding(spec), {
-      ...inNs,
-      dependsOn: [ns, platform.tenantSyncRole],
-    });
+    const syncBinding = new KubeObject(
+      `${name}-sync-binding`,
+      m.syncBinding(spec),
+      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantSyncRole] }),
+    );
 
     // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
-    const project = new KubeObject(`${name}-project`, m.appProject(spec), {
-      ...k8sOpts,
-      dependsOn: platform.argocdInstall,
-    });
+    const project = new KubeObject(
+      `${name}-project`,
+      m.appProject(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
+    );
     // The tenant's listeners and certificate, in the edge namespace: each after exactly the
     // release that installs its CRD. Not protected: both are rebuilt from the tenant file.
     // A tenant without domains publishes nothing (a ListenerSet needs a listener, a certificate a name).
     if (spec.domains.length > 0) {
-      new KubeObject(`${name}-listeners`, edge.listenerSet(spec), {
-        ...k8sOpts,
-        dependsOn: platform.gatewayApiInstall,
-      });
-      new KubeObject(`${name}-cert`, edge.certificate(spec), { ...k8sOpts, dependsOn: platform.certManagerInstall });
+      new KubeObject(
+        `${name}-listeners`,
+        edge.listenerSet(spec),
+        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
+      );
+      new KubeObject(
+        `${name}-cert`,
+        edge.certificate(spec),
+        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
+      );
     }
 
-    new KubeObject(`${name}-app`, m.application(spec), {
-      ...k8sOpts,
-      // ArgoCD must not start the tenant's workloads before its project, guardrails and stream
-      // key exist.
-      dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret, syncAccount, syncBinding],
-    });
+    // ArgoCD must not start the tenant's workloads before its project, guardrails, stream key and
+    // sync identity exist.
+    new KubeObject(
+      `${name}-app`,
+      m.application(spec),
+      pulumi.mergeOptions(k8sOpts, {
+        dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret, syncAccount, syncBinding],
+      }),
+    );
 
     this.registerOutputs({
       namespace: this.namespace,

@@ -11,9 +11,22 @@ export type { Plan, PlannedResource, PlanOptions } from "../../tools/plan/runtim
 
 const cache = new Map<string, Promise<Plan>>();
 
+/**
+ * Under mutation testing (npm run test:mutation) the runner keeps modules loaded between runs and
+ * switches the active mutant in place: a plan cached under another mutant (or none) would hide
+ * this one. So the cache is per active mutant, and during Stryker's coverage run per test, so
+ * every test that reads a plan is known to cover the code that built it.
+ */
+function mutationScope(): string {
+  const stryker = (globalThis as { __stryker__?: { activeMutant?: string; currentTestId?: string } }).__stryker__;
+  return stryker
+    ? `${stryker.activeMutant ?? ""}\u0000${stryker.activeMutant ? "" : (stryker.currentTestId ?? "")}`
+    : "";
+}
+
 /** Plans a committed stack with the committed (or given) tenants directory, once per run. */
 export function planStack(stack: string, tenantsDir?: string): Promise<Plan> {
-  const key = `${stack}\u0000${tenantsDir ?? ""}`;
+  const key = `${stack}\u0000${tenantsDir ?? ""}\u0000${mutationScope()}`;
   let p = cache.get(key);
   if (!p) {
     p = serial(() => plan({ stack, tenantsDir }));
@@ -47,6 +60,7 @@ export function plannedOptions(o: Partial<PlannedResource["options"]> = {}): Pla
     replaceOnChanges: [],
     aliases: 0,
     additionalSecretOutputs: [],
+    deletedWith: null,
     ...o,
   };
 }

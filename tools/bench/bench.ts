@@ -283,30 +283,10 @@ interface Target {
   note?: string;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const a = parseBenchArgs(argv);
-  const log = (...lines: string[]) => process.stdout.write(lines.map((s) => `${s}\n`).join(""));
-  const started = Date.now();
-  log(
-    `bench: stack ${a.stack}, sizes ${a.sizes.join(", ")}, each run a fresh process; timed: the plan() call only ` +
-      `(module load and node start-up excluded for program and floor alike); median of repeats`,
-  );
+type Log = (...lines: string[]) => void;
 
-  const rows: SizeResult[] = [];
-  for (const n of a.sizes) {
-    const r = measureSize(n, a, log);
-    log(`  N=${n}: ${r.stackNote}`);
-    rows.push(r);
-  }
-  log("", table(rows), "");
-
-  // Resources per tenant, from the largest run (every tenant component's subtree, component included).
-  const big = rows[rows.length - 1];
-  const perTenant = big.tenantResources / big.tenants;
-  const typesUnderTenants = big.runs.program[0].tenantTypes ?? {};
-  const customPerTenant = big.runs.program[0].tenantCustom / big.tenants;
-
-  // Staging plan end-to-end.
+/** The staging plan end to end (the CLI in a fresh process), three times. */
+function measureStagingPlan(log: Log): { ms: number[]; status: number | null; median: number } {
   const cli = join(repoRoot, "build", "tools", "plan", "cli.js");
   const planDir = mkdtempSync(join(tmpdir(), "vp-bench-plan-"));
   const staging = timeCommand(
@@ -320,16 +300,27 @@ async function main(argv: string[]): Promise<number> {
     `staging plan, end to end (node build/tools/plan/cli.js --stack staging): ${staging.ms.map((m) => m.toFixed(0)).join(", ")} ms → median ${stagingMs.toFixed(0)} ms${staging.status ? ` (exit ${staging.status})` : ""}`,
   );
 
-  // npm test wall time.
-  let npmTest: { ms: number; status: number | null } | null = null;
-  if (a.npmTest) {
-    log("running npm test for its wall time ...");
-    const t = timeCommand("npm", ["test", "--silent"], 1);
-    npmTest = { ms: t.ms[0], status: t.status };
-    log(`npm test: ${(t.ms[0] / 1000).toFixed(1)} s, exit ${t.status}`);
-  }
+  return { ...staging, median: stagingMs };
+}
 
-  // Targets.
+/** npm test's wall time, unless skipped. */
+function measureNpmTest(run: boolean, log: Log): { ms: number; status: number | null } | null {
+  if (!run) return null;
+  log("running npm test for its wall time ...");
+  const t = timeCommand("npm", ["test", "--silent"], 1);
+  log(`npm test: ${(t.ms[0] / 1000).toFixed(1)} s, exit ${t.status}`);
+  return { ms: t.ms[0], status: t.status };
+}
+
+/** Targets on the program's cost, resources per tenant, the staging plan and npm test. */
+function programTargets(
+  rows: SizeResult[],
+  perTenant: number,
+  customPerTenant: number,
+  staging: { status: number | null; median: number },
+  npmTest: { ms: number; status: number | null } | null,
+): Target[] {
+  const stagingMs = staging.median;
   const at = (n: number) => rows.find((r) => r.tenants === n);
   const r100 = at(100);
   const r1000 = at(1000);
@@ -405,7 +396,12 @@ async function main(argv: string[]): Promise<number> {
       : { name: "npm test", value: "not run (--skip-npm-test)", limit: "≤ 90 s", pass: null },
   );
 
-  // Time model: prod with 200 generated tenants, and 10 for the independence check.
+  return targets;
+}
+
+/** The from-scratch time model: prod with 200 generated tenants, and 10 for the independence check. */
+async function modelTargets(log: Log) {
+  const out: Target[] = [];
   log("", "from-scratch time model (tools/model):");
   const m200 = await planForModel("prod", { generate: 200 });
   log(m200.note);
@@ -425,13 +421,13 @@ async function main(argv: string[]): Promise<number> {
       `${fmtSeconds(chain200.total)} with 200; last tenant done at ${fmtSeconds(model10u.tenantsDone ?? 0)} vs ${fmtSeconds(chain200.tenantsDone ?? 0)}; ` +
       `longest chain inside one tenant ${inner10}s vs ${inner200}s; chains between tenants: ${crossing}`,
   );
-  targets.push({
+  out.push({
     name: `prod + 200 tenants, modeled from scratch (P=${DEFAULT_PARALLELISM})`,
     value: `${(model200.total / 60).toFixed(1)} min (P=16 ${(modelPlan(m200.plan, { parallelism: 16 }).total / 60).toFixed(1)}, unbounded ${(model200u.total / 60).toFixed(1)})`,
     limit: "≤ 8 min",
     pass: model200.total <= 480,
   });
-  targets.push({
+  out.push({
     name: "tenant part of the critical path independent of tenant count",
     value: `tenants done at ${fmtSeconds(model10u.tenantsDone ?? 0)} @10 vs ${fmtSeconds(chain200.tenantsDone ?? 0)} @200, longest tenant chain ${inner10}s vs ${inner200}s; ${crossing} cross-tenant chains`,
     limit: "equal, 0 chains",
@@ -442,29 +438,77 @@ async function main(argv: string[]): Promise<number> {
       crossing === 0,
   });
 
-  // Change locality (item 4), from the offline diff.
+  return {
+    targets: out,
+    model: {
+      prod200: { total: model200.total, parallelism: DEFAULT_PARALLELISM, criticalPath: model200.criticalPath },
+      prod200Unbounded: model200u.total,
+      tenantsDone: { t10: model10u.tenantsDone, t200: chain200.tenantsDone },
+      innerTenantChain: { t10: inner10, t200: inner200 },
+      crossTenantChains: crossing,
+    },
+  };
+}
+
+/** Change locality (item 4), from the offline diff. */
+async function localityTargets(log: Log) {
+  const out: Target[] = [];
   log("", "change locality (offline diff, prod with 6 generated tenants):");
   const loc = await localityCases({ stack: "prod" });
   log(renderLocality(loc));
   const count = (i: number, k: "created" | "updated") => loc[i][k].length;
-  targets.push({
+  out.push({
     name: "locality: adding one tenant creates only its resources",
     value: `${count(0, "created")} created, ${loc[0].updated.length + loc[0].replaced.length + loc[0].deleted.length} other changes`,
     limit: "only the tenant's",
     pass: loc[0].local,
   });
-  targets.push({
+  out.push({
     name: "locality: one more worker creates only the new server",
     value: `${count(1, "created")} created, ${loc[1].updated.length + loc[1].replaced.length + loc[1].deleted.length} other changes`,
     limit: "only the server's",
     pass: loc[1].local,
   });
-  targets.push({
+  out.push({
     name: "locality: one tenant's quota updates one resource",
     value: `${count(2, "updated")} updated, ${loc[2].created.length + loc[2].replaced.length + loc[2].deleted.length} other changes`,
     limit: "1 update",
     pass: loc[2].local && count(2, "updated") === 1,
   });
+
+  return { targets: out, loc };
+}
+
+async function main(argv: string[]): Promise<number> {
+  const a = parseBenchArgs(argv);
+  const log = (...lines: string[]) => process.stdout.write(lines.map((s) => `${s}\n`).join(""));
+  const started = Date.now();
+  log(
+    `bench: stack ${a.stack}, sizes ${a.sizes.join(", ")}, each run a fresh process; timed: the plan() call only ` +
+      `(module load and node start-up excluded for program and floor alike); median of repeats`,
+  );
+
+  const rows: SizeResult[] = [];
+  for (const n of a.sizes) {
+    const r = measureSize(n, a, log);
+    log(`  N=${n}: ${r.stackNote}`);
+    rows.push(r);
+  }
+  log("", table(rows), "");
+
+  // Resources per tenant, from the largest run (every tenant component's subtree, component included).
+  const big = rows[rows.length - 1];
+  const perTenant = big.tenantResources / big.tenants;
+  const typesUnderTenants = big.runs.program[0].tenantTypes ?? {};
+  const customPerTenant = big.runs.program[0].tenantCustom / big.tenants;
+
+  const staging = measureStagingPlan(log);
+  const npmTest = measureNpmTest(a.npmTest, log);
+  const targets = programTargets(rows, perTenant, customPerTenant, staging, npmTest);
+  const model = await modelTargets(log);
+  const locality = await localityTargets(log);
+  const loc = locality.loc;
+  targets.push(...model.targets, ...locality.targets);
 
   log("", "targets:");
   for (const t of targets)
@@ -485,13 +529,7 @@ async function main(argv: string[]): Promise<number> {
     perTenant,
     stagingPlanMs: staging.ms,
     npmTest,
-    model: {
-      prod200: { total: model200.total, parallelism: DEFAULT_PARALLELISM, criticalPath: model200.criticalPath },
-      prod200Unbounded: model200u.total,
-      tenantsDone: { t10: model10u.tenantsDone, t200: chain200.tenantsDone },
-      innerTenantChain: { t10: inner10, t200: inner200 },
-      crossTenantChains: crossing,
-    },
+    model: model.model,
     locality: loc.map((c) => ({
       change: c.change,
       counts: c.counts,

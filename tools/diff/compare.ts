@@ -214,6 +214,10 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((x, i) => x === b[i]);
 }
 
+type ResourceIndex = Map<string, PlannedResource>;
+/** A change with nothing recorded yet, for a resource and an action. */
+type Blank = (r: PlannedResource, action: Action) => ResourceChange;
+
 /** Compares the base plan with the working tree's plan. */
 export function diffPlans(base: Plan, head: Plan): PlanDiff {
   const before = index(base);
@@ -223,13 +227,12 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
   const quiet: ResourceChange[] = [];
   const warnings: string[] = [];
 
-  const component = (urn: string) => topComponent(urn, after.has(urn) ? after : before);
-  const blank = (r: PlannedResource, action: Action): ResourceChange => ({
+  const blank: Blank = (r, action) => ({
     urn: r.urn,
     type: r.type,
     name: r.name,
     action,
-    component: component(r.urn),
+    component: topComponent(r.urn, after.has(r.urn) ? after : before),
     changes: [],
     ignored: [],
     reasons: [],
@@ -244,57 +247,7 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       changes.set(r.urn, blank(r, "create"));
       continue;
     }
-    const c = blank(r, "update");
-    const raw: RawChange[] = [];
-    diffInputs(old.inputs, r.inputs, [], { before: old.secretDigests, after: r.secretDigests }, raw, state);
-
-    const ignore = parseAll(r.options.ignoreChanges);
-    const rules = [
-      ...replacementPaths(r.type),
-      ...immutableDataPaths(r.type, r.inputs, after.get(providerUrn(r.options.provider) ?? "")?.inputs),
-      ...parseAll(r.options.replaceOnChanges).map((path) => ({ path, source: "replaceOnChanges option" })),
-    ];
-    for (const ch of raw) {
-      const path = formatPath(ch.path);
-      if (ignore.some((p) => coversPath(p, ch.path))) {
-        c.ignored.push(path);
-        continue;
-      }
-      const change: InputChange = { path, kind: ch.kind };
-      if (ch.secret) change.secret = true;
-      else {
-        if (ch.before !== undefined) change.before = ch.before;
-        if (ch.after !== undefined) change.after = ch.after;
-      }
-      if (ch.unknown) change.unknown = true;
-      const rule = rules.find((x) => touches(x.path, ch.path));
-      if (rule) change.replaces = rule.source;
-      const disruptive = DISRUPTIVE_UPDATES.find((d) => d.type === r.type && d.path === path);
-      if (disruptive && !rule) change.note = disruptive.note;
-      c.changes.push(change);
-    }
-    if (c.changes.some((x) => x.replaces)) {
-      c.action = "replace";
-      c.reasons.push(...c.changes.filter((x) => x.replaces).map((x) => `${x.path} changed`));
-    }
-    // Moving to another provider is not a replacement by itself: since pulumi/pulumi#18509 the
-    // engine asks the new provider (DiffConfig) whether the old configuration points elsewhere.
-    const oldProvider = providerUrn(old.options.provider);
-    const newProvider = providerUrn(r.options.provider);
-    if (oldProvider !== newProvider) {
-      c.provider = { before: oldProvider, after: newProvider };
-      c.warnings.push(
-        `moves to provider ${newProvider?.split("::").pop() ?? "default"} (from ${oldProvider?.split("::").pop() ?? "the default provider"}): ` +
-          "replaced if the new provider targets another account or cluster, else recorded in state only",
-      );
-    }
-    for (const option of ["protect", "retainOnDelete", "deleteBeforeReplace"] as const)
-      if (old.options[option] !== r.options[option])
-        c.options.push({ option, before: old.options[option], after: r.options[option] });
-    for (const option of ["ignoreChanges", "replaceOnChanges"] as const)
-      if (!sameList(old.options[option] ?? [], r.options[option] ?? []))
-        c.options.push({ option, before: old.options[option], after: r.options[option] });
-
+    const c = updateOf(old, r, blank(r, "update"), after, state);
     if (c.changes.length || c.action === "replace" || c.provider) changes.set(r.urn, c);
     else if (c.ignored.length || c.options.length) quiet.push(c);
   }
@@ -303,16 +256,113 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     changes.set(r.urn, blank(r, "delete"));
   }
 
-  // The plan records how many aliases a resource declares, not what they name: a created resource
-  // with aliases next to a deleted one of its type may be a rename the engine will carry over.
+  warnPossibleRenames(changes, after);
+  const byProvider = replaceWithProviders(head, changes, blank);
+  addReviewWarnings(head, changes, before, after, byProvider);
+  if (state.missing)
+    warnings.push(
+      "a plan carries no secret digests (its code predates them, or VP_PLAN_DIGEST_KEY was unset): secret changes cannot be told apart and are not listed",
+    );
+
+  const resources = ordered(base, head, changes, before, after);
+  const counts = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
+  for (const c of resources) counts[c.action]++;
+  counts.same = head.resources.filter((r) => r.type !== STACK_TYPE && !changes.has(r.urn)).length;
+
+  return {
+    stack: head.stack,
+    counts,
+    resources,
+    quiet,
+    components: componentSummaries(resources, before, after),
+    outputs: outputChanges(base, head),
+    warnings,
+    cost: costDelta(base.resources, head.resources),
+  };
+}
+
+/**
+ * One resource present in both plans: its input changes (each marked with what would replace it),
+ * ignored paths, provider move and option changes, into `c` (an "update" until a change replaces).
+ */
+function updateOf(
+  old: PlannedResource,
+  r: PlannedResource,
+  c: ResourceChange,
+  after: ResourceIndex,
+  state: DigestState,
+): ResourceChange {
+  const raw: RawChange[] = [];
+  diffInputs(old.inputs, r.inputs, [], { before: old.secretDigests, after: r.secretDigests }, raw, state);
+
+  const ignore = parseAll(r.options.ignoreChanges);
+  const rules = [
+    ...replacementPaths(r.type),
+    ...immutableDataPaths(r.type, r.inputs, after.get(providerUrn(r.options.provider) ?? "")?.inputs),
+    ...parseAll(r.options.replaceOnChanges).map((path) => ({ path, source: "replaceOnChanges option" })),
+  ];
+  for (const ch of raw) {
+    const path = formatPath(ch.path);
+    if (ignore.some((p) => coversPath(p, ch.path))) {
+      c.ignored.push(path);
+      continue;
+    }
+    const change: InputChange = { path, kind: ch.kind };
+    if (ch.secret) change.secret = true;
+    else {
+      if (ch.before !== undefined) change.before = ch.before;
+      if (ch.after !== undefined) change.after = ch.after;
+    }
+    if (ch.unknown) change.unknown = true;
+    const rule = rules.find((x) => touches(x.path, ch.path));
+    if (rule) change.replaces = rule.source;
+    const disruptive = DISRUPTIVE_UPDATES.find((d) => d.type === r.type && d.path === path);
+    if (disruptive && !rule) change.note = disruptive.note;
+    c.changes.push(change);
+  }
+  if (c.changes.some((x) => x.replaces)) {
+    c.action = "replace";
+    c.reasons.push(...c.changes.filter((x) => x.replaces).map((x) => `${x.path} changed`));
+  }
+  // Moving to another provider is not a replacement by itself: since pulumi/pulumi#18509 the
+  // engine asks the new provider (DiffConfig) whether the old configuration points elsewhere.
+  const oldProvider = providerUrn(old.options.provider);
+  const newProvider = providerUrn(r.options.provider);
+  if (oldProvider !== newProvider) {
+    c.provider = { before: oldProvider, after: newProvider };
+    c.warnings.push(
+      `moves to provider ${newProvider?.split("::").pop() ?? "default"} (from ${oldProvider?.split("::").pop() ?? "the default provider"}): ` +
+        "replaced if the new provider targets another account or cluster, else recorded in state only",
+    );
+  }
+  for (const option of ["protect", "retainOnDelete", "deleteBeforeReplace"] as const)
+    if (old.options[option] !== r.options[option])
+      c.options.push({ option, before: old.options[option], after: r.options[option] });
+  for (const option of ["ignoreChanges", "replaceOnChanges"] as const)
+    if (!sameList(old.options[option] ?? [], r.options[option] ?? []))
+      c.options.push({ option, before: old.options[option], after: r.options[option] });
+  return c;
+}
+
+/**
+ * The plan records how many aliases a resource declares, not what they name: a created resource
+ * with aliases next to a deleted one of its type may be a rename the engine will carry over.
+ */
+function warnPossibleRenames(changes: Map<string, ResourceChange>, after: ResourceIndex): void {
   const deletedTypes = new Set([...changes.values()].filter((c) => c.action === "delete").map((c) => c.type));
   for (const c of changes.values())
     if (c.action === "create" && (after.get(c.urn)?.options.aliases ?? 0) > 0 && deletedTypes.has(c.type))
       c.warnings.push(
         "declares aliases: if one names a deleted resource here, the engine renames instead of delete + create",
       );
+}
 
-  // A replaced provider takes every resource it manages with it.
+/** A replaced provider takes every resource it manages with it. Returns the resources by provider. */
+function replaceWithProviders(
+  head: Plan,
+  changes: Map<string, ResourceChange>,
+  blank: Blank,
+): Map<string, PlannedResource[]> {
   const byProvider = new Map<string, PlannedResource[]>();
   for (const r of head.resources) {
     const p = providerUrn(r.options.provider);
@@ -329,8 +379,17 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       c.reasons.push(`its provider ${p.name} is replaced`);
       changes.set(r.urn, c);
     }
+  return byProvider;
+}
 
-  // Warnings a reviewer must see next to the change.
+/** Warnings a reviewer must see next to the change: protection, retention, downtime, fan-out. */
+function addReviewWarnings(
+  head: Plan,
+  changes: Map<string, ResourceChange>,
+  before: ResourceIndex,
+  after: ResourceIndex,
+  byProvider: Map<string, PlannedResource[]>,
+): void {
   const dependents = new Map<string, number>();
   for (const r of head.resources) for (const d of r.options.dependsOn) dependents.set(d, (dependents.get(d) ?? 0) + 1);
   for (const c of changes.values()) {
@@ -357,24 +416,35 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
       );
     }
   }
-  if (state.missing)
-    warnings.push(
-      "a plan carries no secret digests (its code predates them, or VP_PLAN_DIGEST_KEY was unset): secret changes cannot be told apart and are not listed",
-    );
+}
 
-  // Order: by top-level component in the order the working tree declares them, then action, then URN.
+/** By top-level component in the order the working tree declares them, then action, then URN. */
+function ordered(
+  base: Plan,
+  head: Plan,
+  changes: Map<string, ResourceChange>,
+  before: ResourceIndex,
+  after: ResourceIndex,
+): ResourceChange[] {
   const order = new Map<string | null, number>();
   for (const r of [...head.resources, ...base.resources])
     if (r.parent && (before.get(r.parent)?.type === STACK_TYPE || after.get(r.parent)?.type === STACK_TYPE))
       if (!order.has(r.urn)) order.set(r.urn, order.size);
   const rank = (u: string | null) => (u === null ? -1 : (order.get(u) ?? order.size));
-  const resources = [...changes.values()].sort(
+  return [...changes.values()].sort(
     (x, y) =>
       rank(x.component) - rank(y.component) ||
       ACTION_ORDER.indexOf(x.action) - ACTION_ORDER.indexOf(y.action) ||
       (x.urn < y.urn ? -1 : x.urn > y.urn ? 1 : 0),
   );
+}
 
+/** Counts per top-level component, in the order of `resources`. */
+function componentSummaries(
+  resources: ResourceChange[],
+  before: ResourceIndex,
+  after: ResourceIndex,
+): ComponentSummary[] {
   const components: ComponentSummary[] = [];
   for (const c of resources) {
     let s = components.find((x) => x.urn === c.component);
@@ -390,29 +460,18 @@ export function diffPlans(base: Plan, head: Plan): PlanDiff {
     }
     s.counts[c.action]++;
   }
+  return components;
+}
 
-  const counts = { create: 0, update: 0, replace: 0, delete: 0, same: 0 };
-  for (const c of resources) counts[c.action]++;
-  counts.same = head.resources.filter((r) => r.type !== STACK_TYPE && !changes.has(r.urn)).length;
-
+/** Stack outputs added, removed and changed. */
+function outputChanges(base: Plan, head: Plan): PlanDiff["outputs"] {
   const outKeys = (o: Record<string, unknown>) => Object.keys(o ?? {});
-  const outputs = {
+  return {
     added: outKeys(head.outputs).filter((k) => !(k in (base.outputs ?? {}))),
     removed: outKeys(base.outputs).filter((k) => !(k in (head.outputs ?? {}))),
     changed: outKeys(head.outputs).filter(
       (k) => k in (base.outputs ?? {}) && !deepEqual(base.outputs[k], head.outputs[k]),
     ),
-  };
-
-  return {
-    stack: head.stack,
-    counts,
-    resources,
-    quiet,
-    components,
-    outputs,
-    warnings,
-    cost: costDelta(base.resources, head.resources),
   };
 }
 

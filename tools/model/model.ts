@@ -156,18 +156,9 @@ export function tenantOf(urn: string, byUrn: Map<string, GraphResource>): string
   return null;
 }
 
-/**
- * Simulates a from-scratch update. Resources whose duration is 0 (components, the stack) take no
- * slot. Throws on a dependency cycle, naming the resources involved.
- */
-export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptions = {}): ModelResult {
-  const P = opts.parallelism ?? DEFAULT_PARALLELISM;
-  if (!(P >= 1)) throw new RangeError(`parallelism must be ≥ 1 (or Infinity), got ${P}`);
-  const table = opts.table ?? LATENCY;
+/** Each resource's latency rule, how many resources each rule covers, and custom types no rule names. */
+function latencies(res: GraphResource[], table: LatencyRule[]) {
   const catchAll = table[table.length - 1];
-  const res = plan.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
-  const byUrn = new Map(res.map((r) => [r.urn, r]));
-
   const rule = new Map<string, LatencyRule>();
   const counts = new Map<LatencyRule, number>();
   const unknown = new Set<string>();
@@ -177,11 +168,17 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
     counts.set(l, (counts.get(l) ?? 0) + 1);
     if (l === catchAll && r.custom) unknown.add(r.type);
   }
+  return { rule, counts, unknown };
+}
 
-  // Subscriptions: event on X → resources whose readiness counts it down.
+/**
+ * Who waits for what: per resource, how many prerequisite events it still waits for; per event
+ * (`<urn>\u0000<event>`), the resources it counts down; per resource, how many completions make
+ * it done (itself, and for a component every child).
+ */
+function subscriptions(res: GraphResource[], byUrn: Map<string, GraphResource>) {
   const waiting = new Map<string, number>();
   const subs = new Map<string, string[]>();
-  const blocker = new Map<string, Prereq>();
   const children = new Map<string, string[]>();
   for (const r of res) {
     if (r.parent && byUrn.has(r.parent)) {
@@ -200,9 +197,79 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
       subs.set(k, s);
     }
   }
-  // A resource is done when it finished and (for components) all its children are done.
   const doneWaiting = new Map<string, number>();
   for (const r of res) doneWaiting.set(r.urn, 1 + (r.custom ? 0 : (children.get(r.urn)?.length ?? 0)));
+  return { waiting, subs, doneWaiting };
+}
+
+/** From the last resource to finish, follow what it waited for last. */
+function criticalPath(
+  times: Map<string, { ready: number; start: number; finish: number; done: number }>,
+  byUrn: Map<string, GraphResource>,
+  rule: Map<string, LatencyRule>,
+  blocker: Map<string, Prereq>,
+  lastChild: Map<string, string>,
+): { total: number; path: PathStep[] } {
+  let total = 0;
+  let last: string | null = null;
+  for (const [urn, t] of times)
+    if (t.done > total || last === null) {
+      total = Math.max(total, t.done);
+      last = urn;
+    }
+  const path: PathStep[] = [];
+  const visited = new Set<string>();
+  let cur: string | null = last;
+  // How we reached `cur`: through its completion (follow a component into its last child) or
+  // through its registration (a child waiting for its component parent: follow what the
+  // component itself waited for).
+  let via: Event = "done";
+  while (cur && !visited.has(`${cur}\u0000${via}`)) {
+    visited.add(`${cur}\u0000${via}`);
+    const r = byUrn.get(cur) as GraphResource;
+    const t = times.get(cur) as { ready: number; start: number; finish: number; done: number };
+    const l = rule.get(cur) as LatencyRule;
+    if (!r.custom && via === "done" && t.done > t.finish && lastChild.has(cur)) {
+      cur = lastChild.get(cur) as string;
+      continue;
+    }
+    if (l.seconds > 0)
+      path.push({
+        urn: cur,
+        type: r.type,
+        name: r.name,
+        ready: t.ready,
+        start: t.start,
+        finish: t.finish,
+        seconds: l.seconds,
+        tenant: tenantOf(cur, byUrn),
+        source: l.source,
+        estimate: l.estimate,
+      });
+    const b = blocker.get(cur);
+    cur = b ? b.urn : null;
+    via = b ? b.on : "done";
+  }
+  path.reverse();
+
+  return { total, path };
+}
+
+/**
+ * The event simulation: ready resources queue for one of P slots (first come, first served),
+ * finishing fires events that make others ready. Returns each resource's times, what it waited
+ * for last (blocker) and each component's last child to finish.
+ */
+function simulate(
+  res: GraphResource[],
+  byUrn: Map<string, GraphResource>,
+  rule: Map<string, LatencyRule>,
+  graph: ReturnType<typeof subscriptions>,
+  P: number,
+  kube: ModelOptions["kubeClient"],
+) {
+  const { waiting, subs, doneWaiting } = graph;
+  const blocker = new Map<string, Prereq>();
   const lastChild = new Map<string, string>();
 
   const times = new Map<string, { ready: number; start: number; finish: number; done: number }>();
@@ -222,7 +289,6 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
   // Client-side rate limit per Kubernetes provider, as a token bucket in GCRA form: each object's
   // requests advance the bucket's "theoretical arrival time" by cost/qps; a create may go once
   // that time is within the burst window of now.
-  const kube = opts.kubeClient === undefined ? KUBE_CLIENT : opts.kubeClient;
   const tat = new Map<string, number>();
   const throttle = (urn: string): number => {
     const r = byUrn.get(urn) as GraphResource;
@@ -305,6 +371,31 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
     dispatch();
   }
 
+  return { times, blocker, lastChild };
+}
+
+/**
+ * Simulates a from-scratch update. Resources whose duration is 0 (components, the stack) take no
+ * slot. Throws on a dependency cycle, naming the resources involved.
+ */
+export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptions = {}): ModelResult {
+  const P = opts.parallelism ?? DEFAULT_PARALLELISM;
+  if (!(P >= 1)) throw new RangeError(`parallelism must be ≥ 1 (or Infinity), got ${P}`);
+  const table = opts.table ?? LATENCY;
+  const res = plan.resources.filter((r) => r.type !== "pulumi:pulumi:Stack");
+  const byUrn = new Map(res.map((r) => [r.urn, r]));
+
+  const { rule, counts, unknown } = latencies(res, table);
+  const { waiting, subs, doneWaiting } = subscriptions(res, byUrn);
+  const { times, blocker, lastChild } = simulate(
+    res,
+    byUrn,
+    rule,
+    { waiting, subs, doneWaiting },
+    P,
+    opts.kubeClient === undefined ? KUBE_CLIENT : opts.kubeClient,
+  );
+
   if (times.size !== res.length || [...times.values()].some((t) => Number.isNaN(t.done))) {
     const stuck = res.filter((r) => !times.has(r.urn) || Number.isNaN(times.get(r.urn)?.done)).map((r) => r.urn);
     throw new Error(
@@ -312,48 +403,7 @@ export function modelPlan(plan: { resources: GraphResource[] }, opts: ModelOptio
     );
   }
 
-  // Critical path: from the last resource to finish, follow what it waited for last.
-  let total = 0;
-  let last: string | null = null;
-  for (const [urn, t] of times)
-    if (t.done > total || last === null) {
-      total = Math.max(total, t.done);
-      last = urn;
-    }
-  const path: PathStep[] = [];
-  const visited = new Set<string>();
-  let cur: string | null = last;
-  // How we reached `cur`: through its completion (follow a component into its last child) or
-  // through its registration (a child waiting for its component parent: follow what the
-  // component itself waited for).
-  let via: Event = "done";
-  while (cur && !visited.has(`${cur}\u0000${via}`)) {
-    visited.add(`${cur}\u0000${via}`);
-    const r = byUrn.get(cur) as GraphResource;
-    const t = times.get(cur) as { ready: number; start: number; finish: number; done: number };
-    const l = rule.get(cur) as LatencyRule;
-    if (!r.custom && via === "done" && t.done > t.finish && lastChild.has(cur)) {
-      cur = lastChild.get(cur) as string;
-      continue;
-    }
-    if (l.seconds > 0)
-      path.push({
-        urn: cur,
-        type: r.type,
-        name: r.name,
-        ready: t.ready,
-        start: t.start,
-        finish: t.finish,
-        seconds: l.seconds,
-        tenant: tenantOf(cur, byUrn),
-        source: l.source,
-        estimate: l.estimate,
-      });
-    const b = blocker.get(cur);
-    cur = b ? b.urn : null;
-    via = b ? b.on : "done";
-  }
-  path.reverse();
+  const { total, path } = criticalPath(times, byUrn, rule, blocker, lastChild);
 
   const workSeconds = res.reduce((s, r) => s + (rule.get(r.urn) as LatencyRule).seconds, 0);
   return {

@@ -12,6 +12,9 @@ import { checkStackName, readFlags, reportFailure, UsageError } from "../cli/arg
 import { plan, planJson, readStackConfig, repoRoot } from "./runtime";
 import { renderTree } from "./tree";
 
+// tools/cluster reports its failures the plan's way and imports the reporter from here.
+export { reportFailure };
+
 /** What the plan reads from its command line. */
 export interface PlanArgs {
   stack: string;

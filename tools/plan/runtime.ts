@@ -33,6 +33,8 @@ export interface PlannedResource {
     aliases: number;
     /** Outputs the engine stores as secrets whatever their value (the resource's own list plus the caller's). */
     additionalSecretOutputs: string[];
+    /** The URN whose deletion deletes this one with it (no delete call of its own), if any. */
+    deletedWith: string | null;
   };
   /**
    * Only when the plan is given a digest key (the offline diff, issue 6): per secret input, by
@@ -79,7 +81,14 @@ const ASSET_SIG = "c44067f5952c0a294b673a41bacd8c17";
 const ARCHIVE_SIG = "0def7320c3a5731c473e5ecbe6d01bc7";
 const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
-export const repoRoot = resolve(__dirname, "..", "..", "..");
+/**
+ * The project directory whose Pulumi.yaml, stack files, tenants and build/ are planned: this
+ * checkout, or VP_PROJECT_ROOT (tests plan a broken stack file in a temp dir that links build/
+ * and tenants/ back here, instead of writing into the working tree).
+ */
+export const repoRoot = process.env.VP_PROJECT_ROOT
+  ? resolve(process.env.VP_PROJECT_ROOT)
+  : resolve(__dirname, "..", "..", "..");
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -160,6 +169,7 @@ interface RegisterRequest {
   getDependenciesList(): string[];
   getProvider(): string;
   getAdditionalsecretoutputsList(): string[];
+  getDeletedwith(): string;
   getAliasesList(): unknown[];
 }
 
@@ -258,6 +268,7 @@ export class RecordingMonitor extends MockMonitor {
           replaceOnChanges: [...req.getReplaceonchangesList()].sort(),
           aliases: req.getAliasesList().length,
           additionalSecretOutputs: [...req.getAdditionalsecretoutputsList()].sort(),
+          deletedWith: req.getDeletedwith() || null,
         },
       });
       (this as unknown as { resources: Map<string, unknown> }).resources.set(urn, { urn, id: id || null, state });

@@ -1,18 +1,26 @@
 /**
  * Tenant object rules: the Kubernetes objects one tenant gets (plain manifests: what the plan
- * records and what the policy pack sees) → findings, each under a rule id. Moved here from
- * components/tenant/rules.ts (issue 8) so the plan, the policy pack and the tests run one copy;
- * the tenant's input rules (file values) stay with the tenant loader.
+ * records and what the policy pack sees) → findings, each under a rule id: the one copy the plan,
+ * the policy pack and the tests run. The tenant's file rules (input values) are
+ * components/tenant/file-rules.ts; the values both check against (labels, PSS level, guardrail
+ * kinds) belong to the product, components/tenant/contract.ts, and tests write them out.
  */
 import { cidrContains, cidrOverlaps } from "../config/schema";
 import { parseBytes, parseCpu } from "../tenant/quantity";
-import { adminGroupProblem } from "../tenant/rules";
+import { IN_CLUSTER } from "../platform/namespaces";
+import {
+  GUARDRAIL_KINDS,
+  PSS_LEVEL,
+  PSS_MODES,
+  QUOTA_KEYS,
+  SYNC_SERVICE_ACCOUNT,
+  TENANT_ADMIN_ROLE,
+  TENANT_LABEL,
+  TENANT_SYNC_ROLE,
+  ZERO_QUOTA_KEYS,
+} from "../tenant/contract";
+import { adminGroupProblem } from "../tenant/file-rules";
 import { arr, rec, Rec, str } from "./types";
-
-/** The ServiceAccount Argo CD impersonates to sync a tenant, in the tenant's namespace. */
-export const SYNC_SERVICE_ACCOUNT = "argocd-sync";
-/** The ClusterRole the sync ServiceAccount is bound to, in its own namespace only (RoleBinding). */
-export const TENANT_SYNC_ROLE = "platform-tenant-sync";
 
 /** A Kubernetes object as declared (apiVersion, kind, metadata, spec/…), from the plan or a preview. */
 export interface K8sObject {
@@ -71,46 +79,8 @@ export interface TenantViolation {
   message: string;
 }
 
-export const PSS_LEVEL = "restricted";
-/** The one ClusterRole tenant RoleBindings may reference (components/tenant/manifests.ts). */
-export const TENANT_ADMIN_ROLE = "platform-tenant-admin";
-export const PSS_MODES = ["enforce", "audit", "warn"] as const;
-export const TENANT_LABEL = "platform.video/tenant";
-/** Set on a tenant namespace by `decommission: true`: step one of removal lifts protection. */
-export const DECOMMISSION_LABEL = "platform.video/decommission";
-
-/** Kinds a tenant may never change itself: they are its guardrails. */
-export const GUARDRAIL_KINDS = [
-  { group: "", kind: "ResourceQuota", resource: "resourcequotas" },
-  { group: "", kind: "LimitRange", resource: "limitranges" },
-  { group: "networking.k8s.io", kind: "NetworkPolicy", resource: "networkpolicies" },
-  { group: "rbac.authorization.k8s.io", kind: "Role", resource: "roles" },
-  { group: "rbac.authorization.k8s.io", kind: "RoleBinding", resource: "rolebindings" },
-  // Hand-written endpoints point a Service (and so the ingress controller) at any IP, around
-  // network policies: the CVE-2021-25740 pattern. Tenants get Services with selectors only.
-  { group: "", kind: "Endpoints", resource: "endpoints" },
-  { group: "discovery.k8s.io", kind: "EndpointSlice", resource: "endpointslices" },
-] as const;
-
 export const FORBIDDEN_VERBS = ["escalate", "bind", "impersonate", "*"] as const;
 export const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
-/** ResourceQuota keys every tenant has; the service type ones are pinned to zero. */
-export const QUOTA_KEYS = [
-  "requests.cpu",
-  "limits.cpu",
-  "requests.memory",
-  "limits.memory",
-  "requests.storage",
-  "pods",
-  "services",
-  "persistentvolumeclaims",
-  "services.nodeports",
-  "services.loadbalancers",
-] as const;
-export const ZERO_QUOTA_KEYS = ["services.nodeports", "services.loadbalancers"] as const;
-export const METADATA_CIDR = "169.254.169.254/32";
-export const IN_CLUSTER = "https://kubernetes.default.svc";
-
 const of = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
 const at = (object: K8sObject | undefined, message: string): Finding => (object ? { object, message } : { message });
 /** Whether a RoleBinding grants the platform's tenant-admin ClusterRole. */

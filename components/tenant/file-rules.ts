@@ -3,7 +3,7 @@
  * component: one tenant-file value → a message, or undefined when fine.
  *
  * The object rules (what the Kubernetes objects a tenant gets must satisfy, each with an id) moved
- * to components/rules/tenant.ts, the one rule set the plan, the policy pack and the tests share.
+ * to components/rules/tenant-objects.ts, the one rule set the plan, the policy pack and the tests share.
  */
 
 // ---------------------------------------------------------------------------------------------
