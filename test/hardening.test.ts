@@ -6,7 +6,6 @@
  * storage and scheduling. Expectations are written out literally, never read from the constants
  * under test. The cluster-side proof of the same objects is the integrator's (real API server).
  */
-import { parse as parseCel } from "@marcbachmann/cel-js";
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -21,19 +20,10 @@ import { argocdValuesProblems } from "../components/rules/hardening";
 import { ADMISSION_POLICIES, AdmissionPolicy } from "../components/rules/admission";
 import { argocdValues } from "../components/platform/argocd";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
+import { cel } from "./helpers/cel";
 import { byName, planStack, readStackConfig } from "./helpers/harness";
 
 // --- CEL, evaluated the way the API server applies one policy -------------------------------
-
-const compiled = new Map<string, (ctx: object) => unknown>();
-function cel(expression: string, ctx: object): unknown {
-  let f = compiled.get(expression);
-  if (!f) {
-    f = parseCel(expression) as unknown as (ctx: object) => unknown;
-    compiled.set(expression, f);
-  }
-  return f(ctx);
-}
 
 interface Request {
   operation?: "CREATE" | "UPDATE";

@@ -21,6 +21,7 @@ import {
 import { isWorldOpen, portRange } from "../components/rules/site";
 import { RuleResource, SiteContext, UNKNOWN } from "../components/rules/types";
 import { BREAKS, brokenPlan } from "./helpers/breaks";
+import { cel } from "./helpers/cel";
 import { byName, Plan, PlannedResource, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 
 const STACKS = ["staging", "prod"] as const;
@@ -585,16 +586,6 @@ interface AdmissionRequest {
   oldObject?: Record<string, unknown>;
   namespaceObject?: Record<string, unknown>;
   groups?: string[];
-}
-
-const compiled = new Map<string, (ctx: object) => unknown>();
-function cel(expression: string, ctx: object): unknown {
-  let f = compiled.get(expression);
-  if (!f) {
-    f = parseCel(expression) as unknown as (ctx: object) => unknown;
-    compiled.set(expression, f);
-  }
-  return f(ctx);
 }
 
 /**
