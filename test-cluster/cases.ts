@@ -17,6 +17,7 @@ import {
   create,
   deployment,
   domainOwner,
+  httpRoute,
   mergePatch,
   rejected,
   replicaFailure,
@@ -405,28 +406,18 @@ export const CASES: Case[] = [
       "cannot claim another tenant's hostname (or none) with an HTTPRoute; its own domain on the platform Gateway is admitted",
     async run(ctx) {
       const path = collectionPath("gateway.networking.k8s.io/v1", "httproutes", ctx.t.namespace);
-      const route = (name: string, host: string) => ({
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
-        metadata: { name },
-        spec: {
-          parentRefs: ctx.t.parentRefs,
-          hostnames: [host],
-          rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
-        },
-      });
-      await hostCase(ctx, path, route, /every spec\.hostnames entry must be one of the tenant domains/);
+      const route = (name: string, host: string) => httpRoute(name, ctx.t.parentRefs, [host]);
+      // A tenant without domains has no ListenerSet either: every route it writes is refused, by
+      // whichever of the host and parent policies the API server evaluates first.
+      const alsoParents = (r: RegExp) =>
+        ctx.t.domains.length
+          ? r
+          : new RegExp(`${r.source}|every spec\\.parentRefs entry must be the tenant's ListenerSet`);
+      await hostCase(ctx, path, route, alsoParents(/every spec\.hostnames entry must be one of the tenant domains/));
       rejected(
-        await create(
-          path,
-          {
-            ...route("nohost", "x.invalid"),
-            spec: { parentRefs: ctx.t.parentRefs, rules: [{ backendRefs: [{ name: "web", port: 80 }] }] },
-          },
-          ctx.as,
-        ),
+        await create(path, httpRoute("nohost", ctx.t.parentRefs, undefined), ctx.as),
         403,
-        /a tenant route must list its host names in spec\.hostnames/,
+        alsoParents(/a tenant route must list its host names in spec\.hostnames/),
       );
     },
   },
@@ -507,25 +498,17 @@ export const MORE_CASES: Case[] = [
     title: "cannot send a route's traffic to another namespace's Service; its own Service is admitted",
     async run({ t, o, as }) {
       const path = collectionPath("gateway.networking.k8s.io/v1", "httproutes", t.namespace);
-      const route = (name: string, backend: Record<string, unknown>) => ({
-        apiVersion: "gateway.networking.k8s.io/v1",
-        kind: "HTTPRoute",
-        metadata: { name },
-        spec: {
-          parentRefs: t.parentRefs,
-          hostnames: t.domains.length ? [t.domains[0]] : ["unused.invalid"],
-          rules: [{ backendRefs: [{ port: 80, ...backend }] }],
-        },
-      });
+      const route = (name: string, backend: Record<string, unknown>) =>
+        httpRoute(name, t.parentRefs, [t.domains[0] ?? "unused.invalid"], backend);
       const refused = /every backendRef \(and requestMirror backendRef\) must be a Service of namespace/;
       rejected(
         await create(path, route("cross", { name: "web", namespace: o.namespace }), as),
         403,
-        // A tenant without domains has every route refused: by whichever of the two policies the
-        // API server evaluates first.
+        // A tenant without domains (and so without a ListenerSet) has every route refused: by
+        // whichever of the route policies the API server evaluates first.
         t.domains.length
           ? refused
-          : /every backendRef \(and requestMirror backendRef\) must be a Service of namespace|every spec\.hostnames entry must be one of the tenant domains/,
+          : /every backendRef \(and requestMirror backendRef\) must be a Service of namespace|every spec\.hostnames entry must be one of the tenant domains|every spec\.parentRefs entry must be the tenant's ListenerSet/,
       );
       // Without domains the host check refuses first; the backend rule is what the tenants with
       // domains prove, and the Service in its own namespace is their nearest legitimate request.

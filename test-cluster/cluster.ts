@@ -185,3 +185,22 @@ export async function rbacGranted(user: string, verb: string, group: string, res
     return (r.body.status as { allowed?: boolean } | undefined)?.allowed === true;
   });
 }
+
+/** An HTTPRoute as a tenant writes one: its parents, its host names (if any) and one backend. */
+export function httpRoute(
+  name: string,
+  parentRefs: unknown[],
+  hostnames: string[] | undefined,
+  backend: Record<string, unknown> = { name: "web" },
+) {
+  return {
+    apiVersion: "gateway.networking.k8s.io/v1",
+    kind: "HTTPRoute",
+    metadata: { name },
+    spec: {
+      parentRefs,
+      ...(hostnames ? { hostnames } : {}),
+      rules: [{ backendRefs: [{ port: 80, ...backend }] }],
+    },
+  };
+}

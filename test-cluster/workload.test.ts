@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { collectionPath } from "../tools/cluster/client";
-import { actors, admitted, core, create, restrictedPod, tenants } from "./cluster";
+import { actors, admitted, core, create, httpRoute, restrictedPod, tenants } from "./cluster";
 import { clusterReady } from "./ready";
 
 describe("a normal tenant workload is admitted by the real API server", function () {
@@ -55,23 +55,13 @@ describe("a normal tenant workload is admitted by the real API server", function
           );
         });
 
-        // A tenant without domains has nothing to route (every hostname is refused to it); the
-        // admin group's HTTPRoute is in pending-13.test.ts (tenant-admin grants no httproutes yet).
-        if (t.domains.length && label === "sync identity")
-          it("HTTPRoute for its own domain on the platform's parentRefs", async () => {
+        // A tenant without domains has nothing to route (every hostname is refused to it).
+        if (t.domains.length)
+          it("HTTPRoute for its own domain on its ListenerSet", async () => {
             admitted(
               await create(
                 collectionPath("gateway.networking.k8s.io/v1", "httproutes", t.namespace),
-                {
-                  apiVersion: "gateway.networking.k8s.io/v1",
-                  kind: "HTTPRoute",
-                  metadata: { name: "web" },
-                  spec: {
-                    parentRefs: t.parentRefs,
-                    hostnames: [t.domains[0]],
-                    rules: [{ backendRefs: [{ name: "web", port: 80 }] }],
-                  },
-                },
+                httpRoute("web", t.parentRefs, [t.domains[0]]),
                 as,
               ),
             );

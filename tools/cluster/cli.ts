@@ -86,7 +86,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
  * quota admission refuses every create of it with "status unknown for quota": on a real site the
  * CRDs predate the tenants, here they are seconds old, so `up` returns once counting has begun.
  */
-async function quotasCounting(client: KubeClient, objects: readonly KubeObject[], timeoutMs = 120_000): Promise<void> {
+async function quotasCounting(client: KubeClient, objects: readonly KubeObject[], timeoutMs = 240_000): Promise<void> {
   const quotas = objects.filter((o) => o.kind === "ResourceQuota" && o.apiVersion === "v1");
   const deadline = Date.now() + timeoutMs;
   for (const q of quotas) {
