@@ -22,12 +22,13 @@ import { dirname, join } from "node:path";
 import { parse, parseDocument } from "yaml";
 import { LOCATION_PRICE_FACTOR, OTHER_PRICES, SERVER_TYPES } from "../components/site/catalog";
 import { diffAgainstRef, DiffResult, diffPlans, newDigestKey, PlanDiff, renderMarkdown } from "../tools/diff";
+import type { ChildPlanOptions } from "../tools/diff/refs";
 import { COMMENT_LIMIT, commentMarker } from "../tools/diff/markdown";
 import { coversPath, formatPath, parsePath, touches } from "../tools/diff/paths";
 import { REPLACEMENT_RULES } from "../tools/diff/rules";
 import { tenantReview } from "../tools/diff/tenants";
 import type { Plan, PlannedResource } from "./helpers/harness";
-import { plannedOptions, repoRoot } from "./helpers/harness";
+import { plan, plannedOptions, repoRoot } from "./helpers/harness";
 
 // ---------------------------------------------------------------------------------------------
 // Hand-built plans
@@ -446,9 +447,18 @@ describe("diff: against a temporary git repository", function () {
     writeFileSync(join(repo, "tenants", `${newName}.yaml`), doc.toString());
     return { oldName, newName };
   };
+  /**
+   * The head planned in this process: the same program, stack file and tenants the plan CLI the
+   * tool starts would read, without starting a process per case (the CLI path has its own cases).
+   */
+  const planHeadHere = async (o: ChildPlanOptions): Promise<Plan | null> =>
+    existsSync(join(o.dir, `Pulumi.${o.stack}.yaml`))
+      ? plan({ stack: o.stack, root: o.dir, tenantsDir: o.tenants ?? "tenants", secretDigestKey: o.digestKey })
+      : null;
   const diffStaging = async (): Promise<DiffResult> => {
     // Only YAML changes between these cases: the working tree is built once, in before().
     const r = await diffAgainstRef({
+      planHead: planHeadHere,
       root: repo,
       base: "HEAD",
       stack: "staging",

@@ -810,15 +810,7 @@ describe("site: plan", () => {
       );
   });
 
-  it("adding a worker to a pool adds that server and changes no other resource", async () => {
-    const base = await planStack("prod");
-    const more = await planWith({
-      stack: "prod",
-      stackConfig: withConfig("prod", (c) => (c[`${P}:site`].workerPools[0].count += 1)),
-    });
-    assertOnlyAdded(base, more, ["site-worker-general-4"]);
-  });
-
+  // Adding one worker to a pool creates only that server's resources: test/locality.test.ts (prod).
   it("adding a pool (even first in the list) or an 11th worker changes no existing resource", async () => {
     const base = await planStack("staging");
     const more = await planWith({

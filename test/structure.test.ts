@@ -73,6 +73,52 @@ export function importCycles(graph: Map<string, string[]>): string[][] {
   return cycles;
 }
 
+/**
+ * Functions (declarations, methods, constructors, arrows) of a file longer than `max` lines, as
+ * `file:line name (N lines)`. Issue 18: a function over ~100 lines hides its steps; split it into
+ * named ones.
+ */
+export function longFunctions(text: string, fileName: string, max: number): string[] {
+  const sf = ts.createSourceFile(fileName, text, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const out: string[] = [];
+  const visit = (n: ts.Node): void => {
+    if (ts.isFunctionLike(n) && "body" in n && n.body) {
+      const first = sf.getLineAndCharacterOfPosition(n.getStart(sf)).line;
+      const lines = sf.getLineAndCharacterOfPosition(n.end).line - first + 1;
+      const named = n.name ?? (ts.isVariableDeclaration(n.parent) ? n.parent.name : undefined);
+      const label = ts.isConstructorDeclaration(n) ? "constructor" : named ? named.getText(sf) : "<anonymous>";
+      if (lines > max) out.push(`${fileName}:${first + 1} ${label} (${lines} lines)`);
+    }
+    ts.forEachChild(n, visit);
+  };
+  visit(sf);
+  return out;
+}
+
+describe("structure: function size", () => {
+  it("no function in components/ is over 100 lines", () => {
+    const files = sourceFiles(join(repoRoot, "components"));
+    assert.ok(files.length > 40, `${files.length} files`);
+    const long = files.flatMap((f) => longFunctions(readFileSync(f, "utf8"), relative(repoRoot, f), 100));
+    assert.deepEqual(long, [], "split each into named steps");
+  });
+
+  it("the finder measures declarations, methods, constructors and arrows, from first to last line", () => {
+    const body = (n: number) => Array.from({ length: n - 2 }, (_, i) => `  x${i}();`).join("\n");
+    const text = [
+      `function ok() {\n${body(100)}\n}`,
+      `function big() {\n${body(101)}\n}`,
+      `class C {\n  constructor() {\n${body(101)}\n  }\n  m() {\n${body(101)}\n  }\n}`,
+      `const arrow = () => {\n${body(102)}\n};`,
+    ].join("\n");
+    const long = longFunctions(text, "x.ts", 100);
+    assert.deepEqual(
+      long.map((l) => l.replace(/^x\.ts:\d+ /, "")),
+      ["big (101 lines)", "constructor (101 lines)", "m (101 lines)", "arrow (102 lines)"],
+    );
+  });
+});
+
 describe("structure: the import graph", () => {
   const files = ROOTS.flatMap((r) => sourceFiles(join(repoRoot, r)));
   const graph = new Map<string, string[]>();

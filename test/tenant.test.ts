@@ -177,12 +177,6 @@ function generateTenants(dir: string, n: number): void {
   }
 }
 
-function copySamples(dir: string): void {
-  mkdirSync(dir, { recursive: true });
-  for (const s of SAMPLES)
-    writeFileSync(join(dir, `${s}.yaml`), readFileSync(join(repoRoot, "tenants", `${s}.yaml`), "utf8"));
-}
-
 // ---------------------------------------------------------------------------------------------
 
 describe("tenants: Kubernetes quantities", () => {
@@ -1027,28 +1021,9 @@ describe("tenants: the sample tenants as planned", () => {
     }
   });
 
-  it("adding a tenant adds only its resources and changes nothing else", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-add-"));
-    try {
-      copySamples(dir);
-      const before = await planWith({ stack: "staging", tenantsDir: dir });
-      generateTenants(join(dir), 1);
-      const after = await planWith({ stack: "staging", tenantsDir: dir });
-      const index = (p: Plan) => new Map(p.resources.map((r) => [r.urn, JSON.stringify([r.inputs, r.options])]));
-      const a = index(before);
-      const b = index(after);
-      const changed = [...a].filter(([urn, v]) => b.get(urn) !== v).map(([urn]) => urn);
-      assert.deepEqual(changed, []);
-      const added = [...b.keys()].filter((u) => !a.has(u));
-      assert.ok(
-        added.every((u) => u.includes("gen-0000")),
-        added.join("\n"),
-      );
-      assert.equal(added.length, 13, "the component and its 12 children (no admins for gen-0000)");
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+  // "Adding a tenant changes nothing else" is proven once for the offline plan (test/locality.test.ts,
+  // prod) and once through the PR diff (test/diff.test.ts, staging): issue 18 asked for one run, not four.
+
 });
 
 describe("tenants: their share of the edge", () => {
@@ -1248,20 +1223,20 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
     assert.equal(existsSync(out), false);
   });
 
-  it("any directory of valid tenant files plans: 30 generated tenants across all tiers", () => {
+  it("any directory of valid tenant files plans: 12 generated tenants, every tier × repo style × admins case", () => {
     const dir = mkdtempSync(join(tmpdir(), "vp-tenants-100-"));
     try {
-      generateTenants(dir, 30);
+      generateTenants(dir, 12);
       const out = join(dir, "plan.json");
       const r = run(["--tenants", dir, "--json", out, "--quiet"]);
       assert.equal(r.status, 0, r.stderr);
       const p = JSON.parse(readFileSync(out, "utf8")) as Plan;
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
-      assert.equal(tenants.length, 30);
+      assert.equal(tenants.length, 12);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 30 components + 12 children each (8 + sync ServiceAccount and binding + ListenerSet +
+      // 12 components + 12 children each (8 + sync ServiceAccount and binding + ListenerSet +
       // Certificate) + a RoleBinding for the two thirds with admins.
-      assert.equal(perTenant, 30 * 13 + 20);
+      assert.equal(perTenant, 12 * 13 + 8);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

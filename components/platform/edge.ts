@@ -256,17 +256,56 @@ export function edge(
   ccm: k8s.helm.v3.Release,
   certManagerInstall: k8s.helm.v3.Release,
 ): EdgeParts {
-  const { config } = ctx;
-  const loadBalancerName = `${config.stack}-ingress`;
-  const hostname = `ingress.${config.platform.baseDomain}`;
-  const argocdHost = `argocd.${config.platform.baseDomain}`;
+  const hostname = `ingress.${ctx.config.platform.baseDomain}`;
+  const { loadBalancer, loadBalancerNetwork } = edgeLoadBalancer(ctx, site);
 
+  // A new logical name: the ingress-nginx namespace (platform-ingress-ns) is a different object,
+  // deleted with its chart (docs/edge.md, migration).
+  const namespace = platformNamespace(ctx, "edge", EDGE_NS);
+  const crds = release(ctx, "gateway-crds", {
+    chart: "gatewayCrds",
+    releaseName: "gateway-crds",
+    namespace: namespace.metadata.name,
+    values: gatewayCrdsValues(),
+  });
+  const rel = release(
+    ctx,
+    "envoy-gateway",
+    {
+      chart: "envoyGateway",
+      releaseName: "envoy-gateway",
+      namespace: namespace.metadata.name,
+      values: envoyGatewayValues(),
+      skipCrds: true,
+    },
+    { dependsOn: [crds, ccm] },
+  );
+  const gateway = edgeObjects(ctx, { crds, loadBalancerNetwork, certManagerInstall, hostname });
+
+  return {
+    namespace,
+    loadBalancer,
+    loadBalancerNetwork,
+    crds,
+    release: rel,
+    gateway,
+    address: loadBalancer.ipv4,
+    hostname,
+  };
+}
+
+/** The Hetzner load balancer in front of the edge, attached to the site's network. */
+function edgeLoadBalancer(
+  ctx: PlatformContext,
+  site: Site,
+): { loadBalancer: hcloud.LoadBalancer; loadBalancerNetwork: hcloud.LoadBalancerNetwork } {
+  const { config } = ctx;
   // Same logical name, Hetzner name and labels as under ingress-nginx: the address DNS points at
   // stays when the edge behind it changes.
   const loadBalancer = new hcloud.LoadBalancer(
     `${ctx.name}-ingress-lb`,
     {
-      name: loadBalancerName,
+      name: `${config.stack}-ingress`,
       loadBalancerType: config.site.loadBalancerType,
       location: config.site.location,
       labels: { "platform.video/site": config.stack, "platform.video/role": "ingress" },
@@ -292,38 +331,32 @@ export function edge(
     },
     { parent: ctx.parent, provider: site.hcloudProvider, dependsOn: site.servers },
   );
+  return { loadBalancer, loadBalancerNetwork };
+}
 
-  // A new logical name: the ingress-nginx namespace (platform-ingress-ns) is a different object,
-  // deleted with its chart (docs/edge.md, migration).
-  const namespace = platformNamespace(ctx, "edge", EDGE_NS);
-  const crds = release(ctx, "gateway-crds", {
-    chart: "gatewayCrds",
-    releaseName: "gateway-crds",
-    namespace: namespace.metadata.name,
-    values: gatewayCrdsValues(),
-  });
-  const rel = release(
-    ctx,
-    "envoy-gateway",
-    {
-      chart: "envoyGateway",
-      releaseName: "envoy-gateway",
-      namespace: namespace.metadata.name,
-      values: envoyGatewayValues(),
-      skipCrds: true,
-    },
-    { dependsOn: [crds, ccm] },
-  );
-
-  // Custom resources of the edge: each depends on exactly the release that installs its CRD.
-  const onCrds = k8sOpts(ctx, { dependsOn: [crds] });
+/**
+ * The edge's custom resources (proxy, class, Gateway, PROXY protocol, HTTPS redirect, Argo CD's
+ * certificate): each depends on exactly the release that installs its CRD. Returns the Gateway.
+ */
+function edgeObjects(
+  ctx: PlatformContext,
+  deps: {
+    crds: k8s.helm.v3.Release;
+    loadBalancerNetwork: hcloud.LoadBalancerNetwork;
+    certManagerInstall: k8s.helm.v3.Release;
+    hostname: string;
+  },
+): KubeObject {
+  const { config } = ctx;
+  const argocdHost = `argocd.${config.platform.baseDomain}`;
+  const onCrds = k8sOpts(ctx, { dependsOn: [deps.crds] });
   new KubeObject(
     `${ctx.name}-edge-proxy`,
     envoyProxyManifest({
-      loadBalancerName,
+      loadBalancerName: `${config.stack}-ingress`,
       location: config.site.location,
       loadBalancerType: config.site.loadBalancerType,
-      hostname,
+      hostname: deps.hostname,
     }),
     onCrds,
   );
@@ -332,26 +365,16 @@ export function edge(
   const gateway = new KubeObject(
     `${ctx.name}-gateway`,
     gatewayManifest(argocdHost),
-    k8sOpts(ctx, { dependsOn: [crds, loadBalancerNetwork] }),
+    k8sOpts(ctx, { dependsOn: [deps.crds, deps.loadBalancerNetwork] }),
   );
   new KubeObject(`${ctx.name}-edge-proxy-protocol`, proxyProtocolManifest(), onCrds);
   new KubeObject(`${ctx.name}-https-redirect`, httpsRedirectManifest(), onCrds);
   new KubeObject(
     `${ctx.name}-argocd-cert`,
     edgeCertificateManifest("argocd", ARGOCD_TLS_SECRET, [argocdHost]),
-    k8sOpts(ctx, { dependsOn: [certManagerInstall] }),
+    k8sOpts(ctx, { dependsOn: [deps.certManagerInstall] }),
   );
-
-  return {
-    namespace,
-    loadBalancer,
-    loadBalancerNetwork,
-    crds,
-    release: rel,
-    gateway,
-    address: loadBalancer.ipv4,
-    hostname,
-  };
+  return gateway;
 }
 
 /**

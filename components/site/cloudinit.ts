@@ -192,10 +192,9 @@ export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): strin
   const server = node.role === "server";
   const restore = node.init && cluster.restoreSnapshot !== undefined;
   const rejoinProbe = node.init && cluster.ha && !restore;
-  const e = cluster.etcdSnapshots;
   let step = 0;
   /** A step heading; numbered as rendered, so every node's script reads 1, 2, 3, … */
-  const h = (first: string, ...more: string[]) => ["", `# ${++step}. ${first}`, ...more.map((l) => `#    ${l}`)];
+  const h: StepHeading = (first, ...more) => ["", `# ${++step}. ${first}`, ...more.map((l) => `#    ${l}`)];
   const out: string[] = [
     "#!/bin/bash",
     server
@@ -238,23 +237,7 @@ export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): strin
     'log "private interface: $iface"',
   ];
   if (server) out.push(...h("Audit log directory, root only (CIS 1.2.22)."), `install -d -m 0700 ${AUDIT_LOG_DIR}`);
-  if (rejoinProbe)
-    out.push(
-      ...h(
-        "A rebuilt first control plane must join the surviving members, not start a second",
-        "cluster: the API load balancer forwards only to healthy servers and this one is not",
-        "running yet, so an answer means a cluster exists. Join it through the load balancer.",
-      ),
-      `readonly JOIN_URL=${shellQuote(cluster.joinUrl)}`,
-      "for _ in 1 2 3; do",
-      '  if curl -ksf --max-time 5 -o /dev/null "$JOIN_URL/cacerts"; then',
-      '    log "a cluster already answers at $JOIN_URL: joining it instead of initialising one"',
-      `    printf 'cluster-init: false\\nserver: %s\\n' "$JOIN_URL" > ${K3S_CONFIG_DROPIN_DIR}/60-rejoin.yaml`,
-      "    break",
-      "  fi",
-      "  sleep 5",
-      "done",
-    );
+  if (rejoinProbe) out.push(...rejoinSection(h, cluster.joinUrl));
   out.push(
     ...h(
       "k3s, pinned: the installer from the release's own tag; it verifies the binary's checksum.",
@@ -264,31 +247,62 @@ export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): strin
     `curl -sfL --retry 10 --retry-delay 5 --retry-all-errors -o "$installer" ${shellQuote(installerUrl(cluster.k3sVersion))}`,
     'INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_SKIP_START=true INSTALL_K3S_EXEC="$K3S_ROLE" sh "$installer"',
   );
-  if (restore)
-    out.push(
-      ...h(
-        "Disaster recovery (k3s.restore): restore etcd from the S3 snapshot before the first start,",
-        "the S3 settings on the command line as `k3s server --cluster-reset` requires, with the",
-        "same token (the snapshot's bootstrap data is encrypted with it). The other servers and",
-        "the agents wait: their join address answers only once this server runs.",
-      ),
-      `readonly RESTORE_SNAPSHOT=${shellQuote(cluster.restoreSnapshot ?? "")}`,
-      `# shellcheck source=/dev/null`,
-      `. ${RESTORE_ENV_PATH}`,
-      'log "restoring etcd from snapshot $RESTORE_SNAPSHOT"',
-      "k3s server --cluster-reset \\",
-      '  --cluster-reset-restore-path="$RESTORE_SNAPSHOT" \\',
-      "  --etcd-s3 \\",
-      `  --etcd-s3-endpoint=${shellQuote(e.endpoint)} \\`,
-      `  --etcd-s3-region=${shellQuote(e.region)} \\`,
-      `  --etcd-s3-bucket=${shellQuote(e.bucket)} \\`,
-      ...(e.folder ? [`  --etcd-s3-folder=${shellQuote(e.folder)} \\`] : []),
-      '  --etcd-s3-access-key="$ETCD_S3_ACCESS_KEY" \\',
-      '  --etcd-s3-secret-key="$ETCD_S3_SECRET_KEY"',
-      'log "etcd restored from $RESTORE_SNAPSHOT"',
-    );
+  if (restore) out.push(...restoreSection(h, cluster));
   out.push(...h("Start."), 'systemctl start "$K3S_UNIT"', 'log "k3s $K3S_VERSION started as $K3S_ROLE"', "");
   return out.join("\n");
+}
+
+/** A numbered step heading of the bootstrap script (see `bootstrapScript`). */
+type StepHeading = (first: string, ...more: string[]) => string[];
+
+/**
+ * A rebuilt first control plane of an HA site probes for surviving members and joins them
+ * instead of initialising a second cluster.
+ */
+function rejoinSection(h: StepHeading, joinUrl: string): string[] {
+  return [
+    ...h(
+      "A rebuilt first control plane must join the surviving members, not start a second",
+      "cluster: the API load balancer forwards only to healthy servers and this one is not",
+      "running yet, so an answer means a cluster exists. Join it through the load balancer.",
+    ),
+    `readonly JOIN_URL=${shellQuote(joinUrl)}`,
+    "for _ in 1 2 3; do",
+    '  if curl -ksf --max-time 5 -o /dev/null "$JOIN_URL/cacerts"; then',
+    '    log "a cluster already answers at $JOIN_URL: joining it instead of initialising one"',
+    `    printf 'cluster-init: false\\nserver: %s\\n' "$JOIN_URL" > ${K3S_CONFIG_DROPIN_DIR}/60-rejoin.yaml`,
+    "    break",
+    "  fi",
+    "  sleep 5",
+    "done",
+  ];
+}
+
+/** Disaster recovery: the first control plane restores etcd from the S3 snapshot before starting. */
+function restoreSection(h: StepHeading, cluster: ClusterSettings): string[] {
+  const e = cluster.etcdSnapshots;
+  return [
+    ...h(
+      "Disaster recovery (k3s.restore): restore etcd from the S3 snapshot before the first start,",
+      "the S3 settings on the command line as `k3s server --cluster-reset` requires, with the",
+      "same token (the snapshot's bootstrap data is encrypted with it). The other servers and",
+      "the agents wait: their join address answers only once this server runs.",
+    ),
+    `readonly RESTORE_SNAPSHOT=${shellQuote(cluster.restoreSnapshot ?? "")}`,
+    `# shellcheck source=/dev/null`,
+    `. ${RESTORE_ENV_PATH}`,
+    'log "restoring etcd from snapshot $RESTORE_SNAPSHOT"',
+    "k3s server --cluster-reset \\",
+    '  --cluster-reset-restore-path="$RESTORE_SNAPSHOT" \\',
+    "  --etcd-s3 \\",
+    `  --etcd-s3-endpoint=${shellQuote(e.endpoint)} \\`,
+    `  --etcd-s3-region=${shellQuote(e.region)} \\`,
+    `  --etcd-s3-bucket=${shellQuote(e.bucket)} \\`,
+    ...(e.folder ? [`  --etcd-s3-folder=${shellQuote(e.folder)} \\`] : []),
+    '  --etcd-s3-access-key="$ETCD_S3_ACCESS_KEY" \\',
+    '  --etcd-s3-secret-key="$ETCD_S3_SECRET_KEY"',
+    'log "etcd restored from $RESTORE_SNAPSHOT"',
+  ];
 }
 
 interface WriteFile {

@@ -118,21 +118,7 @@ export class Tenant extends pulumi.ComponentResource {
       m.appProject(spec),
       pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
     );
-    // The tenant's listeners and certificate, in the edge namespace: each after exactly the
-    // release that installs its CRD. Not protected: both are rebuilt from the tenant file.
-    // A tenant without domains publishes nothing (a ListenerSet needs a listener, a certificate a name).
-    if (spec.domains.length > 0) {
-      new KubeObject(
-        `${name}-listeners`,
-        edge.listenerSet(spec),
-        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
-      );
-      new KubeObject(
-        `${name}-cert`,
-        edge.certificate(spec),
-        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
-      );
-    }
+    this.publish(name, spec, k8sOpts, platform);
 
     // ArgoCD must not start the tenant's workloads before its project, guardrails, stream key and
     // sync identity exist.
@@ -153,5 +139,24 @@ export class Tenant extends pulumi.ComponentResource {
       argocdApplication: this.argocdApplication,
       streamKey: this.streamKey,
     });
+  }
+
+  /**
+   * The tenant's listeners and certificate, in the edge namespace: each after exactly the release
+   * that installs its CRD. Not protected: both are rebuilt from the tenant file. A tenant without
+   * domains publishes nothing (a ListenerSet needs a listener, a certificate a name).
+   */
+  private publish(name: string, spec: TenantSpec, k8sOpts: pulumi.CustomResourceOptions, platform: Platform): void {
+    if (spec.domains.length === 0) return;
+    new KubeObject(
+      `${name}-listeners`,
+      edge.listenerSet(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
+    );
+    new KubeObject(
+      `${name}-cert`,
+      edge.certificate(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
+    );
   }
 }

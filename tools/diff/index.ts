@@ -10,7 +10,16 @@ import { readStackConfig, type Plan } from "../plan/runtime";
 import { diffPlans, emptyPlan, PlanDiff } from "./compare";
 import type { DiffMeta } from "./markdown";
 import { tenantReview } from "./tenants";
-import { DiffError, extractCommit, lockfileDiffers, newDigestKey, planInChild, removeDir, resolveRef } from "./refs";
+import {
+  type ChildPlanOptions,
+  DiffError,
+  extractCommit,
+  lockfileDiffers,
+  newDigestKey,
+  planInChild,
+  removeDir,
+  resolveRef,
+} from "./refs";
 
 export { diffPlans, emptyPlan } from "./compare";
 export type { Action, InputChange, PlanDiff, ResourceChange, ComponentSummary } from "./compare";
@@ -32,6 +41,11 @@ export interface DiffOptions {
   digestKey?: string;
   /** A base plan computed earlier with the same key (tests reuse it across cases). */
   basePlan?: Plan;
+  /**
+   * Plans the working tree; a child process running its plan CLI by default (`planInChild`).
+   * The diff tests plan the head in-process instead: same program and inputs, no process start.
+   */
+  planHead?: (o: ChildPlanOptions) => Promise<Plan | null>;
 }
 
 export interface DiffResult {
@@ -62,7 +76,13 @@ export async function diffAgainstRef(o: DiffOptions): Promise<DiffResult> {
           if (!p) notes.push(`stack ${o.stack} does not exist at the base: everything is new`);
           return p ?? emptyPlan("", o.stack);
         })();
-    const headPlan = planInChild({ dir: o.root, stack: o.stack, tenants: o.tenants, digestKey, build: o.buildHead });
+    const headPlan = (o.planHead ?? planInChild)({
+      dir: o.root,
+      stack: o.stack,
+      tenants: o.tenants,
+      digestKey,
+      build: o.buildHead,
+    });
     // Both settle before the base directory is removed (a failing side must not pull it away
     // from a still-running child).
     const [bs, hs] = await Promise.allSettled([basePlan, headPlan]);
