@@ -1023,7 +1023,6 @@ describe("tenants: the sample tenants as planned", () => {
 
   // "Adding a tenant changes nothing else" is proven once for the offline plan (test/locality.test.ts,
   // prod) and once through the PR diff (test/diff.test.ts, staging): issue 18 asked for one run, not four.
-
 });
 
 describe("tenants: their share of the edge", () => {
