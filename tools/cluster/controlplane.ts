@@ -159,41 +159,94 @@ export interface StartOptions {
 
 /** Starts whatever is not running yet and waits until the API server is ready (/readyz). */
 export async function startControlPlane(opts: StartOptions): Promise<ClusterState> {
-  const { dir, binDir } = opts;
+  const { dir } = opts;
   const timeoutMs = opts.timeoutMs ?? 180_000;
   for (const sub of ["pids", "logs", "etcd"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   const pki = ensurePki(dir);
+  const ports = await controlPlanePorts(dir);
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const files = writeControlPlaneFiles(dir, opts.k3sConfig, pki, server);
+  const etcdUrl = await startEtcd(opts, ports, timeoutMs);
+
+  if (runningPid(dir, "kube-apiserver") === undefined) startApiserver(opts, ports, etcdUrl, pki, files.flags);
+  const client = new KubeClient({ server, ca: pki.ca, crt: pki.admin.crt, key: pki.admin.key });
+  try {
+    await waitFor(
+      dir,
+      "kube-apiserver",
+      "ready /readyz",
+      async () => {
+        const res = await client.request("GET", "/readyz", undefined, { timeoutMs: 3000 });
+        return res.status === 200;
+      },
+      timeoutMs,
+    );
+    if (runningPid(dir, "kube-controller-manager") === undefined)
+      startControllerManager(opts, ports, pki, files.controllerManagerKubeconfig, files.flags);
+    // Ready when the ServiceAccount controller has run: tenant pods need their namespace's
+    // `default` account (ServiceAccount admission) and quota admission needs the quota controller.
+    await waitFor(
+      dir,
+      "kube-controller-manager",
+      "`default` ServiceAccount in namespace default",
+      async () => {
+        const res = await client.request("GET", "/api/v1/namespaces/default/serviceaccounts/default");
+        return res.status === 200;
+      },
+      timeoutMs,
+    );
+  } finally {
+    client.close();
+  }
+  return { dir, ports, pki, server, kubeconfig: files.adminKubeconfig };
+}
+
+/** The ports of a running control plane, or fresh free ones (written to ports.json) for a new one. */
+async function controlPlanePorts(dir: string): Promise<Ports> {
   const portsFile = join(dir, "ports.json");
   const running = COMPONENTS.filter((c) => runningPid(dir, c) !== undefined);
-  let ports: Ports;
-  if (running.length && existsSync(portsFile)) {
-    ports = JSON.parse(readFileSync(portsFile, "utf8")) as Ports;
-  } else {
-    ports = {
-      etcdClient: await freePort(),
-      etcdPeer: await freePort(),
-      apiserver: await freePort(),
-      controllerManager: await freePort(),
-    };
-    writeFileSync(portsFile, `${JSON.stringify(ports, null, 2)}\n`);
-  }
-  const server = `https://127.0.0.1:${ports.apiserver}`;
+  if (running.length && existsSync(portsFile)) return JSON.parse(readFileSync(portsFile, "utf8")) as Ports;
+  const ports: Ports = {
+    etcdClient: await freePort(),
+    etcdPeer: await freePort(),
+    apiserver: await freePort(),
+    controllerManager: await freePort(),
+  };
+  writeFileSync(portsFile, `${JSON.stringify(ports, null, 2)}\n`);
+  return ports;
+}
+
+/**
+ * The admin and controller-manager kubeconfigs, the encryption key (kept across restarts: etcd
+ * holds data encrypted with it) and the files the k3s-derived flags name.
+ */
+function writeControlPlaneFiles(
+  dir: string,
+  k3sConfig: Record<string, unknown>,
+  pki: Pki,
+  server: string,
+): { adminKubeconfig: string; controllerManagerKubeconfig: string; flags: ControlPlaneFlags } {
   const adminKubeconfig = join(dir, "kubeconfig");
   writeFileSync(adminKubeconfig, kubeconfig(server, pki.ca, pki.admin.crt, pki.admin.key, "admin"), { mode: 0o600 });
-  const kcmKubeconfig = join(dir, "controller-manager.kubeconfig");
+  const controllerManagerKubeconfig = join(dir, "controller-manager.kubeconfig");
   writeFileSync(
-    kcmKubeconfig,
+    controllerManagerKubeconfig,
     kubeconfig(server, pki.ca, pki.controllerManager.crt, pki.controllerManager.key, "system:kube-controller-manager"),
     { mode: 0o600 },
   );
   const keyFile = join(dir, "pki", "encryption.key");
   if (!existsSync(keyFile)) writeFileSync(keyFile, randomBytes(32).toString("base64"), { mode: 0o600 });
-  const flags: ControlPlaneFlags = controlPlaneFlags(opts.k3sConfig, dir, readFileSync(keyFile, "utf8").trim());
+  const flags = controlPlaneFlags(k3sConfig, dir, readFileSync(keyFile, "utf8").trim());
   for (const f of flags.files) {
     mkdirSync(join(dir, f.path, ".."), { recursive: true });
     writeFileSync(join(dir, f.path), f.content, { mode: 0o600 });
   }
+  return { adminKubeconfig, controllerManagerKubeconfig, flags };
+}
 
+/** Starts etcd unless it runs, and waits until it is healthy; returns its client URL. */
+async function startEtcd(opts: StartOptions, ports: Ports, timeoutMs: number): Promise<string> {
+  const { dir, binDir } = opts;
   const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
   if (runningPid(dir, "etcd") === undefined) {
     const peer = `http://127.0.0.1:${ports.etcdPeer}`;
@@ -220,78 +273,61 @@ export async function startControlPlane(opts: StartOptions): Promise<ClusterStat
     },
     timeoutMs,
   );
+  return etcdUrl;
+}
 
-  if (runningPid(dir, "kube-apiserver") === undefined) {
-    start(dir, "kube-apiserver", join(binDir, "kube-apiserver"), [
-      `--etcd-servers=${etcdUrl}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      // The `kubernetes` Service's endpoints may not be loopback; nothing in-cluster dials it here.
-      "--endpoint-reconciler-type=none",
-      `--secure-port=${ports.apiserver}`,
-      `--cert-dir=${join(dir, "pki")}`,
-      `--tls-cert-file=${pki.serving.crt}`,
-      `--tls-private-key-file=${pki.serving.key}`,
-      `--client-ca-file=${pki.ca}`,
-      `--service-account-key-file=${pki.serviceAccount.pub}`,
-      `--service-account-signing-key-file=${pki.serviceAccount.key}`,
-      "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
-      ...k3sDefaultApiserverFlags(),
-      ...flags.apiserver,
-    ]);
-  }
-  const client = new KubeClient({ server, ca: pki.ca, crt: pki.admin.crt, key: pki.admin.key });
-  try {
-    await waitFor(
-      dir,
-      "kube-apiserver",
-      "ready /readyz",
-      async () => {
-        const res = await client.request("GET", "/readyz", undefined, { timeoutMs: 3000 });
-        return res.status === 200;
-      },
-      timeoutMs,
-    );
+/** kube-apiserver with k3s's defaults and the site's k3s-derived flags (tools/cluster/flags.ts). */
+function startApiserver(opts: StartOptions, ports: Ports, etcdUrl: string, pki: Pki, flags: ControlPlaneFlags): void {
+  const { dir, binDir } = opts;
+  start(dir, "kube-apiserver", join(binDir, "kube-apiserver"), [
+    `--etcd-servers=${etcdUrl}`,
+    "--bind-address=127.0.0.1",
+    "--advertise-address=127.0.0.1",
+    // The `kubernetes` Service's endpoints may not be loopback; nothing in-cluster dials it here.
+    "--endpoint-reconciler-type=none",
+    `--secure-port=${ports.apiserver}`,
+    `--cert-dir=${join(dir, "pki")}`,
+    `--tls-cert-file=${pki.serving.crt}`,
+    `--tls-private-key-file=${pki.serving.key}`,
+    `--client-ca-file=${pki.ca}`,
+    `--service-account-key-file=${pki.serviceAccount.pub}`,
+    `--service-account-signing-key-file=${pki.serviceAccount.key}`,
+    "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+    ...k3sDefaultApiserverFlags(),
+    ...flags.apiserver,
+  ]);
+}
 
-    if (runningPid(dir, "kube-controller-manager") === undefined) {
-      start(dir, "kube-controller-manager", join(binDir, "kube-controller-manager"), [
-        `--kubeconfig=${kcmKubeconfig}`,
-        `--authentication-kubeconfig=${kcmKubeconfig}`,
-        `--authorization-kubeconfig=${kcmKubeconfig}`,
-        "--bind-address=127.0.0.1",
-        `--secure-port=${ports.controllerManager}`,
-        `--cert-dir=${join(dir, "pki", "controller-manager-serving")}`,
-        `--service-account-private-key-file=${pki.serviceAccount.key}`,
-        `--root-ca-file=${pki.ca}`,
-        `--cluster-signing-cert-file=${pki.ca}`,
-        `--cluster-signing-key-file=${pki.caKey}`,
-        // One instance: nothing to elect, and no Lease writes competing with the tests.
-        "--leader-elect=false",
-        // Harness only (k3s keeps the 5 m default): the CRDs here are seconds older than the tenant
-        // quotas that count their kinds (count/httproutes..., count/sealedsecrets...), and until a
-        // full quota resync counts them, quota admission refuses those kinds ("status unknown").
-        // Not shorter: a resync racing with the count tests' bursts of creates can write a stale
-        // low count (quota is eventually consistent) and let one object too many through.
-        "--resource-quota-sync-period=60s",
-        ...flags.controllerManager,
-      ]);
-    }
-    // Ready when the ServiceAccount controller has run: tenant pods need their namespace's
-    // `default` account (ServiceAccount admission) and quota admission needs the quota controller.
-    await waitFor(
-      dir,
-      "kube-controller-manager",
-      "`default` ServiceAccount in namespace default",
-      async () => {
-        const res = await client.request("GET", "/api/v1/namespaces/default/serviceaccounts/default");
-        return res.status === 200;
-      },
-      timeoutMs,
-    );
-  } finally {
-    client.close();
-  }
-  return { dir, ports, pki, server, kubeconfig: adminKubeconfig };
+/** kube-controller-manager: one instance, signing with the harness CA, the site's flags. */
+function startControllerManager(
+  opts: StartOptions,
+  ports: Ports,
+  pki: Pki,
+  kcmKubeconfig: string,
+  flags: ControlPlaneFlags,
+): void {
+  const { dir, binDir } = opts;
+  start(dir, "kube-controller-manager", join(binDir, "kube-controller-manager"), [
+    `--kubeconfig=${kcmKubeconfig}`,
+    `--authentication-kubeconfig=${kcmKubeconfig}`,
+    `--authorization-kubeconfig=${kcmKubeconfig}`,
+    "--bind-address=127.0.0.1",
+    `--secure-port=${ports.controllerManager}`,
+    `--cert-dir=${join(dir, "pki", "controller-manager-serving")}`,
+    `--service-account-private-key-file=${pki.serviceAccount.key}`,
+    `--root-ca-file=${pki.ca}`,
+    `--cluster-signing-cert-file=${pki.ca}`,
+    `--cluster-signing-key-file=${pki.caKey}`,
+    // One instance: nothing to elect, and no Lease writes competing with the tests.
+    "--leader-elect=false",
+    // Harness only (k3s keeps the 5 m default): the CRDs here are seconds older than the tenant
+    // quotas that count their kinds (count/httproutes..., count/sealedsecrets...), and until a
+    // full quota resync counts them, quota admission refuses those kinds ("status unknown").
+    // Not shorter: a resync racing with the count tests' bursts of creates can write a stale
+    // low count (quota is eventually consistent) and let one object too many through.
+    "--resource-quota-sync-period=60s",
+    ...flags.controllerManager,
+  ]);
 }
 
 /** Stops every component (controller manager first, etcd last); returns what was stopped. */

@@ -146,11 +146,17 @@ export function autoscalerNodeGroups(
   return groups;
 }
 
-/** Cost lines for one plan. Pure: the same resources always give the same report. */
-export function monthlyCost(resources: readonly CostInput[]): CostReport {
-  const lines = new Map<string, CostLine>();
-  const unpriced: Unpriced[] = [];
-  const elastic: ElasticLine[] = [];
+/** What the pricing steps of `monthlyCost` add to. */
+interface CostAccumulator {
+  /** Adds a line, or more of an existing one. */
+  add(l: Omit<CostLine, "monthlyEur">): void;
+  /** A server's automatic public IPv4 and a standalone primary IP are the same billed item. */
+  addPrimaryIpv4(): void;
+  unpriced: Unpriced[];
+  elastic: ElasticLine[];
+}
+
+function costAccumulator(lines: Map<string, CostLine>): CostAccumulator {
   const add = (l: Omit<CostLine, "monthlyEur">) => {
     const prev = lines.get(l.key);
     if (prev) {
@@ -159,126 +165,143 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
       prev.monthlyEur = round2(prev.quantity * prev.unitEur);
     } else lines.set(l.key, { ...l, monthlyEur: round2(l.quantity * l.unitEur) });
   };
-  // A server's automatic public IPv4 and a standalone primary IP are the same billed item.
-  const addPrimaryIpv4 = () =>
-    add({
-      key: "ipv4:primary",
-      category: "ipv4",
-      label: "primary IPv4",
+  return {
+    add,
+    addPrimaryIpv4: () =>
+      add({
+        key: "ipv4:primary",
+        category: "ipv4",
+        label: "primary IPv4",
+        quantity: 1,
+        unitEur: OTHER_PRICES.primaryIpv4,
+        includedTrafficTB: 0,
+      }),
+    unpriced: [],
+    elastic: [],
+  };
+}
+
+/** A server at its location's price, its backups and its automatic IPv4. */
+function priceServer(r: CostInput, inputs: Record<string, unknown>, acc: CostAccumulator): void {
+  const type = String(inputs.serverType ?? "");
+  const st = SERVER_TYPES[type];
+  const loc = locationOf(inputs);
+  if (!st) {
+    acc.unpriced.push({ urn: r.urn, type: r.type, reason: `server type "${type}" is not in the price table` });
+    return;
+  }
+  const factor = loc ? LOCATION_PRICE_FACTOR[loc] : 1;
+  const where = loc ?? "any location";
+  acc.add({
+    key: `server:${type}:${where}`,
+    category: "server",
+    label: `${type} @ ${where}`,
+    quantity: 1,
+    unitEur: round2(st.monthlyEur * factor),
+    includedTrafficTB: st.includedTrafficTB,
+  });
+  if (inputs.backups === true)
+    acc.add({
+      key: `backup:${type}:${where}`,
+      category: "backup",
+      label: `backups of ${type} @ ${where}`,
       quantity: 1,
-      unitEur: OTHER_PRICES.primaryIpv4,
+      unitEur: round2(st.monthlyEur * factor * BACKUP_SHARE),
       includedTrafficTB: 0,
     });
+  if (autoIpv4(inputs)) acc.addPrimaryIpv4();
+}
 
-  for (const r of resources) {
-    const inputs = r.inputs ?? {};
-    switch (r.type) {
-      case SERVER_TYPE_TOKEN: {
-        const type = String(inputs.serverType ?? "");
-        const st = SERVER_TYPES[type];
-        const loc = locationOf(inputs);
-        if (!st) {
-          unpriced.push({ urn: r.urn, type: r.type, reason: `server type "${type}" is not in the price table` });
-          break;
-        }
-        const factor = loc ? LOCATION_PRICE_FACTOR[loc] : 1;
-        const where = loc ?? "any location";
-        add({
-          key: `server:${type}:${where}`,
-          category: "server",
-          label: `${type} @ ${where}`,
-          quantity: 1,
-          unitEur: round2(st.monthlyEur * factor),
-          includedTrafficTB: st.includedTrafficTB,
-        });
-        if (inputs.backups === true)
-          add({
-            key: `backup:${type}:${where}`,
-            category: "backup",
-            label: `backups of ${type} @ ${where}`,
-            quantity: 1,
-            unitEur: round2(st.monthlyEur * factor * BACKUP_SHARE),
-            includedTrafficTB: 0,
-          });
-        if (autoIpv4(inputs)) addPrimaryIpv4();
-        break;
-      }
-      case LOAD_BALANCER_TOKEN: {
-        const type = String(inputs.loadBalancerType ?? "");
-        const lb = LOAD_BALANCER_TYPES[type];
-        if (!lb) {
-          unpriced.push({ urn: r.urn, type: r.type, reason: `load balancer type "${type}" is not in the price table` });
-          break;
-        }
-        // Load balancer prices are flat across EU locations; their addresses are included.
-        add({
-          key: `lb:${type}`,
-          category: "loadBalancer",
-          label: type,
-          quantity: 1,
-          unitEur: lb.monthlyEur,
-          includedTrafficTB: lb.includedTrafficTB,
-        });
-        break;
-      }
-      case VOLUME_TOKEN: {
-        const size = Number(inputs.size);
-        if (!Number.isFinite(size) || size <= 0) {
-          unpriced.push({ urn: r.urn, type: r.type, reason: `volume size ${JSON.stringify(inputs.size)} is unknown` });
-          break;
-        }
-        add({
-          key: "volume:gb",
-          category: "volume",
-          label: "volume storage (GB)",
-          quantity: size,
-          unitEur: OTHER_PRICES.volumePerGB,
-          includedTrafficTB: 0,
-        });
-        break;
-      }
-      case DEPLOYMENT_TOKEN: {
-        for (const g of autoscalerNodeGroups(inputs)) {
-          const st = SERVER_TYPES[g.type];
-          const loc = g.location in LOCATION_PRICE_FACTOR ? (g.location as Location) : undefined;
-          if (!st || !loc) {
-            unpriced.push({
-              urn: r.urn,
-              type: r.type,
-              reason: `autoscaled node group ${g.id}: ${!st ? `server type "${g.type}"` : `location "${g.location}"`} is not in the price table`,
-            });
-            continue;
-          }
-          // Every autoscaled server gets an automatic primary IPv4 (HCLOUD_PUBLIC_IPV4, like Pulumi's workers).
-          const unitEur = round2(st.monthlyEur * LOCATION_PRICE_FACTOR[loc] + OTHER_PRICES.primaryIpv4);
-          elastic.push({
-            key: `elastic:${g.id}`,
-            label: `${g.id}: ${g.type} @ ${loc}`,
-            min: g.min,
-            max: g.max,
-            unitEur,
-            minEur: round2(g.min * unitEur),
-            maxEur: round2(g.max * unitEur),
-          });
-        }
-        break;
-      }
-      case PRIMARY_IP_TOKEN:
-      case FLOATING_IP_TOKEN: {
-        const kind = String(inputs.type ?? "");
-        if (kind === "ipv6") break; // IPv6 addresses are free
-        if (r.type === FLOATING_IP_TOKEN) {
-          unpriced.push({ urn: r.urn, type: r.type, reason: "floating IPs are not in the price table" });
-          break;
-        }
-        addPrimaryIpv4();
-        break;
-      }
-    }
+/** A load balancer: flat across EU locations, its addresses included. */
+function priceLoadBalancer(r: CostInput, inputs: Record<string, unknown>, acc: CostAccumulator): void {
+  const type = String(inputs.loadBalancerType ?? "");
+  const lb = LOAD_BALANCER_TYPES[type];
+  if (!lb) {
+    acc.unpriced.push({ urn: r.urn, type: r.type, reason: `load balancer type "${type}" is not in the price table` });
+    return;
   }
+  acc.add({
+    key: `lb:${type}`,
+    category: "loadBalancer",
+    label: type,
+    quantity: 1,
+    unitEur: lb.monthlyEur,
+    includedTrafficTB: lb.includedTrafficTB,
+  });
+}
+
+/** Volume storage, per GB. */
+function priceVolume(r: CostInput, inputs: Record<string, unknown>, acc: CostAccumulator): void {
+  const size = Number(inputs.size);
+  if (!Number.isFinite(size) || size <= 0) {
+    acc.unpriced.push({ urn: r.urn, type: r.type, reason: `volume size ${JSON.stringify(inputs.size)} is unknown` });
+    return;
+  }
+  acc.add({
+    key: "volume:gb",
+    category: "volume",
+    label: "volume storage (GB)",
+    quantity: size,
+    unitEur: OTHER_PRICES.volumePerGB,
+    includedTrafficTB: 0,
+  });
+}
+
+/** The cluster-autoscaler's node groups (a Deployment's args): a min–max range each. */
+function priceAutoscaledGroups(r: CostInput, inputs: Record<string, unknown>, acc: CostAccumulator): void {
+  for (const g of autoscalerNodeGroups(inputs)) {
+    const st = SERVER_TYPES[g.type];
+    const loc = g.location in LOCATION_PRICE_FACTOR ? (g.location as Location) : undefined;
+    if (!st || !loc) {
+      acc.unpriced.push({
+        urn: r.urn,
+        type: r.type,
+        reason: `autoscaled node group ${g.id}: ${!st ? `server type "${g.type}"` : `location "${g.location}"`} is not in the price table`,
+      });
+      continue;
+    }
+    // Every autoscaled server gets an automatic primary IPv4 (HCLOUD_PUBLIC_IPV4, like Pulumi's workers).
+    const unitEur = round2(st.monthlyEur * LOCATION_PRICE_FACTOR[loc] + OTHER_PRICES.primaryIpv4);
+    acc.elastic.push({
+      key: `elastic:${g.id}`,
+      label: `${g.id}: ${g.type} @ ${loc}`,
+      min: g.min,
+      max: g.max,
+      unitEur,
+      minEur: round2(g.min * unitEur),
+      maxEur: round2(g.max * unitEur),
+    });
+  }
+}
+
+/** Primary and floating IPs: IPv6 is free, a primary IPv4 is priced, a floating IP is not in the table. */
+function priceAddress(r: CostInput, inputs: Record<string, unknown>, acc: CostAccumulator): void {
+  const kind = String(inputs.type ?? "");
+  if (kind === "ipv6") return;
+  if (r.type === FLOATING_IP_TOKEN) {
+    acc.unpriced.push({ urn: r.urn, type: r.type, reason: "floating IPs are not in the price table" });
+    return;
+  }
+  acc.addPrimaryIpv4();
+}
+
+const PRICERS: Record<string, (r: CostInput, inputs: Record<string, unknown>, acc: CostAccumulator) => void> = {
+  [SERVER_TYPE_TOKEN]: priceServer,
+  [LOAD_BALANCER_TOKEN]: priceLoadBalancer,
+  [VOLUME_TOKEN]: priceVolume,
+  [DEPLOYMENT_TOKEN]: priceAutoscaledGroups,
+  [PRIMARY_IP_TOKEN]: priceAddress,
+  [FLOATING_IP_TOKEN]: priceAddress,
+};
+
+/** Cost lines for one plan. Pure: the same resources always give the same report. */
+export function monthlyCost(resources: readonly CostInput[]): CostReport {
+  const lines = new Map<string, CostLine>();
+  const acc = costAccumulator(lines);
+  for (const r of resources) PRICERS[r.type]?.(r, r.inputs ?? {}, acc);
   const out = [...lines.values()].sort(byCategoryThenLabel);
   const monthlyEur = round2(out.reduce((s, l) => s + l.monthlyEur, 0));
-  elastic.sort((a, b) => a.key.localeCompare(b.key));
+  const elastic = [...acc.elastic].sort((a, b) => a.key.localeCompare(b.key));
   return {
     lines: out,
     monthlyEur,
@@ -288,7 +311,7 @@ export function monthlyCost(resources: readonly CostInput[]): CostReport {
       maxEur: round2(monthlyEur + elastic.reduce((s, l) => s + l.maxEur, 0)),
     },
     includedTrafficTB: out.reduce((s, l) => s + l.includedTrafficTB, 0),
-    unpriced,
+    unpriced: acc.unpriced,
   };
 }
 

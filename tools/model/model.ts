@@ -256,6 +256,28 @@ function criticalPath(
 }
 
 /**
+ * Client-side rate limit per Kubernetes provider, as a token bucket in GCRA form: each object's
+ * requests advance the bucket's "theoretical arrival time" by cost/qps; a create may go once
+ * that time is within the burst window of now. Returns how long a create starting now waits.
+ */
+function kubeThrottle(
+  byUrn: Map<string, GraphResource>,
+  kube: ModelOptions["kubeClient"],
+): (urn: string, now: number) => number {
+  const tat = new Map<string, number>();
+  return (urn, now) => {
+    const r = byUrn.get(urn) as GraphResource;
+    if (!kube || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return 0;
+    const prov = providerUrn(r.options.provider) ?? "default";
+    const increment = kube.requestsPerObject / kube.qps;
+    const tolerance = kube.burst / kube.qps - increment;
+    const t = Math.max(tat.get(prov) ?? 0, now);
+    tat.set(prov, t + increment);
+    return Math.max(0, t - tolerance - now);
+  };
+}
+
+/**
  * The event simulation: ready resources queue for one of P slots (first come, first served),
  * finishing fires events that make others ready. Returns each resource's times, what it waited
  * for last (blocker) and each component's last child to finish.
@@ -286,20 +308,7 @@ function simulate(
   );
   let free = P;
   let now = 0;
-  // Client-side rate limit per Kubernetes provider, as a token bucket in GCRA form: each object's
-  // requests advance the bucket's "theoretical arrival time" by cost/qps; a create may go once
-  // that time is within the burst window of now.
-  const tat = new Map<string, number>();
-  const throttle = (urn: string): number => {
-    const r = byUrn.get(urn) as GraphResource;
-    if (!kube || !r.custom || !r.type.startsWith("kubernetes:") || r.type.startsWith("kubernetes:helm.sh/")) return 0;
-    const prov = providerUrn(r.options.provider) ?? "default";
-    const increment = kube.requestsPerObject / kube.qps;
-    const tolerance = kube.burst / kube.qps - increment;
-    const t = Math.max(tat.get(prov) ?? 0, now);
-    tat.set(prov, t + increment);
-    return Math.max(0, t - tolerance - now);
-  };
+  const throttle = kubeThrottle(byUrn, kube);
   let pending: { urn: string; on: Event }[] = [];
   let pHead = 0;
 
@@ -353,7 +362,7 @@ function simulate(
       fire(urn, "start");
       drain();
       // A throttled create holds its slot while the client waits for its rate limiter.
-      running.push({ t: now + throttle(urn) + (rule.get(urn) as LatencyRule).seconds, urn });
+      running.push({ t: now + throttle(urn, now) + (rule.get(urn) as LatencyRule).seconds, urn });
     }
   };
 
