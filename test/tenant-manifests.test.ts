@@ -1,0 +1,98 @@
+/**
+ * Every object a tenant gets, written out (test/fixtures/manifests/<tenant>.yaml), and the
+ * objects the platform declares once for all tenants (platform.yaml). Issue 18: the tests that
+ * read these manifests compared them with the same constants that build them, so a weakened
+ * value (a quota key gone, a verb added to the admin role, a range dropped from the egress
+ * exceptions, a kind added to the Argo CD allow-list) passed. Here each manifest function is
+ * called for the three committed tenants (a standard tenant with ingest, domains and an admin
+ * group; a small one with none of them; a premium one with overrides, an SSH repository and two
+ * admin groups) and must equal the reviewed text exactly. The real API server proves the same
+ * objects isolate (npm run test:cluster); this proves they are still those objects.
+ */
+import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
+import { validateStackConfig, type StackConfig } from "../components/config/load";
+import * as edge from "../components/tenant/edge";
+import { loadTenants, type TenantSpec } from "../components/tenant/load";
+import * as m from "../components/tenant/manifests";
+import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
+import { readStackConfig, repoRoot } from "./helpers/harness";
+
+const FIXTURES = join(repoRoot, "test", "fixtures", "manifests");
+const fixture = (name: string) =>
+  parse(readFileSync(join(FIXTURES, `${name}.yaml`), "utf8")) as Record<string, unknown>;
+
+/** The staging config and the committed tenants, as the program loads them. */
+function staging(): { config: StackConfig; specs: TenantSpec[] } {
+  const { config, problems } = validateStackConfig("staging", readStackConfig("staging"));
+  assert.ok(config, JSON.stringify(problems));
+  const cwd = process.cwd();
+  process.chdir(repoRoot);
+  try {
+    const full = { ...config, tenantsDir: "tenants" } as unknown as StackConfig;
+    return { config: full, specs: loadTenants(full) };
+  } finally {
+    process.chdir(cwd);
+  }
+}
+
+/** Every object of one tenant, keyed as in its fixture; optional objects only when the tenant has them. */
+function tenantObjects(spec: TenantSpec, config: StackConfig): Record<string, unknown> {
+  return {
+    namespace: m.namespace(spec),
+    resourceQuota: m.resourceQuota(spec),
+    limitRange: m.limitRange(spec),
+    networkPolicy: m.networkPolicy(spec, config),
+    ...(spec.admins.length > 0 ? { adminBinding: m.adminBinding(spec) } : {}),
+    streamKeySecret: m.streamKeySecret(spec, "STREAM-KEY"),
+    syncServiceAccount: m.syncServiceAccount(spec),
+    syncBinding: m.syncBinding(spec),
+    appProject: m.appProject(spec),
+    application: m.application(spec),
+    ...(spec.domains.length > 0 ? { listenerSet: edge.listenerSet(spec), certificate: edge.certificate(spec) } : {}),
+  };
+}
+
+describe("tenant manifests, written out (test/fixtures/manifests)", () => {
+  for (const name of ["acme-tv", "kiez-radio", "nordic-sports"]) {
+    it(`${name}: every object equals its reviewed text, and no object is missing or extra`, () => {
+      const { config, specs } = staging();
+      const spec = specs.find((s) => s.name === name);
+      assert.ok(spec, `tenants/${name}.yaml`);
+      const want = fixture(name);
+      const got = tenantObjects(spec, config);
+      assert.deepEqual(Object.keys(got), Object.keys(want), `${name}: the set of objects`);
+      // JSON round trip: the fixture is plain data; the manifests may hold undefined fields.
+      for (const key of Object.keys(want))
+        assert.deepEqual(JSON.parse(JSON.stringify(got[key])), want[key], `${name}: ${key}`);
+    });
+  }
+
+  it("the platform's tenant ClusterRoles and PriorityClasses equal their reviewed text", () => {
+    const want = fixture("platform");
+    assert.deepEqual(JSON.parse(JSON.stringify(m.adminClusterRole())), want.adminClusterRole, "adminClusterRole");
+    assert.deepEqual(JSON.parse(JSON.stringify(syncClusterRole())), want.syncClusterRole, "syncClusterRole");
+    assert.deepEqual(JSON.parse(JSON.stringify(priorityClasses())), want.priorityClasses, "priorityClasses");
+  });
+
+  it("the three tenants between them take every optional path (so the fixtures cover each)", () => {
+    const { specs } = staging();
+    const by = (n: string) => specs.find((s) => s.name === n) as TenantSpec;
+    assert.deepEqual(
+      ["acme-tv", "kiez-radio", "nordic-sports"].map((n) => [
+        by(n).tier,
+        by(n).admins.length,
+        by(n).domains.length,
+        by(n).ingest.workers,
+        by(n).gitops.repoURL.startsWith("git@"),
+      ]),
+      [
+        ["standard", 1, 2, 3, false],
+        ["small", 0, 0, 1, false],
+        ["premium", 2, 2, 4, true],
+      ],
+    );
+  });
+});
