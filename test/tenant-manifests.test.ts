@@ -95,4 +95,49 @@ describe("tenant manifests, written out (test/fixtures/manifests)", () => {
       ],
     );
   });
+
+  it("a decommissioned tenant's namespace says so; a tenant without ingest workers gets no ingest label", () => {
+    const { specs } = staging();
+    const acme = specs.find((s) => s.name === "acme-tv") as TenantSpec;
+    const labelsOf = (spec: TenantSpec) => m.namespace(spec).metadata.labels as Record<string, string>;
+    assert.equal(labelsOf({ ...acme, decommission: true })["platform.video/decommission"], "true");
+    assert.equal(labelsOf(acme)["platform.video/decommission"], undefined);
+    const noIngest = labelsOf({ ...acme, ingest: { ...acme.ingest, workers: 0 } });
+    assert.equal(
+      noIngest["platform.video/ingest"],
+      undefined,
+      "TEN-SCHED-001 lets no pod of it tolerate the ingest taint",
+    );
+    assert.equal(labelsOf(acme)["platform.video/ingest"], "true");
+  });
+
+  it("the rule context a tenant's objects are checked against, written out", () => {
+    const { config, specs } = staging();
+    const ctx = m.ruleContext(specs.find((s) => s.name === "nordic-sports") as TenantSpec, config);
+    assert.deepEqual(JSON.parse(JSON.stringify(ctx)), {
+      tenant: "nordic-sports",
+      repoURL: "git@git.example.com:nordic-sports/streaming-platform.git",
+      ingressNamespace: "envoy-gateway-system",
+      edgePodLabels: {
+        "app.kubernetes.io/name": "envoy",
+        "app.kubernetes.io/component": "proxy",
+        "app.kubernetes.io/managed-by": "envoy-gateway",
+      },
+      blockedRanges: ["169.254.169.254/32", "10.10.0.0/16", "10.42.0.0/16", "10.43.0.0/16"],
+      adminRole: fixture("platform").adminClusterRole,
+    });
+  });
+
+  it("limits.ephemeral-storage is twice the preset's requests, which must be whole binary units", () => {
+    assert.equal(m.doubled("30Gi"), "60Gi");
+    assert.equal(m.doubled("1500Mi"), "3000Mi");
+    assert.equal(m.doubled("1Ti"), "2Ti");
+    assert.equal(m.doubled("512Ki"), "1024Ki");
+    for (const bad of ["10G", "1.5Gi", "x10Gi", "10Gix", "Gi", "10 Gi"])
+      assert.throws(
+        () => m.doubled(bad),
+        new RegExp(`^Error: ephemeral storage preset ${bad} must be a whole number of Ki/Mi/Gi/Ti$`),
+        bad,
+      );
+  });
 });

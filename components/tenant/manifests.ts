@@ -153,7 +153,7 @@ function objectBudget(spec: TenantSpec): Record<string, string> {
 }
 
 /** "10Gi" → "20Gi" (preset quantities are whole numbers with a binary suffix). */
-function doubled(q: string): string {
+export function doubled(q: string): string {
   const m = /^(\d+)([KMGT]i)$/.exec(q);
   if (!m) throw new Error(`ephemeral storage preset ${q} must be a whole number of Ki/Mi/Gi/Ti`);
   return `${Number(m[1]) * 2}${m[2]}`;
