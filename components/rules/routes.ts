@@ -275,6 +275,7 @@ function listenerProblems(t: TenantView): Violation[] {
   const parent = rec(spec.parentRef);
   if (
     ls.metadata?.name !== t.name ||
+    // Stryker disable next-line OptionalChaining: reached only when ls.metadata?.name equals t.name (a string), so metadata is defined here
     ls.metadata?.namespace !== PLATFORM_NAMESPACES.ingress ||
     parent.name !== EDGE.gateway ||
     (parent.kind ?? "Gateway") !== "Gateway" ||
