@@ -14,6 +14,7 @@ import { siteContext } from "../components/rules/context";
 import { UNKNOWN, urnName, urnType } from "../components/rules/types";
 import { guardrailPolicies, plainProps, PREVIEW_RULES, toRuleResource } from "../policy/policies";
 import { BREAKS, brokenPlan } from "./helpers/breaks";
+import { validateStack } from "./helpers/policy";
 import { byName, Plan, planStack, readStackConfig, repoRoot, SECRET } from "./helpers/harness";
 
 // The SDK's own proxy (internal module): what validators get as props in a real run.
@@ -64,22 +65,6 @@ function policyResources(p: Plan, props: (urn: string, inputs: Record<string, un
   return out as unknown as PolicyResource[];
 }
 
-async function validate(policy: StackValidationPolicy, resources: PolicyResource[]) {
-  const reported: { message: string; urn?: string }[] = [];
-  await policy.validateStack(
-    {
-      resources,
-      stackTags: new Map(),
-      getConfig: <T>() => ({}) as T,
-      notApplicable: (reason?: string) => {
-        throw new Error(`not applicable: ${reason}`);
-      },
-    },
-    (message, urn) => reported.push({ message, urn }),
-  );
-  return reported;
-}
-
 describe("policy pack: the policies", () => {
   it("one mandatory policy per rule a preview can check, named by its id, with the rule's text and fix", () => {
     assert.deepEqual(
@@ -101,7 +86,7 @@ describe("policy pack: the policies", () => {
       // On failure the diff shows each violation, which starts with its rule id.
       for (const p of policies)
         assert.deepEqual(
-          (await validate(p, resources)).map((r) => r.message),
+          (await validateStack(p, resources)).map((r) => r.message),
           [],
         );
     });
@@ -112,7 +97,7 @@ describe("policy pack: the policies", () => {
     const brokenUrns = new Set(BREAKS.map((b) => byName(p, b.name).urn));
     for (const b of PACK_BREAKS)
       for (const rule of b.rules) {
-        const reported = await validate(policyNamed(rule), resources);
+        const reported = await validateStack(policyNamed(rule), resources);
         const urn = byName(p, b.name).urn;
         assert.ok(
           reported.some((r) => r.urn === urn && r.message.startsWith(`${rule}: `) && r.message.includes("; fix: ")),
@@ -141,7 +126,7 @@ describe("policy pack: the policies", () => {
       urn === cp ? { ...inputs, firewallIds: sdkProxy.unknownStringValue } : inputs,
     );
     assert.equal(toRuleResource(resources.find((r) => r.urn === cp) as PolicyResource).inputs.firewallIds, UNKNOWN);
-    for (const policy of policies) assert.deepEqual(await validate(policy, resources), [], policy.name);
+    for (const policy of policies) assert.deepEqual(await validateStack(policy, resources), [], policy.name);
   });
 });
 

@@ -21,6 +21,7 @@ import { RuleResource, SiteContext } from "../components/rules/types";
 import { firewallRules } from "../components/site/firewall";
 import { ClusterSettings, k3sConfig, k3sConfigFile, NodeSecrets, NodeSpec, sysctlFile } from "../components/site/k3s";
 import { guardrailPolicies, plainProps, toRuleResource } from "../policy/policies";
+import { validateStack } from "./helpers/policy";
 
 const STACK = "urn:pulumi:prod::video-platform";
 
@@ -249,34 +250,20 @@ describe("the policy pack adapter (policy/policies.ts)", () => {
     });
   });
 
-  const validateAll = (policies: StackValidationPolicy[], resources: PolicyResource[]) => {
-    const reported: { message: string; urn?: string }[] = [];
-    for (const p of policies)
-      void p.validateStack(
-        {
-          resources,
-          stackTags: new Map(),
-          getConfig: <T>() => ({}) as T,
-          notApplicable: (reason?: string) => {
-            throw new Error(`not applicable: ${reason}`);
-          },
-        },
-        (message, urn) => reported.push({ message, urn }),
-      );
-    return reported;
-  };
+  const validateAll = async (policies: StackValidationPolicy[], resources: PolicyResource[]) =>
+    (await Promise.all(policies.map((p) => validateStack(p, resources)))).flat();
 
-  it("an empty stack reports nothing and asks for no site context", () => {
+  it("an empty stack reports nothing and asks for no site context", async () => {
     const asked: string[] = [];
     const policies = guardrailPolicies((stack) => {
       asked.push(stack);
       return ctx({ stack });
     });
-    assert.deepEqual(validateAll(policies, []), []);
+    assert.deepEqual(await validateAll(policies, []), []);
     assert.deepEqual(asked, []);
   });
 
-  it("adapts one resource list once for all the policies of a run", () => {
+  it("adapts one resource list once for all the policies of a run", async () => {
     let reads = 0;
     const props: Record<string, unknown> = {};
     Object.defineProperty(props, "length", {
@@ -295,7 +282,7 @@ describe("the policy pack adapter (policy/policies.ts)", () => {
     const resources = [
       policyResource("urn:pulumi:staging::video-platform::random:index/randomPet:RandomPet::pet", props),
     ];
-    validateAll(policies, resources);
+    await validateAll(policies, resources);
     assert.equal(reads, 1);
     assert.deepEqual(
       asked,
