@@ -124,11 +124,13 @@ export function kubernetesMinor(k3sVersion: string): string {
  * (`npm run cluster`, docs/cluster-tests.md) from each project's own Go module at the app version
  * its chart ships (the module proxy serves every tagged release; no chart repository is reachable
  * from CI). `files` are paths inside the module; `helmTemplate` marks copies that are chart
- * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically.
+ * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically. `chart` is the
+ * release (charts above) that installs them: the engine tests install them through that release.
  * Checked against the Go module proxy on 2026-11-30.
  */
 export const CRD_SOURCES = {
   argocd: {
+    chart: "argocd",
     // The app version argo-cd chart 10.1.1 ships (charts.argocd above): CRDs move with the chart.
     module: "github.com/argoproj/argo-cd/v3",
     version: "v3.4.4",
@@ -140,6 +142,7 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   certManager: {
+    chart: "certManager",
     module: "github.com/cert-manager/cert-manager",
     version: "v1.21.2",
     // The chart's templates, not deploy/crds (whose README says that copy "might be incomplete").
@@ -154,6 +157,7 @@ export const CRD_SOURCES = {
     helmTemplate: true,
   },
   gatewayApi: {
+    chart: "gatewayCrds",
     module: "sigs.k8s.io/gateway-api",
     version: "v1.6.1",
     // The standard channel; the upstream directory also holds a safe-upgrades
@@ -174,6 +178,7 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   sealedSecrets: {
+    chart: "sealedSecrets",
     // The controller sealed-secrets chart 2.18.5 ships (charts.sealedSecrets above).
     module: "github.com/bitnami-labs/sealed-secrets",
     version: "v0.36.6",
@@ -181,6 +186,7 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   envoyGateway: {
+    chart: "gatewayCrds",
     // Envoy Gateway's own CRDs (EnvoyProxy, ClientTrafficPolicy, SecurityPolicy, ...) at the
     // version of charts.gatewayCrds / charts.envoyGateway: the plain copies the controller chart
     // carries (the CRD chart's templates are the same files behind a Helm guard).
@@ -198,4 +204,7 @@ export const CRD_SOURCES = {
     ],
     helmTemplate: false,
   },
-} as const;
+} as const satisfies Record<
+  string,
+  { chart: ChartName; module: string; version: string; files: readonly string[]; helmTemplate: boolean }
+>;

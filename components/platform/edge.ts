@@ -18,7 +18,7 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Site } from "../site";
+import type { PlatformSite } from "./site-inputs";
 import { addressPlan } from "../site/addresses";
 import { REGISTRIES } from "../versions";
 import { KubeObject } from "./kube-object";
@@ -252,7 +252,7 @@ export interface EdgeParts {
 
 export function edge(
   ctx: PlatformContext,
-  site: Site,
+  site: PlatformSite,
   ccm: k8s.helm.v3.Release,
   certManagerInstall: k8s.helm.v3.Release,
 ): EdgeParts {
@@ -297,7 +297,7 @@ export function edge(
 /** The Hetzner load balancer in front of the edge, attached to the site's network. */
 function edgeLoadBalancer(
   ctx: PlatformContext,
-  site: Site,
+  site: PlatformSite,
 ): { loadBalancer: hcloud.LoadBalancer; loadBalancerNetwork: hcloud.LoadBalancerNetwork } {
   const { config } = ctx;
   // Same logical name, Hetzner name and labels as under ingress-nginx: the address DNS points at

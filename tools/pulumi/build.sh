@@ -84,6 +84,12 @@ go build -v -trimpath -ldflags "$ldflags" -o "$cache.tmp/bin/$bin" "$pkg" 2>&1 |
 }
 cd "$mod"
 rm -rf "$cache.tmp/src"
+if [ "$what" = cli ]; then
+  # Upstream's CLI distribution ships the dynamic-provider host next to `pulumi`, where the engine
+  # looks for bundled plugins; it is the sdk module's own script (it runs @pulumi/pulumi's
+  # dynamic-provider from the program's node_modules).
+  install -m 0755 "$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)/nodejs/dist/pulumi-resource-pulumi-nodejs" "$cache.tmp/bin/"
+fi
 echo "$stamp" >"$cache.tmp/stamp"
 rm -rf "$cache"
 mv "$cache.tmp" "$cache"
