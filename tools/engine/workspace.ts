@@ -117,8 +117,12 @@ function secretValues(cluster: ClusterState): Record<string, string> {
   return values;
 }
 
-/** Pulumi.<stack>.yaml of the engine project: the stack file's plain config plus overrides; secure values kept. */
-function writeStackFile(projectDir: string, opts: EngineOptions): void {
+/**
+ * Pulumi.<stack>.yaml of the engine project: the stack file's plain config plus overrides; secure
+ * values kept. Returns the keys the file now sets. (Read from the file: the CLI refuses even
+ * `pulumi config` on a stack that lacks a declared secret.)
+ */
+function writeStackFile(projectDir: string, opts: EngineOptions): string[] {
   const file = join(projectDir, `Pulumi.${opts.stack}.yaml`);
   const current = existsSync(file) ? ((parse(readFileSync(file, "utf8")) as Record<string, unknown>) ?? {}) : {};
   const kept = Object.fromEntries(
@@ -134,7 +138,9 @@ function writeStackFile(projectDir: string, opts: EngineOptions): void {
   // directory under build/, so the directory is made absolute (against the repository).
   const tenants = opts.tenants ?? (plain["video-platform:tenantsDir"] as string | undefined) ?? "tenants";
   plain["video-platform:tenantsDir"] = resolve(repoRoot, tenants);
-  writeFileSync(file, stringify({ ...current, config: { ...plain, ...kept } }));
+  const config = { ...plain, ...kept };
+  writeFileSync(file, stringify({ ...current, config }));
+  return Object.keys(config);
 }
 
 /** Starts (or reuses) the control plane, writes the project, and selects the stack. */
@@ -169,10 +175,9 @@ export async function prepareEngine(opts: EngineOptions): Promise<Engine> {
     { stackName: opts.stack, projectName: "video-platform", program },
     { workDir: join(dir, "project"), pulumiCommand, envVars: env },
   );
-  writeStackFile(join(dir, "project"), opts);
-  const have = await stack.getAllConfig();
+  const have = writeStackFile(join(dir, "project"), opts);
   const values = secretValues(cluster);
-  const missing = SECRET_KEYS.filter((k) => !(`video-platform:${k}` in have) && !opts.omitSecrets?.includes(k));
+  const missing = SECRET_KEYS.filter((k) => !have.includes(`video-platform:${k}`) && !opts.omitSecrets?.includes(k));
   if (missing.length)
     await stack.setAllConfig(Object.fromEntries(missing.map((k) => [k, { value: values[k], secret: true }])));
   return {
