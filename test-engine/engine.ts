@@ -96,9 +96,13 @@ export function fieldDiffs(planned: unknown, actual: unknown, path = ""): string
  * two stand-ins from PATH (the provider is 4.25.0, the only one the module proxy serves, where
  * the SDK asks for the version it was released with). Anything else fails the step that printed it.
  */
+export const PROVIDER_VERSION_WARNING =
+  "resource plugin kubernetes is expected to have version >=4.34.2, but has 4.25.0; the wrong version may be on your path, or this may be a bug in the plugin";
+
 export function unexpectedDiagnostics(e: Engine, r: EngineRun): string[] {
   const dirs = e.env.PATH.split(":").slice(0, 3);
   const allowed = (m: string) => {
+    if (m === PROVIDER_VERSION_WARNING) return true;
     const ambient = /^using pulumi-resource-(kubernetes|random|hcloud) from \$PATH at (\S+)$/.exec(m);
     return !!ambient && dirs.some((d) => ambient[2] === join(d, `pulumi-resource-${ambient[1]}`));
   };

@@ -28,7 +28,7 @@ async function gateStack(e: Engine, name: string, caPem: string): Promise<Stack>
         new ReadinessGate("gate", {
           apiEndpoint: e.cluster.server,
           caCertPem: caPem,
-          timeoutMinutes: 1,
+          timeoutMinutes: 5,
           credentials: pulumi.secret(kubeconfigCredentials(kubeconfig)),
         });
         return {};
@@ -64,14 +64,25 @@ describe("the readiness gate's dynamic provider on the real /readyz", function (
     const s = await gateStack(e, "waits", readFileSync(e.cluster.pki.ca, "utf8"));
     const api = runningPid(e.cluster.dir, "kube-apiserver");
     assert.ok(api, "the API server is not running");
-    process.kill(api, "SIGTERM");
-    // Back after ~12 s, on the same port (etcd and the controller manager keep running).
-    const back = new Promise((r) => setTimeout(r, 12_000)).then(() =>
-      startControlPlane({ dir: e.cluster.dir, binDir: join(e.kubectl, ".."), k3sConfig: e.k3sConfig }),
+    process.kill(api, "SIGKILL");
+    // Back after ~12 s and once the old process is gone, on the same port (etcd and the controller
+    // manager keep running, so startControlPlane keeps the ports).
+    const back = (async () => {
+      await new Promise((r) => setTimeout(r, 12_000));
+      while (runningPid(e.cluster.dir, "kube-apiserver") !== undefined) await new Promise((r) => setTimeout(r, 250));
+      await startControlPlane({ dir: e.cluster.dir, binDir: join(e.kubectl, ".."), k3sConfig: e.k3sConfig });
+    })().then(
+      () => undefined,
+      (err: unknown) => err,
     );
     const rec = recorder();
-    await s.up({ onEvent: rec.onEvent });
-    await back;
+    const up = await s.up({ onEvent: rec.onEvent }).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    const restart = await back;
+    assert.equal(restart, undefined, `the API server did not come back: ${String(restart)}`);
+    assert.equal(up, undefined, `the gate did not pass once the API server was back: ${String(up)}`);
     assert.deepEqual(unexpectedDiagnostics(e, rec.done(Date.now())), []);
     const outs = await gateOutputs(s);
     assert.equal(outs.apiEndpoint, e.cluster.server);
