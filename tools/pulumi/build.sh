@@ -64,7 +64,7 @@ if [ "$what" = kubernetes ]; then
 fi
 cd "$src"
 total=$(go list -deps "$pkg" | wc -l)
-say "building $bin $version ($total packages; a cold build takes 15-30 min on 2 cores)"
+say "building $bin $version ($total packages; a cold build takes 15-30 min on 2 idle cores, over an hour on a loaded machine)"
 # `go build -v` names each package as it compiles: count them for the progress line, pass
 # everything else (compiler errors) through.
 go build -v -trimpath -ldflags "$ldflags" -o "$cache.tmp/bin/$bin" "$pkg" 2>&1 | {
