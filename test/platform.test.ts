@@ -6,10 +6,12 @@
  */
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { argocdValues, repositoryStringData, rootApplicationSpec } from "../components/platform/argocd";
 import { ACME_SERVERS } from "../components/platform/cert-manager";
 import { PLATFORM_NAMESPACES } from "../components/platform";
-import { chartPin, DEFAULT_VERSIONS, REGISTRIES } from "../components/versions";
+import { chartPin, DEFAULT_VERSIONS, k3sSupportProblem, kubernetesSupport, REGISTRIES } from "../components/versions";
 import { mockOutputs } from "../tools/plan/mocks";
 import {
   byName,
@@ -23,6 +25,7 @@ import {
   planWith,
   plannedOptions,
   readStackConfig,
+  repoRoot,
   SECRET,
   withStackConfig,
 } from "./helpers/harness";
@@ -35,6 +38,11 @@ const GATE = "pulumi-nodejs:dynamic:Resource";
 /** A stack file's config with the platform section changed. */
 function withPlatform(stack: string, mutate: (p: Record<string, any>) => void): Record<string, unknown> {
   return withStackConfig(stack, (c) => mutate(c["video-platform:platform"]));
+}
+
+/** A stack file's config with another k3s release. */
+function withK3sVersion(stack: string, version: string): Record<string, unknown> {
+  return withStackConfig(stack, (c) => (c["video-platform:k3s"].version = version));
 }
 
 const releases = (p: Plan) => ofType(p, RELEASE);
@@ -246,6 +254,113 @@ describe("platform: secrets", () => {
       namespace: PLATFORM_NAMESPACES.sealedSecrets,
       labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" },
     });
+  });
+});
+
+describe("platform: Sealed Secrets controller and key renewal (issue 25 item 6)", () => {
+  it("runs the newest controller release over its chart, renewing keys every 30 days next to the escrowed one", async () => {
+    const v = input(byName(await planStack("prod"), "platform-sealed-secrets", RELEASE), "values") as Record<
+      string,
+      any
+    >;
+    assert.deepEqual(v.image, {
+      registry: "docker.io",
+      repository: "bitnami/sealed-secrets-controller",
+      tag: "0.40.0",
+    });
+    assert.equal(v.keyrenewperiod, "720h");
+    assert.equal(v.fullnameOverride, "sealed-secrets-controller");
+  });
+});
+
+describe("platform: every chart pin's comment names its version (a version bump must re-check the comment)", () => {
+  const text = readFileSync(join(repoRoot, "components", "versions.ts"), "utf8");
+
+  /**
+   * Each `<name>: { repo, chart, version[, kubernetes] }` entry of DEFAULT_VERSIONS.charts in the
+   * source, and what is wrong with the comment right above it: it must name the entry's version,
+   * a date, and the entry's Kubernetes range when it has one.
+   */
+  function staleComments(source: string): string[] {
+    const body = source.slice(source.indexOf("  charts: {"), source.indexOf("\n  },\n", source.indexOf("  charts: {")));
+    const problems: string[] = [];
+    const entry = /^ {4}(\w+): \{[^}]*?version: "([^"]+)"(?:,\s*kubernetes: \{ min: "([\d.]+)", max: "([\d.]+)" \})?/gm;
+    for (const m of body.matchAll(entry)) {
+      const lines = body.slice(0, m.index).replace(/\n$/, "").split("\n");
+      const comment: string[] = [];
+      for (let i = lines.length - 1; i >= 0 && /^\s*(\/\/|\/\*\*|\*)/.test(lines[i]); i--) comment.unshift(lines[i]);
+      const c = comment.join("\n");
+      const bare = m[2].replace(/^v/, "").replace(/\./g, "\\.");
+      if (!new RegExp(`(^|[^\\w.])v?${bare}([^\\w.]|$)`).test(c))
+        problems.push(`${m[1]}: the comment does not name ${m[2]}`);
+      if (!/\b20\d\d-\d\d-\d\d\b/.test(c)) problems.push(`${m[1]}: the comment has no date`);
+      if (m[3] && !c.includes(`Kubernetes ${m[3]}-${m[4]}`))
+        problems.push(`${m[1]}: the comment does not give Kubernetes ${m[3]}-${m[4]}`);
+    }
+    return problems;
+  }
+
+  it("every chart entry's comment names its version, a date and its Kubernetes range", () => {
+    assert.deepEqual(staleComments(text), []);
+    // Every chart was seen.
+    const seen = [...text.matchAll(/^ {4}(\w+): \{/gm)].map((m) => m[1]);
+    for (const name of Object.keys(DEFAULT_VERSIONS.charts)) assert.ok(seen.includes(name), name);
+  });
+
+  it("a version bump (as Renovate makes it) or a range change without its comment is reported", () => {
+    assert.deepEqual(staleComments(text.replace('version: "1.35.0"', 'version: "1.36.0"')), [
+      "hcloudCcm: the comment does not name 1.36.0",
+    ]);
+    assert.deepEqual(
+      staleComments(
+        text.replace(
+          'version: "2.22.1",\n      kubernetes: { min: "1.33", max: "1.36" }',
+          'version: "2.22.1",\n      kubernetes: { min: "1.33", max: "1.37" }',
+        ),
+      ),
+      ["hcloudCsi: the comment does not give Kubernetes 1.33-1.37"],
+    );
+  });
+});
+
+describe("platform: k3s minor within the pinned CCM/CSI/Envoy Gateway support (issue 25 item 6)", () => {
+  it("the stacks' k3s is in every recorded range, and the ranges are the upstream matrices as checked", () => {
+    assert.deepEqual(
+      kubernetesSupport().map((s) => `${s.chart} ${s.version}: ${s.min}-${s.max}`),
+      [
+        "hcloud-cloud-controller-manager 1.35.0: 1.33-1.36",
+        "hcloud-csi 2.22.1: 1.33-1.36",
+        "gateway-helm v1.9.1: 1.33-1.36",
+      ],
+    );
+    for (const stack of STACKS) {
+      const v = String((readStackConfig(stack)["video-platform:k3s"] as { version: string }).version);
+      assert.equal(k3sSupportProblem(v), undefined, `${stack}: ${v}`);
+    }
+  });
+
+  it("refuses k3s 1.37 and 1.32 naming the stack file, the field and the fix; admits the edges 1.33 and 1.36", async () => {
+    for (const [version, minor] of [
+      ["v1.37.2+k3s1", "1.37"],
+      ["v1.32.5+k3s1", "1.32"],
+    ]) {
+      const problems = await expectInputError(() =>
+        planWith({
+          stack: "staging",
+          stackConfig: withK3sVersion("staging", version),
+        }),
+      );
+      const p = problems.find((x) => x.path === "video-platform:k3s.version");
+      assert.ok(p, JSON.stringify(problems));
+      assert.match(p.file, /Pulumi\.staging\.yaml$/);
+      assert.equal(
+        p.message,
+        `Kubernetes ${minor} (${version}) is outside what the pinned hcloud-cloud-controller-manager 1.35.0 (Kubernetes 1.33–1.36), hcloud-csi 2.22.1 (Kubernetes 1.33–1.36), gateway-helm v1.9.1 (Kubernetes 1.33–1.36) support (components/versions.ts): pin a k3s release of Kubernetes 1.33–1.36 (runbook 10), or move those charts to releases that support ${minor} and record their range there`,
+      );
+    }
+    assert.equal(k3sSupportProblem("v1.33.0+k3s1"), undefined);
+    assert.equal(k3sSupportProblem("v1.36.9+k3s2"), undefined);
+    assert.match(k3sSupportProblem("v1.38.0+k3s1") ?? "", /^Kubernetes 1\.38 \(v1\.38\.0\+k3s1\) is outside/);
   });
 });
 
