@@ -90,12 +90,12 @@ describe("tools/kube: the wrapper go.mod generator", function () {
     assert.throws(() => renderWrapperGoMod(first, UPSTREAM.replace(/^require go.*$/m, ""), "v1.38.0"), /no go\.etcd/);
   });
 
-  it("the committed tools/kube/go.mod pins k8s.io/kubernetes v1.36.3, its etcd v3.6.8, and carries a generated block", () => {
+  it("the committed tools/kube/go.mod pins k8s.io/kubernetes v1.36.4, its etcd v3.6.8, and carries a generated block", () => {
     const gomod = readFileSync(join(root, "tools", "kube", "go.mod"), "utf8");
-    assert.match(gomod, /^\s*k8s\.io\/kubernetes v1\.36\.3\b/m);
+    assert.match(gomod, /^\s*k8s\.io\/kubernetes v1\.36\.4\b/m);
     assert.match(gomod, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.6\.8$/m);
     const block = committedReplaceBlock(gomod) ?? "";
-    assert.match(block, /\tk8s\.io\/apiserver => k8s\.io\/apiserver v0\.36\.3\n/);
+    assert.match(block, /\tk8s\.io\/apiserver => k8s\.io\/apiserver v0\.36\.4\n/);
     assert.doesNotMatch(block, /=> \.\/staging/);
   });
 });

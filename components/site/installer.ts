@@ -13,7 +13,7 @@
  * v1.35.1+k3s1 release, go.mod k8s.io/kubernetes v1.35.1): its tree as the Go module proxy serves
  * it (github.com/k3s-io/k3s@v1.35.1-0.20260211145931-c5b158798933) holds install.sh with this
  * SHA-256, and upstream's own install.sh.sha256sum beside it says the same. No copy of the
- * installer at the tag of v1.36.3+k3s1 is readable here (the repository is beyond the mirror's
+ * installer at the tag of v1.36.4+k3s1 is readable here (the repository is beyond the mirror's
  * size limit; the proxy serves no +k3s tag). `npm run test:cluster` re-derives the checksum from
  * the proxy (test-cluster/installer.test.ts). To move it: pick a newer commit the proxy serves,
  * update all three places below and that test, and read the installer's diff.
