@@ -19,7 +19,7 @@ export const DEFAULT_VERSIONS = {
     // (the newest copy readable here, 2026-08-20: no release after v1.35.0; the Go module proxy does not serve the module):
     // docs/reference/version-policy.md at v1.35.0 lists Kubernetes 1.33-1.36, e2e on k3s v1.33-v1.36. The stacks
     // therefore run k3s 1.36 (`kubernetes` below; config validation refuses a minor outside it). Renovate proposes the
-    // release that adds 1.37; record its matrix here and in this comment in the same PR (test/platform.test.ts).
+    // release that adds 1.37; record its matrix here and in this comment in the same PR (test/renovate.test.ts).
     hcloudCcm: {
       repo: "https://charts.hetzner.cloud",
       chart: "hcloud-cloud-controller-manager",
@@ -214,7 +214,7 @@ export function kubernetesMinor(k3sVersion: string): string {
  * its chart ships (the module proxy serves every tagged release; no chart repository is reachable
  * from CI). `files` are paths inside the module; `helmTemplate` marks copies that are chart
  * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically.
- * Checked against the Go module proxy on 2026-11-30.
+ * Checked against the Go module proxy on 2026-11-30 and 2026-12-06.
  */
 export const CRD_SOURCES = {
   argocd: {
@@ -243,6 +243,10 @@ export const CRD_SOURCES = {
     helmTemplate: true,
   },
   gatewayApi: {
+    // The bundle gateway-crds-helm v1.9.1 installs. Re-checked 2026-12-06: the proxy also lists v1.6.2, v1.6.3
+    // (2026-10-06) and v1.7.0 (2026-10-29); v1.6.3's standard CRDs differ from v1.6.1's only in descriptions, the
+    // bundle-version annotation and whitespace (conformance-test fixes), and v1.7.0 is outside Envoy Gateway 1.9's
+    // Gateway API v1.6. Moves with the chart.
     module: "sigs.k8s.io/gateway-api",
     version: "v1.6.1",
     // The standard channel; the upstream directory also holds a safe-upgrades

@@ -6,8 +6,6 @@
  */
 import { strict as assert } from "node:assert";
 import { createHash } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { argocdValues, repositoryStringData, rootApplicationSpec } from "../components/platform/argocd";
 import { ACME_SERVERS } from "../components/platform/cert-manager";
 import { PLATFORM_NAMESPACES } from "../components/platform";
@@ -25,7 +23,6 @@ import {
   planWith,
   plannedOptions,
   readStackConfig,
-  repoRoot,
   SECRET,
   withStackConfig,
 } from "./helpers/harness";
@@ -270,56 +267,6 @@ describe("platform: Sealed Secrets controller and key renewal (issue 25 item 6)"
     });
     assert.equal(v.keyrenewperiod, "720h");
     assert.equal(v.fullnameOverride, "sealed-secrets-controller");
-  });
-});
-
-describe("platform: every chart pin's comment names its version (a version bump must re-check the comment)", () => {
-  const text = readFileSync(join(repoRoot, "components", "versions.ts"), "utf8");
-
-  /**
-   * Each `<name>: { repo, chart, version[, kubernetes] }` entry of DEFAULT_VERSIONS.charts in the
-   * source, and what is wrong with the comment right above it: it must name the entry's version,
-   * a date, and the entry's Kubernetes range when it has one.
-   */
-  function staleComments(source: string): string[] {
-    const body = source.slice(source.indexOf("  charts: {"), source.indexOf("\n  },\n", source.indexOf("  charts: {")));
-    const problems: string[] = [];
-    const entry = /^ {4}(\w+): \{[^}]*?version: "([^"]+)"(?:,\s*kubernetes: \{ min: "([\d.]+)", max: "([\d.]+)" \})?/gm;
-    for (const m of body.matchAll(entry)) {
-      const lines = body.slice(0, m.index).replace(/\n$/, "").split("\n");
-      const comment: string[] = [];
-      for (let i = lines.length - 1; i >= 0 && /^\s*(\/\/|\/\*\*|\*)/.test(lines[i]); i--) comment.unshift(lines[i]);
-      const c = comment.join("\n");
-      const bare = m[2].replace(/^v/, "").replace(/\./g, "\\.");
-      if (!new RegExp(`(^|[^\\w.])v?${bare}([^\\w.]|$)`).test(c))
-        problems.push(`${m[1]}: the comment does not name ${m[2]}`);
-      if (!/\b20\d\d-\d\d-\d\d\b/.test(c)) problems.push(`${m[1]}: the comment has no date`);
-      if (m[3] && !c.includes(`Kubernetes ${m[3]}-${m[4]}`))
-        problems.push(`${m[1]}: the comment does not give Kubernetes ${m[3]}-${m[4]}`);
-    }
-    return problems;
-  }
-
-  it("every chart entry's comment names its version, a date and its Kubernetes range", () => {
-    assert.deepEqual(staleComments(text), []);
-    // Every chart was seen.
-    const seen = [...text.matchAll(/^ {4}(\w+): \{/gm)].map((m) => m[1]);
-    for (const name of Object.keys(DEFAULT_VERSIONS.charts)) assert.ok(seen.includes(name), name);
-  });
-
-  it("a version bump (as Renovate makes it) or a range change without its comment is reported", () => {
-    assert.deepEqual(staleComments(text.replace('version: "1.35.0"', 'version: "1.36.0"')), [
-      "hcloudCcm: the comment does not name 1.36.0",
-    ]);
-    assert.deepEqual(
-      staleComments(
-        text.replace(
-          'version: "2.22.1",\n      kubernetes: { min: "1.33", max: "1.36" }',
-          'version: "2.22.1",\n      kubernetes: { min: "1.33", max: "1.37" }',
-        ),
-      ),
-      ["hcloudCsi: the comment does not give Kubernetes 1.33-1.37"],
-    );
   });
 });
 
