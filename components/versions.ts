@@ -150,10 +150,9 @@ const minorNumber = (minor: string) => Number(minor.split(".")[1]);
  * An unsupported CCM can leave nodes uninitialised or misaddressed, an unsupported CSI driver
  * volumes unattached; config validation refuses such a `k3s.version` (components/config/load.ts).
  */
-export function k3sSupportProblem(k3sVersion: string): string | undefined {
+export function k3sSupportProblem(k3sVersion: string, all = kubernetesSupport()): string | undefined {
   const minor = kubernetesMinor(k3sVersion);
   const n = minorNumber(minor);
-  const all = kubernetesSupport();
   const out = all.filter((s) => n < minorNumber(s.min) || n > minorNumber(s.max));
   if (!out.length) return undefined;
   const charts = out.map((s) => `${s.chart} ${s.version} (Kubernetes ${s.min}–${s.max})`).join(", ");

@@ -9,7 +9,17 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { INSTALLER_PATH, installerLines, InstallerPin, K3S_INSTALLER } from "../components/site/installer";
@@ -45,9 +55,28 @@ describe("k3s installer: pinned by SHA-256 in the repository", () => {
     assert.doesNotMatch(script, /\|\s*(ba)?sh\b/, "nothing is piped into a shell");
   });
 
-  it("refuses a pin that is no SHA-256, no source, or a source that is not HTTPS", () => {
+  it("refuses a pin that is no SHA-256, no source, a source that is not HTTPS, or text a shell would read", () => {
     const src = [{ url: "https://x.example/install.sh" }];
+    const hex = "a".repeat(64);
     assert.throws(() => installerLines({ sha256: "abc", sources: src }), /is not a SHA-256/);
+    assert.throws(() => installerLines({ sha256: `x${hex}`, sources: src }), /is not a SHA-256/);
+    assert.throws(() => installerLines({ sha256: `${hex}x`, sources: src }), /is not a SHA-256/);
+    assert.throws(() => installerLines({ sha256: hex.toUpperCase(), sources: src }), /is not a SHA-256/);
+    for (const url of ["https://x.example/it's.sh", "https://x.example/$(id).sh", "https://x.example/a b.sh"])
+      assert.throws(
+        () => installerLines({ sha256: hex, sources: [{ url }] }),
+        /has characters a shell would read/,
+        url,
+      );
+    assert.throws(
+      () => installerLines({ sha256: hex, sources: [{ url: "https://x.example/k.zip", member: "a;b" }] }),
+      /"a;b" has characters a shell would read/,
+    );
+    assert.throws(() => installerLines({ sha256: hex, sources: src }, "/tmp/x y"), /"\/tmp\/x y" has characters/);
+    assert.throws(
+      () => installerLines({ sha256: hex, sources: [{ url: "ftp://x.example/https://" }] }),
+      /not an HTTPS URL/,
+    );
     assert.throws(() => installerLines({ sha256: "a".repeat(64), sources: [] }), /no source/);
     assert.throws(
       () => installerLines({ sha256: "a".repeat(64), sources: [{ url: "http://x.example/install.sh" }] }),
@@ -69,6 +98,7 @@ describe("k3s installer: the step run in bash against served copies", function (
     dir = mkdtempSync(join(tmpdir(), "vp-installer-"));
     mkdirSync(join(dir, "bin"));
     mkdirSync(join(dir, "served"));
+    mkdirSync(join(dir, "work"));
     // curl stand-in: `-o FILE URL` copies served/<last path segment of URL>, or fails like curl -f.
     writeFileSync(
       join(dir, "bin", "curl"),
@@ -109,9 +139,12 @@ describe("k3s installer: the step run in bash against served copies", function (
     }
   }
 
+  /** Files the step left in its directory besides the installer. */
+  const leftovers = () => readdirSync(join(dir, "work")).filter((f) => f !== "k3s-install.sh");
+
   /** Runs the step, then the installer as the bootstrap does. */
   function run(p: InstallerPin) {
-    const target = join(dir, "k3s-install.sh");
+    const target = join(dir, "work", "k3s-install.sh");
     const script = [
       "#!/bin/bash",
       "set -euo pipefail",
@@ -140,6 +173,7 @@ describe("k3s installer: the step run in bash against served copies", function (
     assert.equal(r.mark, "installed");
     assert.equal(statSync(r.target).mode & 0o777, 0o700);
     assert.equal(readFileSync(r.target, "utf8"), good);
+    assert.deepEqual(leftovers(), []);
   });
 
   it("a tampered first copy is refused and never run; the good copy inside the second source's zip is", () => {
@@ -153,6 +187,8 @@ describe("k3s installer: the step run in bash against served copies", function (
         `the installer from https://a\\.example/k3s/install\\.sh is not the pinned one \\(SHA-256 ${sha256(evil)}\\); not running it`,
       ),
     );
+    // Nothing fetched is left beside the installer: not the refused copy, not the zip.
+    assert.deepEqual(leftovers(), []);
   });
 
   it("an unreachable first source falls through to the second", () => {
@@ -160,6 +196,7 @@ describe("k3s installer: the step run in bash against served copies", function (
     const r = run(pin());
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.mark, "installed");
+    assert.doesNotMatch(r.stderr, /not the pinned one/);
   });
 
   it("no good copy anywhere stops the bootstrap before anything runs", () => {
@@ -168,6 +205,7 @@ describe("k3s installer: the step run in bash against served copies", function (
     assert.equal(r.status, 1);
     assert.equal(r.mark, undefined, "the tampered installer ran");
     assert.equal(existsSync(r.target), false);
+    assert.ok(!leftovers().some((f) => f === "k3s-install.sh.part"), "the refused copy is removed");
     assert.match(
       r.stderr,
       new RegExp(

@@ -306,8 +306,43 @@ describe("platform: k3s minor within the pinned CCM/CSI/Envoy Gateway support (i
       );
     }
     assert.equal(k3sSupportProblem("v1.33.0+k3s1"), undefined);
+    assert.throws(
+      () => k3sSupportProblem("1.36.4+k3s1"),
+      /1\.36\.4\+k3s1 is not a k3s release like v<major>\.<minor>\.<patch>\+k3s<n>/,
+    );
+    assert.throws(() => k3sSupportProblem("xv1.36.4+k3s1"), /is not a k3s release/);
     assert.equal(k3sSupportProblem("v1.36.9+k3s2"), undefined);
     assert.match(k3sSupportProblem("v1.38.0+k3s1") ?? "", /^Kubernetes 1\.38 \(v1\.38\.0\+k3s1\) is outside/);
+  });
+});
+
+describe("platform: the support check over other ranges (versions.ts k3sSupportProblem)", () => {
+  const range = (chart: string, min: string, max: string) =>
+    ({ name: "hcloudCcm", chart, version: "1.0.0", min, max }) as const;
+
+  it("proposes the minors every chart supports: the overlap of the ranges, not their union", () => {
+    const msg = k3sSupportProblem("v1.38.1+k3s1", [range("a", "1.30", "1.36"), range("b", "1.33", "1.38")]);
+    assert.equal(
+      msg,
+      "Kubernetes 1.38 (v1.38.1+k3s1) is outside what the pinned a 1.0.0 (Kubernetes 1.30–1.36) support (components/versions.ts): pin a k3s release of Kubernetes 1.33–1.36 (runbook 10), or move those charts to releases that support 1.38 and record their range there",
+    );
+    assert.equal(
+      k3sSupportProblem("v1.34.1+k3s1", [range("a", "1.30", "1.36"), range("b", "1.33", "1.38")]),
+      undefined,
+    );
+  });
+
+  it("a one-minor overlap is a fix; no overlap says to move a chart first; minors compare as numbers", () => {
+    assert.match(
+      k3sSupportProblem("v1.9.0+k3s1", [range("a", "1.9", "1.36"), range("b", "1.36", "1.38")]) ?? "",
+      /: pin a k3s release of Kubernetes 1\.36–1\.36 \(runbook 10\)/,
+    );
+    assert.match(
+      k3sSupportProblem("v1.36.0+k3s1", [range("a", "1.30", "1.34"), range("b", "1.35", "1.38")]) ?? "",
+      /outside what the pinned a 1\.0\.0 \(Kubernetes 1\.30–1\.34\) support \(components\/versions\.ts\): no Kubernetes minor is in every pinned range: move a chart first, or move/,
+    );
+    assert.equal(k3sSupportProblem("v10.36.0+k3s1", [range("a", "1.30", "1.36")]), undefined, "minor 36 of major 10");
+    assert.equal(k3sSupportProblem("v1.36.0+k3s1", []), undefined);
   });
 });
 

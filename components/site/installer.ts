@@ -51,28 +51,30 @@ export const K3S_INSTALLER: InstallerPin = {
 /** Where the bootstrap keeps the verified installer (runbook 10 reuses it). */
 export const INSTALLER_PATH = "/usr/local/sbin/k3s-install.sh";
 
-/** Single-quotes a value for bash. */
-const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+/** What a source URL, zip member or path may contain: nothing a shell would read specially. */
+const SAFE = /^[\w./@%+:~-]+$/;
 
 /**
  * Bash lines that leave the pinned installer at INSTALLER_PATH, or stop the bootstrap: each source
  * is fetched to a temporary file, a zip's member extracted (python3, which cloud-init itself runs
  * on), and the file is moved into place only when `sha256sum -c` accepts it. Needs the bootstrap's
- * `log` and `fail`; runs nothing it fetched.
+ * `log` and `fail`; runs nothing it fetched. `fetch_installer URL [ZIP_MEMBER]` returns 0 only
+ * with the verified file in place.
  */
 export function installerLines(pin: InstallerPin = K3S_INSTALLER, path = INSTALLER_PATH): string[] {
   if (!/^[0-9a-f]{64}$/.test(pin.sha256)) throw new Error(`k3s installer: "${pin.sha256}" is not a SHA-256`);
   if (pin.sources.length === 0) throw new Error("k3s installer: no source");
-  for (const s of pin.sources)
-    if (!s.url.startsWith("https://")) throw new Error(`k3s installer: ${s.url} is not an HTTPS URL`);
+  for (const s of pin.sources) {
+    if (!/^https:\/\//.test(s.url)) throw new Error(`k3s installer: ${s.url} is not an HTTPS URL`);
+    for (const v of [s.url, s.member ?? "-"])
+      if (!SAFE.test(v)) throw new Error(`k3s installer: "${v}" has characters a shell would read`);
+  }
+  if (!SAFE.test(path)) throw new Error(`k3s installer: "${path}" has characters a shell would read`);
   const lines = [
-    `readonly K3S_INSTALLER_SHA256=${q(pin.sha256)}`,
-    `installer=${q(path)}`,
-    "# fetch_installer URL [ZIP_MEMBER]: the installer from URL (or from that member of the zip at",
-    "# URL), kept only when its SHA-256 is the pinned one.",
+    `readonly K3S_INSTALLER_SHA256='${pin.sha256}'`,
+    `installer='${path}'`,
     "fetch_installer() {",
     '  local tmp="$installer.part"',
-    '  rm -f "$tmp" "$tmp.zip"',
     '  if [ -n "${2:-}" ]; then',
     '    curl -sfL --retry 5 --retry-delay 5 --retry-all-errors -o "$tmp.zip" "$1" || return 1',
     `    python3 -c 'import sys, zipfile; sys.stdout.buffer.write(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2]))' "$tmp.zip" "$2" > "$tmp" || return 1`,
@@ -80,16 +82,15 @@ export function installerLines(pin: InstallerPin = K3S_INSTALLER, path = INSTALL
     "  else",
     '    curl -sfL --retry 5 --retry-delay 5 --retry-all-errors -o "$tmp" "$1" || return 1',
     "  fi",
-    '  if ! printf \'%s  %s\\n\' "$K3S_INSTALLER_SHA256" "$tmp" | sha256sum -c --status; then',
-    '    log "the installer from $1 is not the pinned one (SHA-256 $(sha256sum "$tmp" | cut -d" " -f1)); not running it"',
-    '    rm -f "$tmp"',
-    "    return 1",
+    '  if printf \'%s  %s\\n\' "$K3S_INSTALLER_SHA256" "$tmp" | sha256sum -c --status; then',
+    '    chmod 0700 "$tmp" && mv "$tmp" "$installer" && return 0',
     "  fi",
-    '  chmod 0700 "$tmp"',
-    '  mv "$tmp" "$installer"',
+    '  log "the installer from $1 is not the pinned one (SHA-256 $(sha256sum "$tmp" | cut -d" " -f1)); not running it"',
+    '  rm -f "$tmp"',
+    "  return 1",
     "}",
   ];
-  const tries = pin.sources.map((s) => `fetch_installer ${q(s.url)}${s.member ? ` ${q(s.member)}` : ""}`);
+  const tries = pin.sources.map((s) => `fetch_installer '${s.url}'${s.member ? ` '${s.member}'` : ""}`);
   lines.push(
     `${tries.join(" \\\n  || ")} \\`,
     '  || fail "no copy of the k3s installer with the pinned SHA-256 $K3S_INSTALLER_SHA256 (components/site/installer.ts)"',
