@@ -1,6 +1,6 @@
 /**
  * The program through the real Pulumi engine (CLI v3.248.0, pulumi-resource-kubernetes 4.25.0)
- * against a real kube-apiserver v1.37.2: what `pulumi up` does on a site, step by step, in order
+ * against a real kube-apiserver (tools/kube): what `pulumi up` does on a site, step by step, in order
  * (each step builds on the one before). docs/engine-tests.md lists what runs for real and what
  * stands in. Runs under `npm run test:engine` (tools/engine/test-run.ts), which starts from an
  * empty build/engine/ and stops the control plane afterwards.

@@ -1,6 +1,6 @@
 /**
  * System tools some tests run against (real software beats an imitation): shellcheck, jq,
- * openssl, and Debian's cloud-init schema. `npm test` never installs them (no apt, no root):
+ * openssl, python3, and Debian's cloud-init schema. `npm test` never installs them (no apt, no root):
  * on a developer's machine a test that needs a missing tool is skipped with a notice naming the
  * tool and the command that installs it; with CI=true (`.ci/run`, which runs
  * tools/ensure-tools.sh first) a missing tool fails the test instead, so CI never passes by
@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./harness";
 
-export type Tool = "shellcheck" | "jq" | "openssl" | "cloud-init-schema";
+export type Tool = "shellcheck" | "jq" | "openssl" | "python3" | "cloud-init-schema";
 
 /** Where tools/ensure-tools.sh unpacks Debian's cloud-init schema. */
 export const CLOUD_INIT_SCHEMA = join(
