@@ -9,6 +9,9 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { CRD_SOURCES } from "../components/versions";
+import { loadCrds } from "../tools/cluster/crds";
+import { CHART_TYPE, chartOf } from "../tools/engine/charts";
 import { Engine, freshDatastore } from "../tools/engine/workspace";
 import type { Plan } from "../tools/plan/runtime";
 import {
@@ -28,7 +31,13 @@ import {
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const fixtureName = "engine-onboard";
 
-/** Every secret value in the decrypted checkpoint (`pulumi stack export --show-secrets`). */
+/**
+ * Every secret scalar in the decrypted checkpoint (`pulumi stack export --show-secrets`): each
+ * value the engine marks secret that is a string, wherever it is (config, random outputs, the
+ * kubeconfig, the gate's credentials). A secret that is a whole object (a Secret's `data`, the Helm
+ * provider's `__inputs`, which repeats the release's plain inputs) is not a value: what is secret
+ * in it comes from those scalars, whose plain, base64 and JSON-escaped forms the test looks for.
+ */
 function secretValues(e: Engine): string[] {
   const exported = execFileSync(join(e.binaries.cliBin, "pulumi"), ["stack", "export", "--show-secrets"], {
     cwd: join(e.dir, "project"),
@@ -37,22 +46,61 @@ function secretValues(e: Engine): string[] {
     maxBuffer: 256 * 1024 * 1024,
   });
   const out = new Set<string>();
-  const walk = (v: unknown, inSecret: boolean) => {
-    if (typeof v === "string") {
-      if (inSecret && v.length >= 8) out.add(v);
-      // Secret values inside JSON strings (the provider's __inputs of a Secret's data, Helm values).
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) return v.forEach(walk);
+    if (!v || typeof v !== "object") return;
+    const o = v as Record<string, unknown>;
+    if (o[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270") {
+      const value = JSON.parse(String(o.plaintext)) as unknown;
+      if (typeof value === "string" && value.length >= 8) out.add(value);
       return;
     }
-    if (Array.isArray(v)) return v.forEach((x) => walk(x, inSecret));
-    if (v && typeof v === "object") {
-      const o = v as Record<string, unknown>;
-      const secret = inSecret || o[SECRET_SIG] === "1b47061264138c4ac30d75fd1eb44270";
-      for (const [k, x] of Object.entries(o))
-        if (k !== SECRET_SIG) walk(k === "plaintext" && typeof x === "string" ? JSON.parse(x) : x, secret);
-    }
+    Object.values(o).forEach(walk);
   };
-  walk(JSON.parse(exported), false);
+  walk(JSON.parse(exported));
   return [...out];
+}
+
+interface StateResource {
+  urn: string;
+  type: string;
+  parent?: string;
+  protect?: boolean;
+  outputs?: { kind?: string; metadata?: { name?: string } };
+}
+
+/**
+ * What each helm.v4.Chart applied: exactly the objects CRD_SOURCES lists for its chart (so the
+ * copies test:cluster installs are the real chart's), each live and, on this protected stack,
+ * protected (inherited from the Chart: a dropped CRD would delete every object of its kind).
+ */
+async function chartsRenderedTheirCrds(e: Engine, p: Plan, state: StateResource[]): Promise<void> {
+  const bundles = loadCrds();
+  const c = client(e);
+  try {
+    for (const chart of p.resources.filter((r) => r.type === CHART_TYPE)) {
+      const name = chartOf(chart.inputs.chart);
+      assert.ok(name, `${chart.urn}: no pinned chart`);
+      const expected = bundles
+        .filter((b) => CRD_SOURCES[b.source as keyof typeof CRD_SOURCES].chart === name)
+        .flatMap((b) => b.objects.map((o) => `${o.kind}/${o.metadata.name}`))
+        .sort();
+      const children = state.filter((r) => r.parent === chart.urn);
+      assert.deepEqual(children.map((r) => `${r.outputs?.kind}/${r.outputs?.metadata?.name}`).sort(), expected);
+      assert.ok(expected.length >= 10, `${chart.name} renders only ${expected.length} objects`);
+      assert.deepEqual(
+        children.filter((r) => !r.protect).map((r) => r.urn),
+        [],
+        "every object the CRD chart renders is protected on a protected stack",
+      );
+      for (const r of children) {
+        const o = bundles.flatMap((b) => b.objects).find((x) => x.metadata.name === r.outputs?.metadata?.name);
+        assert.ok(o && (await live(c, o as unknown as Record<string, unknown>)), `${r.urn}: not in the cluster`);
+      }
+    }
+  } finally {
+    c.close();
+  }
 }
 
 /** The URNs of one tenant's resources (its component and every child). */
@@ -98,21 +146,24 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
     } finally {
       c.close();
     }
-    // Same URNs as the product's plan: everything but the site (stood in) and provider instances.
-    const state = ((await e.stack.exportStack()).deployment as { resources: { urn: string; type: string }[] })
-      .resources;
-    const kept = (urn: string, type: string) =>
-      !type.startsWith("pulumi:providers:") && !urn.includes("platform:site:Site");
+    // Same URNs as the product's plan: everything but the site (stood in), provider instances, and
+    // the objects helm.v4.Charts render (the plan has each Chart; the provider renders it at `up`).
+    const state = ((await e.stack.exportStack()).deployment as { resources: StateResource[] }).resources;
+    const charts = new Set(plan.resources.filter((r) => r.type === CHART_TYPE).map((r) => r.urn));
+    assert.ok(charts.size >= 1, "the plan has the CRD chart");
+    const kept = (r: { urn: string; type: string; parent?: string | null }) =>
+      !r.type.startsWith("pulumi:providers:") && !r.urn.includes("platform:site:Site") && !charts.has(r.parent ?? "");
     const planned = plan.resources
-      .filter((r) => kept(r.urn, r.type))
+      .filter(kept)
       .map((r) => r.urn)
       .sort();
     const deployed = state
-      .filter((r) => kept(r.urn, r.type))
+      .filter(kept)
       .map((r) => r.urn)
       .sort();
     assert.deepEqual(deployed, planned);
     assert.ok(run.seconds > 0);
+    await chartsRenderedTheirCrds(e, plan, state);
   });
 
   it("a second up and `preview --expect-no-changes` report nothing", async () => {
@@ -146,6 +197,9 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
   });
 
   it("drift: a quota's CPU changed with kubectl shows in `preview --refresh` as exactly that field; `up --refresh` restores it", async () => {
+    // Healing a hand edit takes force (the harness stands in for 4.25.0's missing option: workspace.ts).
+    const provider = plan.resources.find((r) => r.type === "pulumi:providers:kubernetes");
+    assert.equal(provider?.inputs.enablePatchForce, "true", "the program's provider forces its fields");
     const quota = plannedObjects(plan).find((o) => o.inputs.kind === "ResourceQuota");
     assert.ok(quota, "the plan has no ResourceQuota");
     const md = quota.inputs.metadata as { name: string; namespace: string };
@@ -165,7 +219,7 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
     const { run } = await step(e, (on) => e.stack.preview({ ...on, refresh: true, diff: true }));
     assert.deepEqual(
       changes(run).map((s) => [s.urn, s.op, s.detailed.length ? s.detailed : s.diffs]),
-      [[quota.urn, "update", ["spec.hard.requests.cpu"]]],
+      [[quota.urn, "update", [`spec.hard["requests.cpu"]`]]],
     );
     await step(e, (on) => e.stack.up({ ...on, refresh: true }));
     const c = client(e);

@@ -75,9 +75,15 @@ export async function live(c: KubeClient, o: Record<string, unknown>): Promise<K
   return res.status === 200 ? (res.body as unknown as KubeObject) : undefined;
 }
 
-/** Paths where `planned` (secrets masked as "[secret]" skipped) differs from `actual`. */
+/**
+ * Paths where `planned` (secrets masked as "[secret]" skipped) differs from `actual`. A planned
+ * zero value (false, 0, "") the live object lacks is equal: the API server serializes Go's
+ * `omitempty` fields without their zero value (PriorityClass `globalDefault: false`), and an absent
+ * field decodes to that zero value; a field that keeps it (a pointer) comes back written out.
+ */
 export function fieldDiffs(planned: unknown, actual: unknown, path = ""): string[] {
   if (planned === "[secret]") return [];
+  if (actual === undefined && (planned === false || planned === 0 || planned === "")) return [];
   if (Array.isArray(planned)) {
     if (!Array.isArray(actual) || actual.length !== planned.length) return [`${path} (${JSON.stringify(actual)})`];
     return planned.flatMap((x, i) => fieldDiffs(x, actual[i], `${path}[${i}]`));

@@ -4,11 +4,11 @@
  * engine does is `npm run test:engine` (test-engine/).
  */
 import { strict as assert } from "node:assert";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { chartOf, standInReleases, writeStandInCharts } from "../tools/engine/charts";
+import { chartOf, localCharts, writeRealCharts, writeStandInCharts } from "../tools/engine/charts";
 import { parseEngineArgs } from "../tools/engine/cli";
 import { changedKeys, password } from "../tools/engine/standins/providers";
 import { repoRoot } from "./helpers/harness";
@@ -57,34 +57,60 @@ describe("engine harness", () => {
     assert.deepEqual(changedKeys({ length: 24, a: [1] }, { length: 32, a: [1] }), ["length"]);
   });
 
-  it("every pinned chart's source maps back to its name; the swap points Releases at the stand-in chart", () => {
+  it("every pinned chart's source maps back to its name; Releases get the stand-in chart, v4 Charts the real one", () => {
     assert.equal(chartOf("argo-cd"), "argocd");
     assert.equal(chartOf("oci://docker.io/envoyproxy/gateway-crds-helm"), "gatewayCrds");
     assert.equal(chartOf("nginx"), undefined);
-    const swap = standInReleases({ argocd: "/charts/argocd" } as never);
-    const out = swap({
-      type: "kubernetes:helm.sh/v3:Release",
-      name: "platform-argocd",
-      props: { chart: "argo-cd", version: "10.1.1", repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" } },
-      opts: {},
-      resource: undefined as never,
+    const swap = localCharts({
+      standIn: { argocd: "/charts/argocd", gatewayCrds: "/charts/gatewayCrds" } as never,
+      real: { gatewayCrds: "/real/gatewayCrds" },
+    });
+    const call = (type: string, name: string, props: Record<string, unknown>) =>
+      swap({ type, name, props, opts: {}, resource: undefined as never });
+    const release = "kubernetes:helm.sh/v3:Release";
+    const chart = "kubernetes:helm.sh/v4:Chart";
+    const out = call(release, "platform-argocd", {
+      chart: "argo-cd",
+      version: "10.1.1",
+      repositoryOpts: { repo: "https://argoproj.github.io/argo-helm" },
     });
     assert.deepEqual(out?.props, { chart: "/charts/argocd", version: "10.1.1" });
-    assert.equal(
-      swap({ type: "kubernetes:core/v1:Namespace", name: "n", props: {}, opts: {}, resource: undefined as never }),
-      undefined,
-    );
+    const crds = { chart: "oci://docker.io/envoyproxy/gateway-crds-helm", version: "v1.9.1", values: { a: 1 } };
+    assert.deepEqual(call(chart, "platform-gateway-crds", crds)?.props, { ...crds, chart: "/real/gatewayCrds" });
+    // A Release of the same chart would install workloads' waits: always the stand-in.
+    assert.equal(call(release, "r", crds)?.props.chart, "/charts/gatewayCrds");
+    assert.equal(call("kubernetes:core/v1:Namespace", "n", {}), undefined);
     assert.throws(
-      () =>
-        swap({
-          type: "kubernetes:helm.sh/v3:Release",
-          name: "x",
-          props: { chart: "nginx" },
-          opts: {},
-          resource: undefined as never,
-        }),
+      () => call(release, "x", { chart: "nginx" }),
       /x: Release of chart nginx, which components\/versions\.ts does not pin/,
     );
+    assert.throws(
+      () => call(chart, "y", { ...crds, version: "v1.8.0" }),
+      /y: the engine harness prepared gatewayCrds v1\.9\.1, the stack asks for v1\.8\.0/,
+    );
+  });
+
+  it("a real chart is copied from its module at the pinned tag, with Chart.yaml's versions set as upstream packages it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-real-"));
+    try {
+      const mod = join(dir, "mod");
+      mkdirSync(join(mod, "charts", "gateway-crds-helm", "templates"), { recursive: true });
+      writeFileSync(
+        join(mod, "charts", "gateway-crds-helm", "Chart.yaml"),
+        "apiVersion: v2\nname: gateway-crds-helm\nversion: v0.0.0-latest\nappVersion: latest\n",
+      );
+      writeFileSync(join(mod, "charts", "gateway-crds-helm", "templates", "a.yaml"), "kind: X\n");
+      chmodSync(join(mod, "charts", "gateway-crds-helm", "Chart.yaml"), 0o444);
+      const asked: string[] = [];
+      const out = writeRealCharts(join(dir, "out"), (m, v) => (asked.push(`${m}@${v}`), mod));
+      assert.deepEqual(asked, ["github.com/envoyproxy/gateway@v1.9.1"]);
+      assert.deepEqual(Object.keys(out), ["gatewayCrds"]);
+      const meta = parse(readFileSync(join(out.gatewayCrds!, "Chart.yaml"), "utf8")) as Record<string, string>;
+      assert.deepEqual([meta.name, meta.version, meta.appVersion], ["gateway-crds-helm", "v1.9.1", "v1.9.1"]);
+      assert.equal(readFileSync(join(out.gatewayCrds!, "templates", "a.yaml"), "utf8"), "kind: X\n");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("stand-in charts carry exactly the CRDs their release installs (CRDs in crds/, other objects in templates/)", () => {

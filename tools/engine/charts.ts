@@ -1,23 +1,45 @@
 /**
- * Chart releases in the engine tests: no chart repository is reachable here, so each of the
- * platform's helm.v3.Releases installs a local stand-in chart instead of the pinned one. The
- * release itself is real (the Kubernetes provider runs Helm: install, atomic wait, upgrade,
- * uninstall, its release Secrets); the chart holds only what test:cluster also stands in with: the
- * CRDs the real chart installs, taken from each project's Go module (components/versions.ts
- * CRD_SOURCES, whose `chart` says which release installs them). So every custom resource of the
- * program really depends on the release that installs its CRD, or the engine fails to create it.
+ * Charts in the engine tests: no chart repository is reachable here, so each chart the program
+ * installs comes from a local directory instead of the pinned repository, swapped in by a stack
+ * transformation in the harness's program (program.ts; components are unchanged).
  *
- * The swap is a stack transformation in the harness's program (program.ts): components are unchanged.
+ * - helm.v3.Release (charts that run workloads): the release is real (the Kubernetes provider runs
+ *   Helm: install, atomic wait, upgrade, uninstall, its release Secrets); the chart stands in,
+ *   holding only what test:cluster also stands in with: the CRDs the real chart installs, taken
+ *   from each project's Go module (components/versions.ts CRD_SOURCES, whose `chart` says which
+ *   chart installs them). So every custom resource of the program really depends on what installs
+ *   its CRD, or the engine fails to create it. The real charts' workloads could not become ready
+ *   here (no kubelet, no images), and `atomic` would roll them back.
+ * - helm.v4.Chart (the chart of API types only): the real chart where the Go module proxy serves
+ *   its source at the pinned tag (REAL_CHARTS), packaged as upstream packages it (`helm package
+ *   --version <tag> --app-version <tag>`: only Chart.yaml's version fields differ); the provider
+ *   renders it with the program's values and applies what it renders. Otherwise the stand-in.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { chartSource } from "../../components/platform/releases";
 import { ChartName, CRD_SOURCES, DEFAULT_VERSIONS } from "../../components/versions";
-import type { CrdBundle } from "../cluster/crds";
+import { CrdBundle, moduleDir } from "../cluster/crds";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+export const CHART_TYPE = "kubernetes:helm.sh/v4:Chart";
+
+/**
+ * Charts whose source the Go module proxy serves at the tag of their pinned version: the module
+ * and the chart's directory in it. Envoy Gateway tags its charts with the release (tools/make/helm.mk:
+ * `helm package charts/<chart> --app-version ${TAG} --version ${CHART_VERSION}`).
+ */
+export const REAL_CHARTS: Partial<Record<ChartName, { module: string; path: string }>> = {
+  gatewayCrds: { module: "github.com/envoyproxy/gateway", path: "charts/gateway-crds-helm" },
+};
+
+/** Where the engine finds each chart: the stand-in per pinned chart, and the real ones it has. */
+export interface EngineCharts {
+  standIn: Record<ChartName, string>;
+  real: Partial<Record<ChartName, string>>;
+}
 
 /** Which pinned chart a Release's `chart` input names (as releases.ts chartSource spells it). */
 export function chartOf(chart: unknown): ChartName | undefined {
@@ -66,20 +88,61 @@ export function writeStandInCharts(dir: string, bundles: readonly CrdBundle[]): 
   return out;
 }
 
+/** The module cache is read-only; a copy of it must not be (or it could not be edited or removed). */
+function writable(path: string): void {
+  if (statSync(path).isDirectory()) {
+    chmodSync(path, 0o755);
+    for (const entry of readdirSync(path)) writable(join(path, entry));
+  } else chmodSync(path, 0o644);
+}
+
 /**
- * The stack transformation that points each Release at its stand-in chart (a local path, so no
- * repository options). Anything else passes unchanged; a Release naming no pinned chart fails.
+ * Copies each REAL_CHARTS chart from its module at the pinned version into `dir`, with Chart.yaml's
+ * `version` and `appVersion` set to the pin (as upstream's packaging does). Returns each chart's directory.
  */
-export function standInReleases(charts: Record<ChartName, string>): pulumi.ResourceTransformation {
+export function writeRealCharts(
+  dir: string,
+  dirOf: (module: string, version: string) => string = moduleDir,
+): Partial<Record<ChartName, string>> {
+  rmSync(dir, { recursive: true, force: true });
+  const out: Partial<Record<ChartName, string>> = {};
+  for (const [name, src] of Object.entries(REAL_CHARTS) as [ChartName, { module: string; path: string }][]) {
+    const { version } = DEFAULT_VERSIONS.charts[name];
+    const chartDir = join(dir, name);
+    cpSync(join(dirOf(src.module, version.startsWith("v") ? version : `v${version}`), src.path), chartDir, {
+      recursive: true,
+    });
+    writable(chartDir);
+    const file = join(chartDir, "Chart.yaml");
+    const meta = parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+    writeFileSync(file, stringify({ ...meta, version, appVersion: version }));
+    out[name] = chartDir;
+  }
+  return out;
+}
+
+/**
+ * The stack transformation that points each Release at its stand-in chart, and each helm.v4.Chart
+ * at its real chart where there is one (a local path, so no repository options). Anything else
+ * passes unchanged; a chart no pin names, or a version the harness did not prepare, fails.
+ */
+export function localCharts(charts: EngineCharts): pulumi.ResourceTransformation {
   return (args) => {
-    if (args.type !== RELEASE_TYPE) return undefined;
+    if (args.type !== RELEASE_TYPE && args.type !== CHART_TYPE) return undefined;
     const props = args.props as Record<string, unknown>;
+    const kind = args.type === RELEASE_TYPE ? "Release" : "Chart";
     const name = chartOf(props.chart);
     if (!name)
       throw new Error(
-        `${args.name}: Release of chart ${String(props.chart)}, which components/versions.ts does not pin`,
+        `${args.name}: ${kind} of chart ${String(props.chart)}, which components/versions.ts does not pin`,
       );
-    const rest: Record<string, unknown> = { ...props, chart: charts[name] };
+    const real = args.type === CHART_TYPE ? charts.real[name] : undefined;
+    const pinned = DEFAULT_VERSIONS.charts[name].version;
+    if (real && props.version !== pinned)
+      throw new Error(
+        `${args.name}: the engine harness prepared ${name} ${pinned}, the stack asks for ${String(props.version)}`,
+      );
+    const rest: Record<string, unknown> = { ...props, chart: real ?? charts.standIn[name] };
     delete rest.repositoryOpts;
     return { props: rest, opts: args.opts };
   };

@@ -1,28 +1,29 @@
 /**
  * The program the engine tests run through the Automation API (an inline program: the engine talks
  * to this Node process, so no language host binary is needed). It is index.ts with the site taken
- * from the local control plane (site.ts) and the chart releases pointed at stand-in charts
- * (charts.ts): the same config loader, tenant loader, Platform and Tenant components, unchanged,
+ * from the local control plane (site.ts), the charts pointed at local directories (charts.ts) and
+ * no wait for pods that cannot run without a kubelet (kubelet.ts): the same config loader, tenant loader, Platform and Tenant components, unchanged,
  * under the same logical names, so its URNs are the product's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../components/config/load";
 import { Platform } from "../../components/platform";
 import { loadTenants, Tenant } from "../../components/tenant";
-import type { ChartName } from "../../components/versions";
-import { standInReleases } from "./charts";
+import { EngineCharts, localCharts } from "./charts";
+import { noKubelet } from "./kubelet";
 import { LocalCluster, localSite } from "./site";
 
 export interface EngineProgramArgs {
   /** The local control plane the site stands in with. */
   cluster: LocalCluster;
-  /** Stand-in chart directory per pinned chart (charts.ts writeStandInCharts). */
-  charts: Record<ChartName, string>;
+  /** Local chart directories (charts.ts: stand-ins, and the real charts the module proxy serves). */
+  charts: EngineCharts;
 }
 
 export function engineProgram(args: EngineProgramArgs): () => Promise<Record<string, unknown>> {
   return async () => {
-    pulumi.runtime.registerStackTransformation(standInReleases(args.charts));
+    pulumi.runtime.registerStackTransformation(localCharts(args.charts));
+    pulumi.runtime.registerStackTransformation(noKubelet());
     const config = loadStackConfig();
     const tenants = loadTenants(config);
 

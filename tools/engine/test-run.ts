@@ -2,7 +2,8 @@
  * `npm run test:engine`: builds the Pulumi CLI and provider if their pins changed
  * (tools/pulumi/build.sh) and the control plane's binaries (tools/kube/build.sh), then runs the
  * engine suite (.mocharc.engine.json, test-engine/) from an empty build/engine/, and stops the
- * control plane afterwards, also when the suite fails. Exits with mocha's status.
+ * control plane afterwards, also when the suite fails. Exits with mocha's status. Arguments go to
+ * mocha (`npm run test:engine -- --grep drift`).
  */
 import { spawnSync } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -23,7 +24,13 @@ async function main(): Promise<number> {
     rmSync(ENGINE_DIR, { recursive: true, force: true });
     const mocha = spawnSync(
       process.execPath,
-      [join(repoRoot, "node_modules", "mocha", "bin", "mocha.js"), "--config", join(repoRoot, ".mocharc.engine.json")],
+      [
+        join(repoRoot, "node_modules", "mocha", "bin", "mocha.js"),
+        "--config",
+        join(repoRoot, ".mocharc.engine.json"),
+        // Mocha's own options, e.g. `npm run test:engine -- --grep gate`.
+        ...process.argv.slice(2),
+      ],
       { cwd: repoRoot, stdio: "inherit" },
     );
     code = mocha.status ?? 1;

@@ -9,6 +9,7 @@
  *   project/   Pulumi.yaml (the repository's) and the generated Pulumi.<stack>.yaml
  *   bin/       the stand-in plugins' executables (standins/)
  *   charts/    the stand-in charts (charts.ts)
+ *   real-charts/ the real charts the Go module proxy serves (charts.ts REAL_CHARTS)
  *   passphrase the secrets passphrase of this state (random, 0600)
  */
 import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
@@ -23,7 +24,7 @@ import { ClusterState, ensureBinaries, runningPid, startControlPlane } from "../
 import { loadCrds } from "../cluster/crds";
 import { renderedServerConfig } from "../cluster/flags";
 import { readStackConfig, repoRoot } from "../plan/runtime";
-import { writeStandInCharts } from "./charts";
+import { writeRealCharts, writeStandInCharts } from "./charts";
 import { engineProgram } from "./program";
 
 export const ENGINE_DIR = join(repoRoot, "build", "engine");
@@ -152,7 +153,10 @@ export async function prepareEngine(opts: EngineOptions): Promise<Engine> {
   const k3sConfig = renderedServerConfig(stackK3s(opts.stack));
   const cluster = await startControlPlane({ dir: opts.clusterDir ?? join(dir, "cluster"), binDir: kubeBin, k3sConfig });
   say(`control plane at ${cluster.server}`);
-  const charts = writeStandInCharts(join(dir, "charts"), loadCrds());
+  const charts = {
+    standIn: writeStandInCharts(join(dir, "charts"), loadCrds()),
+    real: writeRealCharts(join(dir, "real-charts")),
+  };
 
   const passFile = join(dir, "passphrase");
   if (!existsSync(passFile)) writeFileSync(passFile, randomBytes(24).toString("base64url"), { mode: 0o600 });
@@ -164,6 +168,11 @@ export async function prepareEngine(opts: EngineOptions): Promise<Engine> {
     PULUMI_HOME: join(dir, "home"),
     PULUMI_SKIP_UPDATE_CHECK: "true",
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    // The program's provider sets `enablePatchForce` (components/platform/provider.ts), an option
+    // 4.25.0 predates (pulumi/pulumi-kubernetes#4242, 2026-03); this variable is the same switch
+    // in the same code path (await.go patchForce: annotation, then option, then this variable).
+    // The drift step checks that the program asks for it.
+    PULUMI_K8S_ENABLE_PATCH_FORCE: "true",
     PATH: [writeStandInPlugins(dir), binaries.providerBin, binaries.cliBin, process.env.PATH ?? ""].join(":"),
   };
   const pulumiCommand = await PulumiCommand.get({ root: dirname(binaries.cliBin) });

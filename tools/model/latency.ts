@@ -110,7 +110,7 @@ export const LATENCY: LatencyRule[] = [
     estimate: true,
   },
 
-  // Helm releases (helm --wait semantics), per chart.
+  // Helm releases (helm --wait semantics) and the one client-side chart, per chart.
   {
     type: "kubernetes:helm.sh/*",
     chart: "argo-cd",
@@ -129,7 +129,8 @@ export const LATENCY: LatencyRule[] = [
     type: "kubernetes:helm.sh/*",
     chart: "gateway-crds-helm",
     seconds: 15,
-    source: `${HELM_WAIT}; CRDs only (Gateway API standard channel and Envoy Gateway's), no workload to wait for`,
+    source:
+      "helm.v4.Chart (components/platform/releases.ts crdChart): rendered client-side, each CRD applied server-side and awaited until Established; CRDs only (Gateway API standard channel and Envoy Gateway's), no workload to wait for",
     estimate: true,
   },
   {
