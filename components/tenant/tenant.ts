@@ -86,14 +86,17 @@ export class Tenant extends pulumi.ComponentResource {
       pulumi.mergeOptions(inNs, { dependsOn: platform.ingressInstall }),
     );
 
-    if (spec.admins.length > 0) {
-      // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
-      new KubeObject(
-        `${name}-admin-binding`,
-        m.adminBinding(spec),
-        pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantAdminRole] }),
-      );
-    }
+    // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
+    const adminBinding =
+      spec.admins.length > 0
+        ? [
+            new KubeObject(
+              `${name}-admin-binding`,
+              m.adminBinding(spec),
+              pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantAdminRole] }),
+            ),
+          ]
+        : [];
 
     // 24 random bytes as hex: URL-safe (stream keys are pasted into encoder URLs) with 192 bits.
     // RandomBytes rather than RandomPassword: it has 4 outputs instead of 14, and each output
@@ -118,17 +121,20 @@ export class Tenant extends pulumi.ComponentResource {
       m.appProject(spec),
       pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
     );
-    this.publish(name, spec, k8sOpts, platform);
+    const published = this.publish(name, spec, k8sOpts, platform);
 
-    // ArgoCD must not start the tenant's workloads before its project, guardrails, stream key and
-    // sync identity exist.
-    new KubeObject(
-      `${name}-app`,
-      m.application(spec),
-      pulumi.mergeOptions(k8sOpts, {
-        dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret, syncAccount, syncBinding],
-      }),
-    );
+    this.application(name, spec, pulumi.mergeOptions(k8sOpts, { protect }), [
+      ...platform.argocdInstall,
+      project,
+      quota,
+      limits,
+      netpol,
+      secret,
+      syncAccount,
+      syncBinding,
+      ...adminBinding,
+      ...published,
+    ]);
 
     this.registerOutputs({
       namespace: this.namespace,
@@ -142,21 +148,50 @@ export class Tenant extends pulumi.ComponentResource {
   }
 
   /**
+   * The tenant's Application, after everything else of the tenant (`dependsOn`): Argo CD must not
+   * start the tenant's workloads before its project, guardrails, stream key, sync identity, admins
+   * and domains exist. Being the root of the tenant's graph is also what makes `protect` hold: the
+   * engine deletes dependents first, so when a tenant's file is deleted without
+   * `decommission: true` the Application's delete is the first step, and its `protect` fails the
+   * update before anything of the tenant goes. Protecting the namespace alone was not enough:
+   * `pulumi up` runs without a preview in the Automation API (pulumi/actions, the Deploy
+   * workflow), and the engine deleted the Application, AppProject and listeners before it reached
+   * the namespace (found by test:engine, docs/engine-tests.md). components/rules/protect.ts checks
+   * both halves.
+   */
+  private application(
+    name: string,
+    spec: TenantSpec,
+    opts: pulumi.CustomResourceOptions,
+    everythingElse: pulumi.Input<pulumi.Resource>[],
+  ): void {
+    new KubeObject(`${name}-app`, m.application(spec), pulumi.mergeOptions(opts, { dependsOn: everythingElse }));
+  }
+
+  /**
    * The tenant's listeners and certificate, in the edge namespace: each after exactly the release
    * that installs its CRD. Not protected: both are rebuilt from the tenant file. A tenant without
-   * domains publishes nothing (a ListenerSet needs a listener, a certificate a name).
+   * domains publishes nothing (a ListenerSet needs a listener, a certificate a name). Returns what it
+   * declared: the Application depends on it (the constructor says why).
    */
-  private publish(name: string, spec: TenantSpec, k8sOpts: pulumi.CustomResourceOptions, platform: Platform): void {
-    if (spec.domains.length === 0) return;
-    new KubeObject(
-      `${name}-listeners`,
-      edge.listenerSet(spec),
-      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
-    );
-    new KubeObject(
-      `${name}-cert`,
-      edge.certificate(spec),
-      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
-    );
+  private publish(
+    name: string,
+    spec: TenantSpec,
+    k8sOpts: pulumi.CustomResourceOptions,
+    platform: Platform,
+  ): KubeObject[] {
+    if (spec.domains.length === 0) return [];
+    return [
+      new KubeObject(
+        `${name}-listeners`,
+        edge.listenerSet(spec),
+        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
+      ),
+      new KubeObject(
+        `${name}-cert`,
+        edge.certificate(spec),
+        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
+      ),
+    ];
   }
 }
