@@ -20,7 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { SECRET_KEYS } from "../../components/config/schema";
 import { stackK3s } from "../cluster/cli";
-import { ClusterState, ensureBinaries, runningPid, startControlPlane } from "../cluster/controlplane";
+import { ClusterState, ensureBinaries, startControlPlane, stopComponents } from "../cluster/controlplane";
 import { loadCrds } from "../cluster/crds";
 import { renderedServerConfig } from "../cluster/flags";
 import { readStackConfig, repoRoot } from "../plan/runtime";
@@ -230,13 +230,7 @@ export function recorder(): { onEvent: (e: EngineEvent) => void; done: (t0: numb
  * etcd's data and starts both again.
  */
 export async function freshDatastore(e: Engine): Promise<void> {
-  for (const c of ["kube-apiserver", "etcd"] as const) {
-    const pid = runningPid(e.cluster.dir, c);
-    if (pid === undefined) continue;
-    process.kill(pid, "SIGTERM");
-    for (let i = 0; i < 300 && runningPid(e.cluster.dir, c) !== undefined; i++)
-      await new Promise((r) => setTimeout(r, 100));
-  }
+  await stopComponents(e.cluster.dir, ["kube-apiserver", "etcd"], 10_000);
   rmSync(join(e.cluster.dir, "etcd"), { recursive: true, force: true });
   await startControlPlane({ dir: e.cluster.dir, binDir: dirname(e.kubectl), k3sConfig: e.k3sConfig });
 }
