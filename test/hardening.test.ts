@@ -22,6 +22,8 @@ import { argocdValues } from "../components/platform/argocd";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
 import { cel } from "./helpers/cel";
 import { byName, planStack, readStackConfig } from "./helpers/harness";
+import { tenantStorageOnly } from "./helpers/tenant-properties";
+import { planSample } from "./helpers/tenants";
 
 // --- CEL, evaluated the way the API server applies one policy -------------------------------
 
@@ -52,7 +54,7 @@ function denials(rule: string, req: Request): string[] | undefined {
     object: req.object,
     oldObject: req.oldObject ?? null,
     namespaceObject: ns,
-    request: { operation: op, userInfo: { username: "system:serviceaccount:acme-tv:argocd-sync", groups: [] } },
+    request: { operation: op, userInfo: { username: "system:serviceaccount:demo-tv:argocd-sync", groups: [] } },
   };
   for (const c of p.spec.matchConditions ?? []) if (cel(c.expression, ctx) !== true) return undefined;
   const variables: Record<string, unknown> = {};
@@ -70,14 +72,14 @@ function denials(rule: string, req: Request): string[] | undefined {
 function tenantNs(extra: Record<string, string> = {}) {
   return {
     metadata: {
-      name: "acme-tv",
+      name: "demo-tv",
       labels: {
-        "kubernetes.io/metadata.name": "acme-tv",
-        "platform.video/tenant": "acme-tv",
+        "kubernetes.io/metadata.name": "demo-tv",
+        "platform.video/tenant": "demo-tv",
         "pod-security.kubernetes.io/enforce": "restricted",
         ...extra,
       },
-      annotations: { "platform.video/domains": "live.acme-tv.example" },
+      annotations: { "platform.video/domains": "live.demo-tv.example" },
     },
   };
 }
@@ -90,7 +92,7 @@ function podSpec(extra: Record<string, unknown> = {}) {
     containers: [
       {
         name: "app",
-        image: "registry.acme-tv.example/player:1.4.2",
+        image: "registry.demo-tv.example/player:1.4.2",
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
       },
     ],
@@ -104,7 +106,7 @@ function podSpec(extra: Record<string, unknown> = {}) {
 const deployment = (spec: Record<string, unknown> = {}, labels: Record<string, string> = { app: "player" }) => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
-  metadata: { name: "player", namespace: "acme-tv" },
+  metadata: { name: "player", namespace: "demo-tv" },
   spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec(spec) } },
 });
 const deploy = (spec: Record<string, unknown> = {}, labels?: Record<string, string>, namespace = tenantNs()) => ({
@@ -160,7 +162,7 @@ const NORMAL: [string, Request][] = [
       object: {
         kind: "HTTPRoute",
         spec: {
-          hostnames: ["live.acme-tv.example"],
+          hostnames: ["live.demo-tv.example"],
           rules: [{ backendRefs: [{ name: "player", port: 80 }] }],
         },
       },
@@ -231,7 +233,7 @@ const NORMAL: [string, Request][] = [
       object: {
         apiVersion: "bitnami.com/v1alpha1",
         kind: "SealedSecret",
-        metadata: { name: "db", namespace: "acme-tv", annotations: { "sealedsecrets.bitnami.com/managed": "true" } },
+        metadata: { name: "db", namespace: "demo-tv", annotations: { "sealedsecrets.bitnami.com/managed": "true" } },
         spec: { encryptedData: { password: "AgB..." } },
       },
     },
@@ -457,7 +459,7 @@ describe("TEN-SEAL-001: tenant SealedSecrets are strict-scoped", () => {
     object: {
       apiVersion: "bitnami.com/v1alpha1",
       kind: "SealedSecret",
-      metadata: { name: "db", namespace: "acme-tv", ...(annotations ? { annotations } : {}) },
+      metadata: { name: "db", namespace: "demo-tv", ...(annotations ? { annotations } : {}) },
       spec: { encryptedData: { password: "AgB..." } },
     },
   });
@@ -491,10 +493,10 @@ describe("TEN-SEAL-001: tenant SealedSecrets are strict-scoped", () => {
 
 describe("tenant hardening in the plan (issue 14)", () => {
   it("Argo CD syncs each tenant as its own ServiceAccount, within an allow-list of kinds", async () => {
-    const p = await planStack("prod");
-    const project = byName(p, "acme-tv-project").inputs.spec as any;
+    const p = await planSample("prod");
+    const project = byName(p, "demo-tv-project").inputs.spec as any;
     assert.deepEqual(project.destinationServiceAccounts, [
-      { server: "https://kubernetes.default.svc", namespace: "acme-tv", defaultServiceAccount: "acme-tv:argocd-sync" },
+      { server: "https://kubernetes.default.svc", namespace: "demo-tv", defaultServiceAccount: "demo-tv:argocd-sync" },
     ]);
     assert.deepEqual(project.clusterResourceWhitelist, []);
     assert.deepEqual(project.namespaceResourceWhitelist, [
@@ -530,17 +532,17 @@ describe("tenant hardening in the plan (issue 14)", () => {
       assert.ok(!kinds.includes(`"kind":"${never.replace('"', "")}"`), never);
     assert.equal(project.namespaceResourceBlacklist, undefined);
 
-    const sa = byName(p, "acme-tv-sync-sa").inputs as any;
+    const sa = byName(p, "demo-tv-sync-sa").inputs as any;
     assert.deepEqual(sa.metadata.name, "argocd-sync");
-    assert.deepEqual(sa.metadata.namespace, "acme-tv");
+    assert.deepEqual(sa.metadata.namespace, "demo-tv");
     assert.equal(sa.automountServiceAccountToken, false);
-    const binding = byName(p, "acme-tv-sync-binding").inputs as any;
+    const binding = byName(p, "demo-tv-sync-binding").inputs as any;
     assert.deepEqual(
       [binding.metadata.namespace, binding.roleRef, binding.subjects],
       [
-        "acme-tv",
+        "demo-tv",
         { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "platform-tenant-sync" },
-        [{ kind: "ServiceAccount", name: "argocd-sync", namespace: "acme-tv" }],
+        [{ kind: "ServiceAccount", name: "argocd-sync", namespace: "demo-tv" }],
       ],
     );
     const all = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -559,8 +561,8 @@ describe("tenant hardening in the plan (issue 14)", () => {
     ]);
     assert.deepEqual(syncClusterRole().rules, byName(p, "platform-tenant-sync").inputs.rules);
     // The Application starts syncing only once its identity exists.
-    const app = byName(p, "acme-tv-app");
-    for (const dep of ["acme-tv-sync-sa", "acme-tv-sync-binding"])
+    const app = byName(p, "demo-tv-app");
+    for (const dep of ["demo-tv-sync-sa", "demo-tv-sync-binding"])
       assert.ok(app.options.dependsOn.includes(byName(p, dep).urn), dep);
   });
 
@@ -683,12 +685,12 @@ describe("tenant hardening in the plan (issue 14)", () => {
   });
 
   it("tenant quotas count objects and bound ephemeral storage; the LimitRange defaults and caps it (staging tiers)", async () => {
-    const p = await planStack("staging");
+    const p = await planSample("staging");
     const hard = (name: string) => (byName(p, `${name}-quota`).inputs.spec as any).hard;
-    // acme-tv is standard, kiez-radio small (tenants/*.yaml).
+    // demo-tv is standard, demo-radio small (test/fixtures/tenants/sample).
     assert.deepEqual(
       Object.fromEntries(
-        Object.entries(hard("kiez-radio")).filter(([k]) => k.startsWith("count/") || k.includes("ephemeral")),
+        Object.entries(hard("demo-radio")).filter(([k]) => k.startsWith("count/") || k.includes("ephemeral")),
       ),
       {
         "count/configmaps": "50",
@@ -707,9 +709,9 @@ describe("tenant hardening in the plan (issue 14)", () => {
         "limits.ephemeral-storage": "20Gi",
       },
     );
-    assert.equal(hard("acme-tv")["count/secrets"], "120");
-    assert.equal(hard("acme-tv")["requests.ephemeral-storage"], "30Gi");
-    const lr = (byName(p, "kiez-radio-limits").inputs.spec as any).limits[0];
+    assert.equal(hard("demo-tv")["count/secrets"], "120");
+    assert.equal(hard("demo-tv")["requests.ephemeral-storage"], "30Gi");
+    const lr = (byName(p, "demo-radio-limits").inputs.spec as any).limits[0];
     assert.deepEqual(
       [lr.defaultRequest["ephemeral-storage"], lr.default["ephemeral-storage"], lr.max["ephemeral-storage"]],
       ["100Mi", "1Gi", "4Gi"],
@@ -721,13 +723,8 @@ describe("tenant hardening in the plan (issue 14)", () => {
     const tenantClass = byName(p, "platform-storageclass-tenant").inputs as any;
     assert.equal(tenantClass.reclaimPolicy, "Delete");
     assert.equal(byName(p, "platform-storageclass").inputs.reclaimPolicy, "Retain");
-    for (const t of ["acme-tv", "kiez-radio", "nordic-sports"]) {
-      const hard = (byName(p, `${t}-quota`).inputs.spec as any).hard;
-      assert.equal(hard["hcloud-volumes.storageclass.storage.k8s.io/requests.storage"], "0", t);
-      assert.equal(hard["hcloud-volumes.storageclass.storage.k8s.io/persistentvolumeclaims"], "0", t);
-      const values = (byName(p, `${t}-app`).inputs.spec as any).source.helm.valuesObject;
-      assert.deepEqual(values.storage, { className: "hcloud-volumes-tenant" });
-    }
+    // Every tenant file's quota and chart values, whatever tenants/ holds.
+    tenantStorageOnly(p);
   });
 
   it("tenant PriorityClasses: never preempting, never the default, below the system classes", async () => {
@@ -744,9 +741,10 @@ describe("tenant hardening in the plan (issue 14)", () => {
   });
 
   it("ingest tenants' namespaces carry platform.video/ingest; the prod ingest pool is tainted, the CSI node plugin tolerates it", async () => {
+    const sample = await planSample("prod");
+    const labels = (t: string) => (byName(sample, `${t}-ns`).inputs.metadata as any).labels;
+    assert.equal(labels("demo-tv")["platform.video/ingest"], "true");
     const p = await planStack("prod");
-    const labels = (t: string) => (byName(p, `${t}-ns`).inputs.metadata as any).labels;
-    assert.equal(labels("acme-tv")["platform.video/ingest"], "true");
     const csi = byName(p, "platform-hcloud-csi").inputs as any;
     assert.deepEqual(csi.values.node.tolerations, [
       { key: "platform.video/dedicated", operator: "Exists", effect: "NoSchedule" },
