@@ -34,17 +34,7 @@ import {
 import { PLATFORM_NAMES, tenantJsonSchema } from "../components/tenant/schema";
 import { ingestProblems, siteCapacity, sizingFor } from "../components/tenant/sizing";
 import { renderTenantSchema, TENANT_SCHEMA_FILE } from "../tools/tenant-schema";
-import {
-  byName,
-  expectInputError,
-  input,
-  Plan,
-  planStack,
-  planWith,
-  readStackConfig,
-  repoRoot,
-  SECRET,
-} from "./helpers/harness";
+import { byName, input, Plan, planStack, planWith, readStackConfig, repoRoot, SECRET } from "./helpers/harness";
 import {
   ctxFor,
   deletedWithNamespace,
@@ -58,58 +48,21 @@ import {
   tenantObjects,
   validAgainstSchemas,
 } from "./helpers/tenant-properties";
-import { planSample, SAMPLE_TENANTS, tenantFiles, TENANTS_DIR, tenantResources, TENANT_TYPE } from "./helpers/tenants";
+import {
+  expectationsOf,
+  planProblems,
+  planSample,
+  SAMPLE_TENANTS,
+  tenantFiles,
+  TENANTS_DIR,
+  tenantResources,
+  TENANT_TYPE,
+} from "./helpers/tenants";
 
 const FIXTURES = join(repoRoot, "test", "fixtures", "tenants");
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
-
-/** Plans `dir` (staging) expecting an InputError; also counts resources the program constructed. */
-async function planProblems(dir: string, stack = "staging") {
-  let constructed = 0;
-  const problems = await expectInputError(() =>
-    planWith({
-      stack,
-      tenantsDir: dir,
-      program: () => {
-        // Resource constructors apply stack transformations synchronously: any resource the
-        // program declared before failing would be counted here.
-        pulumi.runtime.registerStackTransformation(() => {
-          constructed++;
-          return undefined;
-        });
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return (require(join(repoRoot, "build", "index.js")) as () => Promise<unknown>)();
-      },
-    }),
-  );
-  return { problems, constructed };
-}
-
-interface Expectation {
-  file: string;
-  path: string;
-  message: RegExp;
-  line: string;
-}
-
-/** `# expect: <path> | <regex>` (problem in that file) and `# expect-dir:` (problem on the directory). */
-function expectationsOf(dir: string): Expectation[] {
-  const out: Expectation[] = [];
-  for (const f of readdirSync(dir).sort())
-    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
-      const m = /^# expect(-dir)?: (.*?) \| (.*)$/.exec(line);
-      if (!m) continue;
-      out.push({
-        file: m[1] ? dir : join(dir, f),
-        path: m[2] === "(file)" ? "" : m[2],
-        message: new RegExp(m[3]),
-        line,
-      });
-    }
-  return out;
-}
 
 /**
  * Writes n valid tenants across all tiers. Quotas are overridden small so 100 fit the staging

@@ -9,7 +9,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { descendants, Plan, PlannedResource, planStack, repoRoot } from "./harness";
+import * as pulumi from "@pulumi/pulumi";
+import { descendants, expectInputError, Plan, PlannedResource, planStack, planWith, repoRoot } from "./harness";
 
 /** The committed tenants directory (customer data). */
 export const TENANTS_DIR = join(repoRoot, "tenants");
@@ -72,4 +73,50 @@ export function tenantResources(p: Plan, name: string): { component: PlannedReso
   const component = p.resources.find((r) => r.type === TENANT_TYPE && r.name === name);
   if (!component) throw new Error(`no Tenant component ${name}`);
   return { component, children: descendants(p, component.urn) };
+}
+
+/** Plans `dir` (staging) expecting an InputError; also counts resources the program constructed. */
+export async function planProblems(dir: string, stack = "staging") {
+  let constructed = 0;
+  const problems = await expectInputError(() =>
+    planWith({
+      stack,
+      tenantsDir: dir,
+      program: () => {
+        // Resource constructors apply stack transformations synchronously: any resource the
+        // program declared before failing would be counted here.
+        pulumi.runtime.registerStackTransformation(() => {
+          constructed++;
+          return undefined;
+        });
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        return (require(join(repoRoot, "build", "index.js")) as () => Promise<unknown>)();
+      },
+    }),
+  );
+  return { problems, constructed };
+}
+
+export interface Expectation {
+  file: string;
+  path: string;
+  message: RegExp;
+  line: string;
+}
+
+/** `# expect: <path> | <regex>` (problem in that file) and `# expect-dir:` (problem on the directory). */
+export function expectationsOf(dir: string): Expectation[] {
+  const out: Expectation[] = [];
+  for (const f of readdirSync(dir).sort())
+    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) {
+      const m = /^# expect(-dir)?: (.*?) \| (.*)$/.exec(line);
+      if (!m) continue;
+      out.push({
+        file: m[1] ? dir : join(dir, f),
+        path: m[2] === "(file)" ? "" : m[2],
+        message: new RegExp(m[3]),
+        line,
+      });
+    }
+  return out;
 }
