@@ -7,8 +7,7 @@
  * under test. The cluster-side proof of the same objects is the integrator's (real API server).
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { k3sSchema, siteSchema } from "../components/config/schema";
@@ -23,6 +22,7 @@ import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
 import { cel } from "./helpers/cel";
 import { byName, planStack, readStackConfig } from "./helpers/harness";
 import { tenantStorageOnly } from "./helpers/tenant-properties";
+import { needTool, nftCheck } from "./helpers/tools";
 import { planSample } from "./helpers/tenants";
 
 // --- CEL, evaluated the way the API server applies one policy -------------------------------
@@ -761,12 +761,11 @@ describe("the host guard and k3s (issue 14): nodes", () => {
     controlPlaneRange: "10.20.0.16/28",
   } as unknown as ClusterSettings;
   const node = (role: "server" | "agent") => ({ role }) as unknown as NodeSpec;
-  const nftCheck = (rules: string) => {
+  const checkRules = (rules: string) => {
     const dir = mkdtempSync(join(tmpdir(), "vp-nft-"));
     const f = join(dir, "guard.nft");
     writeFileSync(f, rules);
-    const nft = existsSync("/usr/sbin/nft") ? "/usr/sbin/nft" : "nft";
-    const r = spawnSync(nft, ["-c", "-f", f], { encoding: "utf8" });
+    const r = nftCheck(f);
     rmSync(dir, { recursive: true, force: true });
     return r;
   };
@@ -787,13 +786,14 @@ describe("the host guard and k3s (issue 14): nodes", () => {
     }
   });
 
-  it("nft -c accepts the rendered rules of every role (and rejects a broken rule, so the check is real)", () => {
+  it("nft -c accepts the rendered rules of every role (and rejects a broken rule, so the check is real)", function () {
+    needTool(this, "nft", "nft -c of the host guard's rules");
     for (const role of ["server", "agent"] as const) {
-      const r = nftCheck(hostGuardRules(cluster, node(role)));
+      const r = checkRules(hostGuardRules(cluster, node(role)));
       assert.equal(r.status, 0, `${role}: ${r.stderr}`);
     }
     const broken = hostGuardRules(cluster, node("agent")).replace("meta skuid != 0", "meta skuid != root-ish");
-    assert.notEqual(nftCheck(broken).status, 0);
+    assert.notEqual(checkRules(broken).status, 0);
   });
 
   it("the API server runs AlwaysPullImages with the CIS plugins", () => {
