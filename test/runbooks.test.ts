@@ -16,6 +16,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { deriveAgentToken } from "../components/site";
+import { parsePulumiRunArgs } from "../tools/cli/pulumi-run";
 import { plan, Plan, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 import { OUTPUT_NAMES } from "./helpers/outputs-contract";
 import { needTool } from "./helpers/tools";
@@ -39,6 +40,11 @@ const CASES: Record<string, string> = {
 
 /** npm scripts a runbook may call: offline, read-only, and not the test suite itself. */
 const RUNNABLE = new Set(["plan", "relocate", "model"]);
+/**
+ * npm scripts that drive the real CLI against a real site (tools/cli/pulumi-run.ts): not run here;
+ * their arguments must be what the wrapper accepts (a --stack, no flag that drops the guardrails).
+ */
+const ON_THE_SITE = new Set(["preview", "up"]);
 
 interface Runbook {
   file: string;
@@ -368,7 +374,8 @@ describe("runbooks: the project commands they use", () => {
     const seen = new Map<string, { file: string; script: string; args: string[]; paths: string[] }>();
     for (const r of runbooks())
       for (const line of r.lines) {
-        const l = subst(line, r.vars);
+        // Environment assignments before the command (`PULUMI_K8S_...=true npm run up ...`) go to it.
+        const l = subst(line, r.vars).replace(/^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+(?=npm\s)/, "");
         if (!/^npm\b/.test(l)) {
           assert.ok(!/(^|[;&|]\s*)npm\s/.test(l), `${r.file}: npm only at the start of a line: ${line}`);
           continue;
@@ -377,6 +384,8 @@ describe("runbooks: the project commands they use", () => {
         const m = /^npm run (\S+)(?: -- (.*))?$/.exec(l);
         assert.ok(m, `${r.file}: only \`npm ci\` and \`npm run <script> -- <args>\` lines: ${line}`);
         const all = words(m[2] ?? "");
+        // Checked below (they need a real site): the wrapper's arguments, not a run.
+        if (ON_THE_SITE.has(m[1])) continue;
         for (const a of all) assert.ok(!/\$[A-Z]/.test(a), `${r.file}: undefined variable in ${line}`);
         const args: string[] = [];
         const paths: string[] = [];
@@ -391,6 +400,20 @@ describe("runbooks: the project commands they use", () => {
       }
     return [...seen.values()];
   };
+
+  it("change a site only through `npm run preview|up` (the guardrails), with arguments the wrapper accepts", () => {
+    let n = 0;
+    for (const r of runbooks())
+      for (const line of r.lines) {
+        const m = /(?:^|\s)npm run (preview|up)(?: -- (.*))?$/.exec(subst(line, r.vars));
+        if (!m) continue;
+        assert.ok(scripts[m[1]], `${r.file}: npm run ${m[1]} does not exist`);
+        // The stack is the runbook's variable; every other flag goes to pulumi as written.
+        assert.doesNotThrow(() => parsePulumiRunArgs([m[1], ...words(m[2] ?? "")]), `${r.file}: ${line}`);
+        n++;
+      }
+    assert.ok(n >= 10, `only ${n} preview/up runs in the runbooks`);
+  });
 
   it("use only scripts package.json defines, and only offline, read-only ones", () => {
     const all = commands();
