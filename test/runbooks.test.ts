@@ -17,6 +17,13 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { deriveAgentToken } from "../components/site";
 import { parsePulumiRunArgs } from "../tools/cli/pulumi-run";
+import {
+  renderRunbook04,
+  RUNBOOK04,
+  runbook04Steps as steps04,
+  runRunbook04 as run04,
+  tenantSummary,
+} from "../tools/docs/runbook04";
 import { plan, Plan, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 import { OUTPUT_NAMES } from "./helpers/outputs-contract";
 import { needTool } from "./helpers/tools";
@@ -269,26 +276,10 @@ describe("runbooks: stack outputs they read", () => {
   });
 });
 
-/** 04's own shell blocks (list indentation removed): its variables and its file-writing step. */
-function runbook04Steps(): { vars: string; write: string; tenant: string } {
-  const r = readRunbook("04-onboard-tenant.md");
-  const blocks = [...r.text.matchAll(/^( *)```sh\n([\s\S]*?)^\1```/gm)].map((m) =>
-    m[2]
-      .split("\n")
-      .map((l) => l.slice(Math.min(m[1].length, l.length - l.trimStart().length)))
-      .join("\n"),
-  );
-  const write = blocks.find((b) => b.includes('cat > "tenants/$TENANT.yaml"'));
-  const vars = blocks.find((b) => /^TENANT=/m.test(b));
-  assert.ok(write && vars, "04 has the variables and the file-writing step");
-  return { vars, write, tenant: r.vars.TENANT };
-}
-
+const RUNBOOK04_TEXT = () => readFileSync(join(repoRoot, RUNBOOK04), "utf8");
+const runbook04Steps = () => steps04(RUNBOOK04_TEXT());
 /** Runs 04's steps 1–2 as written by a shell in `dir` (holding a copy of tenants/). */
-function runRunbook04(dir: string) {
-  const { vars, write } = runbook04Steps();
-  return spawnSync("bash", ["-euo", "pipefail", "-c", `${vars}\n${write}`], { cwd: dir, encoding: "utf8" });
-}
+const runRunbook04 = (dir: string) => run04(RUNBOOK04_TEXT(), dir);
 
 /** A copy of tenants/ with 04's new tenant written by 04's own steps (made once, removed at exit). */
 let onboardedDir: string | undefined;
@@ -336,8 +327,17 @@ describe("runbooks: 04 followed literally onboards a tenant", () => {
         added.every((u) => u.endsWith(`::${tenant}`) || u.includes(`::${tenant}-`)),
         `${stack}: only the tenant's resources are new: ${added.join(", ")}`,
       );
-      assert.ok(added.length >= 9, `${stack}: ${added.length} new resources`);
+      // The component and the resources 04's generated block says the plan prints for it.
+      const counted = Number(/ — (\d+) resources: /.exec(tenantSummary(after, tenant))?.[1]);
+      assert.equal(added.length, counted + 1, `${stack}: ${added.length} new resources`);
     }
+  });
+
+  it("its block generated from the plan (what the example tenant gets, counted) is current (npm run docs:generate)", async function () {
+    this.timeout(120000);
+    const text = RUNBOOK04_TEXT();
+    assert.equal(text, renderRunbook04(text, await onboardedPlan("staging")), "run `npm run docs:generate`");
+    assert.doesNotMatch(text, /\d+[–-]\d+ resources/, "no typed resource count");
   });
 });
 
@@ -380,7 +380,8 @@ describe("runbooks: the project commands they use", () => {
           assert.ok(!/(^|[;&|]\s*)npm\s/.test(l), `${r.file}: npm only at the start of a line: ${line}`);
           continue;
         }
-        if (/^npm ci$/.test(l)) continue;
+        // Installing, and the test suite itself (04 runs it after adding a tenant), are not re-run here.
+        if (/^npm (ci|test)$/.test(l)) continue;
         const m = /^npm run (\S+)(?: -- (.*))?$/.exec(l);
         assert.ok(m, `${r.file}: only \`npm ci\` and \`npm run <script> -- <args>\` lines: ${line}`);
         const all = words(m[2] ?? "");
