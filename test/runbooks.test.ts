@@ -468,7 +468,11 @@ describe("runbooks: the project commands they use", () => {
     });
 
     for (const c of commands()) {
-      it(`npm run ${c.script} -- ${c.args.join(" ")}  (${c.file})`, async () => {
+      it(`npm run ${c.script} -- ${c.args.join(" ")}  (${c.file})`, async function () {
+        // The commands all started together in before() (plans, a diff, the relocation preview,
+        // the model) and share the machine's cores: on a busy 2-core machine the last to finish
+        // waits for all the others, so the wait is bounded by all of them, not by one.
+        this.timeout(300_000);
         const res = await runs.get(`${c.script} ${c.args.join(" ")}`)!;
         assert.equal(res.status, 0, `exit ${res.status}\n${res.stderr}\n${res.stdout.slice(-2000)}`);
         if (res.written)
