@@ -22,15 +22,15 @@ function appliedObjects(): KubeObject[] {
 describe("the plan's Kubernetes objects on the real API server", function () {
   before(clusterReady);
 
-  it("serves /version v1.37.2, the Kubernetes of the stacks' k3s v1.37.2+k3s1", async () => {
+  it("serves /version v1.36.4, the Kubernetes of the stacks' k3s v1.36.4+k3s1", async () => {
     const r = await client().request("GET", "/version");
-    assert.equal(r.body.gitVersion, "v1.37.2");
+    assert.equal(r.body.gitVersion, "v1.36.4");
     assert.equal(r.body.major, "1");
-    assert.equal(r.body.minor, "37");
+    assert.equal(r.body.minor, "36");
     for (const stack of ["staging", "prod"])
       assert.match(
         readFileSync(join(STATE, "..", "..", `Pulumi.${stack}.yaml`), "utf8"),
-        /^\s+version: v1\.37\.2\+k3s1$/m,
+        /^\s+version: v1\.36\.4\+k3s1$/m,
       );
   });
 

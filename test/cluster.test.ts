@@ -36,6 +36,8 @@ const UPSTREAM = [
   "\tk8s.io/klog/v2 v2.130.1",
   ")",
   "",
+  "require go.etcd.io/etcd/server/v3 v3.6.8 // indirect",
+  "",
   "replace (",
   "\tk8s.io/api => ./staging/src/k8s.io/api",
   "\tk8s.io/client-go => ./staging/src/k8s.io/client-go",
@@ -75,19 +77,25 @@ describe("tools/kube: the wrapper go.mod generator", function () {
     );
     const first = renderWrapperGoMod(undefined, UPSTREAM, "v1.37.2");
     assert.match(first, /^require k8s\.io\/kubernetes v1\.37\.2$/m);
+    // etcd is the server that Kubernetes release requires, not whatever tidy would settle on.
+    assert.match(first, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.6\.8$/m);
     assert.match(first, /^tool \(\n\tk8s\.io\/kubernetes\/cmd\/kube-apiserver\n/m);
     // Re-rendering at a new version swaps the block and the requirement in place.
     const next = renderWrapperGoMod(first, UPSTREAM, "v1.38.0");
     assert.match(next, /^require k8s\.io\/kubernetes v1\.38\.0$/m);
     assert.equal(committedReplaceBlock(next), replaceBlock(UPSTREAM, "v1.38.0"));
     assert.equal(next.split("// BEGIN generated").length, 2);
+    const etcdMoved = renderWrapperGoMod(first, UPSTREAM.replace("v3.6.8", "v3.7.1"), "v1.38.0");
+    assert.match(etcdMoved, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.7\.1$/m);
+    assert.throws(() => renderWrapperGoMod(first, UPSTREAM.replace(/^require go.*$/m, ""), "v1.38.0"), /no go\.etcd/);
   });
 
-  it("the committed tools/kube/go.mod pins k8s.io/kubernetes v1.37.2 and carries a generated block", () => {
+  it("the committed tools/kube/go.mod pins k8s.io/kubernetes v1.36.4, its etcd v3.6.8, and carries a generated block", () => {
     const gomod = readFileSync(join(root, "tools", "kube", "go.mod"), "utf8");
-    assert.match(gomod, /^\s*k8s\.io\/kubernetes v1\.37\.2\b/m);
+    assert.match(gomod, /^\s*k8s\.io\/kubernetes v1\.36\.4\b/m);
+    assert.match(gomod, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.6\.8$/m);
     const block = committedReplaceBlock(gomod) ?? "";
-    assert.match(block, /\tk8s\.io\/apiserver => k8s\.io\/apiserver v0\.37\.2\n/);
+    assert.match(block, /\tk8s\.io\/apiserver => k8s\.io\/apiserver v0\.36\.4\n/);
     assert.doesNotMatch(block, /=> \.\/staging/);
   });
 });

@@ -538,6 +538,21 @@ describe("runbooks: the k3s upgrade path (10)", () => {
     }
   });
 
+  it("upgrades with the installer pinned in components/site/installer.ts, verified on the node", () => {
+    const text = r.text;
+    const sed = (name: string) => {
+      const line = text.split("\n").find((l) => l.trim().startsWith(`${name}="$(sed -n `));
+      assert.ok(line, `runbook 10 sets ${name} from components/site/installer.ts`);
+      const r = spawnSync("bash", ["-c", line.trim() + `; printf %s "$${name}"`], { cwd: repoRoot, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(sed("INSTALLER_SHA256"), "f6dd79c73ff9823378e92cfc0855e725e5dea26c91e2b0c3f80d1d59c05d5f02");
+    assert.equal(sed("INSTALLER_URL"), "https://raw.githubusercontent.com/k3s-io/k3s/c5b158798933/install.sh");
+    assert.doesNotMatch(text, /install\.sh \| /, "nothing is piped from the network into a shell");
+    assert.match(text, /sha256sum -c/);
+  });
+
   it("resolves a minor's newest patch from the k3s channel's redirect", () => {
     const line = r.lines.find((l) => l.startsWith("NEW_VERSION="));
     const pipeline = /^NEW_VERSION="\$\(curl [^|]*\| (.*)\)"$/.exec(line ?? "")?.[1];

@@ -336,7 +336,21 @@ describe("site: rendered cloud-init (pure)", () => {
       const start = script.indexOf('systemctl start "$K3S_UNIT"');
       assert.ok(guard > 0 && guard < verify && verify < install && install < start, `${v.label}: guard before k3s`);
       assert.deepEqual(doc.runcmd, [[BOOTSTRAP_PATH]]);
-      assert.deepEqual(doc.packages, ["curl", "nftables"]);
+      assert.deepEqual(doc.packages, ["curl", "nftables", "python3"]);
+      // The installer runs only after its SHA-256 was checked against the repository's pin
+      // (components/site/installer.ts; the step itself runs in test/installer.test.ts).
+      const pinned = script.indexOf(
+        "readonly K3S_INSTALLER_SHA256='f6dd79c73ff9823378e92cfc0855e725e5dea26c91e2b0c3f80d1d59c05d5f02'",
+      );
+      const fetched = script.indexOf(
+        "fetch_installer 'https://raw.githubusercontent.com/k3s-io/k3s/c5b158798933/install.sh'",
+      );
+      assert.ok(pinned > 0 && pinned < fetched && fetched < install, `${v.label}: installer verified, then run`);
+      assert.doesNotMatch(
+        script,
+        /raw\.githubusercontent\.com\/k3s-io\/k3s\/v\d/,
+        `${v.label}: nothing from a release tag`,
+      );
       if (v.node.role === "server")
         assert.match(
           rules,

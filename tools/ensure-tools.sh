@@ -15,6 +15,7 @@
 #   `unshare -rn`, a user namespace: test/helpers/tools.ts).
 # - jq and openssl: test/runbooks.test.ts runs the runbooks' jq filters on the planned outputs and
 #   their agent-token derivation.
+# - python3: test/installer.test.ts runs the bootstrap's installer step, which unpacks a zip with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 schema=.cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json
@@ -28,12 +29,13 @@ command -v shellcheck >/dev/null 2>&1 || need_shellcheck=1
 missing_pkgs=()
 command -v jq >/dev/null 2>&1 || missing_pkgs+=(jq)
 command -v openssl >/dev/null 2>&1 || missing_pkgs+=(openssl)
+command -v python3 >/dev/null 2>&1 || missing_pkgs+=(python3)
 # nft: tests check the host guard's rules with `nft -c` (parses and validates, loads nothing).
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || missing_pkgs+=(nftables)
 [ "$need_shellcheck" = 0 ] && [ -f "$schema" ] && [ "${#missing_pkgs[@]}" = 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-  echo "ensure-tools: need shellcheck, jq, openssl, nftables and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
+  echo "ensure-tools: need shellcheck, jq, openssl, python3, nftables and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
   exit 1
 fi
 apt-get update -qq >/dev/null

@@ -59,8 +59,8 @@ export const ADMISSION_PLUGINS = [
 ];
 
 /*
- * Checked for k3s v1.37.2+k3s1 on 2026-11-30: every kube-apiserver, kube-controller-manager,
- * kubelet and kube-proxy flag below is still defined in k8s.io/kubernetes v1.37.2 (the kubelet
+ * Checked for k3s v1.36.4+k3s1 on 2026-12-06 (and v1.37.2+k3s1 on 2026-11-30): every kube-apiserver,
+ * kube-controller-manager, kubelet and kube-proxy flag below is defined in k8s.io/kubernetes v1.36.4 (the kubelet
  * ones are marked "set via the config file", deprecated but working, as since 1.2x), the admission
  * plugins all exist, and no feature gate is set; k3s's own config keys (k3sConfig) are all on
  * docs.k3s.io/cli/server. A flag Kubernetes removes makes the component exit at start: re-check
@@ -148,7 +148,7 @@ export function auditPolicy(): string {
 export interface ClusterSettings {
   /** Stack name; prefixes Hetzner names. */
   stack: string;
-  /** Pinned k3s release (e.g. v1.37.2+k3s1). */
+  /** Pinned k3s release (e.g. v1.36.4+k3s1). */
   k3sVersion: string;
   clusterCidr: string;
   serviceCidr: string;

@@ -38,7 +38,7 @@ import {
  * "latest": a k3s upgrade must not change what tenant pods may do; moving it is its own reviewed
  * change (a test keeps it no newer than the stacks' k3s).
  */
-export const PSS_VERSION = "v1.37";
+export const PSS_VERSION = "v1.36";
 
 /** Names of the objects inside the tenant namespace: the same in every tenant. */
 export const OBJECT_NAMES = {

@@ -1,7 +1,7 @@
 /**
  * System tools some tests run against (real software beats an imitation): shellcheck, jq,
- * openssl, nft and Debian's cloud-init schema. `npm test` never installs them (no apt, no root):
- * on a developer's machine a test that needs a missing tool is skipped with one notice naming the
+ * openssl, python3, nft and Debian's cloud-init schema. `npm test` never installs them (no apt, no
+ * root): on a developer's machine a test that needs a missing tool is skipped with one notice naming the
  * tool and the command that installs it; with CI=true (`.ci/run`, which runs
  * tools/ensure-tools.sh first) a missing tool fails the test instead, so CI never passes by
  * skipping. A tool that needs privileges runs unprivileged where it can: `nft -c` needs a netlink
@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./harness";
 
-export type Tool = "shellcheck" | "jq" | "openssl" | "nft" | "cloud-init-schema";
+export type Tool = "shellcheck" | "jq" | "openssl" | "python3" | "nft" | "cloud-init-schema";
 
 /** Where tools/ensure-tools.sh unpacks Debian's cloud-init schema. */
 export const CLOUD_INIT_SCHEMA = join(
@@ -26,6 +26,7 @@ const INSTALL: Record<Tool, string> = {
   shellcheck: "sudo apt-get install shellcheck",
   jq: "sudo apt-get install jq",
   openssl: "sudo apt-get install openssl",
+  python3: "sudo apt-get install python3",
   nft: "sudo apt-get install nftables",
   "cloud-init-schema": "sudo bash tools/ensure-tools.sh",
 };
