@@ -13,7 +13,7 @@ import { markdownText } from "../components/config/reference";
 import { repoRoot } from "./helpers/harness";
 
 /** README.md and every Markdown file under docs/. */
-export function markdownFiles(dir = join(repoRoot, "docs"), out = [join(repoRoot, "README.md")]): string[] {
+function markdownFiles(dir = join(repoRoot, "docs"), out = [join(repoRoot, "README.md")]): string[] {
   for (const e of readdirSync(dir).sort()) {
     const p = join(dir, e);
     if (statSync(p).isDirectory()) markdownFiles(p, out);
@@ -26,7 +26,7 @@ export function markdownFiles(dir = join(repoRoot, "docs"), out = [join(repoRoot
 const INVOCATION = /\bpulumi\s+(preview|up)\b((?:[ \t]+(?:"[^"]*"|'[^']*'|[^\s`|;&)]+))*)/g;
 
 /** `file:line: text` for every invocation that lacks the guardrails. */
-export function unguarded(file: string, text: string): string[] {
+function unguarded(file: string, text: string): string[] {
   const out: string[] = [];
   let fence: string | undefined;
   text.split("\n").forEach((line, i) => {
