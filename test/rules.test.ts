@@ -81,6 +81,8 @@ describe("guardrails: the catalog", () => {
       protected: true,
       adminCidrs: ["198.51.100.0/28", "203.0.113.64/27"],
       blockedRanges: ["169.254.169.254/32", "10.20.0.0/16", "10.42.0.0/16", "10.43.0.0/16"],
+      // prod's control planes are cx43 (16 GB): half of it, etcd's suggested maximum.
+      datastore: { quotaBytes: 8589934592, serverType: "cx43" },
     });
     assert.equal(ctxOf("staging").protected, false);
   });
@@ -1272,6 +1274,7 @@ describe("site rules over hand-made firewalls and load balancers (pure)", () => 
     protected: false,
     adminCidrs: ["198.51.100.0/28", "2001:DB8::/32"],
     blockedRanges: [],
+    datastore: { quotaBytes: 4294967296, serverType: "cx33" },
   };
   const res = (
     type: string,
