@@ -8,10 +8,10 @@
  */
 import { EVENT_RATE_LIMITS, EVENT_TTL_SECONDS } from "../site/k3s";
 import { describeBytes, parseBytes, parseCpu } from "../tenant/quantity";
-import { TENANT_ADMIN_ROLE, TENANT_LABEL, TENANT_SYNC_ROLE } from "../tenant/contract";
+import { QUOTA_KEYS, TENANT_ADMIN_ROLE, TENANT_LABEL, TENANT_SYNC_ROLE } from "../tenant/contract";
 import { K8sObject, mainQuota } from "./tenant-objects";
 import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
-import { perTenant, platformUrn, tenantsOf } from "./view";
+import { perTenant, tenantsOf } from "./view";
 import { TENANT_PRIORITY_CLASSES } from "./workloads";
 
 /** `<group or core>/<resource>`: how kinds are named here. */
@@ -72,8 +72,10 @@ export function creatableBy(roles: readonly (K8sObject | undefined)[]): string[]
       const r = rec(raw);
       const verbs = arr(r.verbs).map(str);
       if (!verbs.includes("create") && !verbs.includes("*")) continue;
+      // Wildcards name no kind to count: TEN-RBAC-001 refuses them in tenant roles.
       for (const g of arr(r.apiGroups).map(str))
-        for (const res of arr(r.resources).map(str)) if (!res.includes("/")) out.add(kindOf(g, res));
+        for (const res of arr(r.resources).map(str))
+          if (!res.includes("/") && res !== "*" && g !== "*") out.add(kindOf(g, res));
     }
   return [...out];
 }
@@ -235,7 +237,10 @@ export function tenantRoles(resources: readonly RuleResource[]): { name: string;
   return [TENANT_ADMIN_ROLE, TENANT_SYNC_ROLE].map((name) => ({ name, role: roleNamed(resources, name) }));
 }
 
-/** One tenant's missing counts: every counted kind needs a positive count under one of its keys. */
+/**
+ * One tenant's missing counts: every counted kind needs a positive count under one of its keys.
+ * Pods, Services and claims are TEN-QTA-001's (QUOTA_KEYS), so one missing key is one finding.
+ */
 export function countProblems(
   tenant: string,
   objects: K8sObject[],
@@ -247,6 +252,7 @@ export function countProblems(
   const out: { object?: K8sObject; message: string }[] = [];
   for (const k of kinds) {
     const keys = countKeys(k.kind);
+    if (keys.some((key) => (QUOTA_KEYS as readonly string[]).includes(key))) continue;
     if (keys.some((key) => /^[1-9]\d*$/.test(String(hard[key] ?? "")))) continue;
     const key = keys[keys.length - 1];
     out.push({
@@ -258,6 +264,9 @@ export function countProblems(
 }
 
 const gib = (b: bigint) => describeBytes(b);
+/** Tenants by worst case, largest first (a stable sort: equal ones keep their order). */
+const largestFirst = <T extends { bytes: bigint }>(tenants: readonly T[]): T[] =>
+  [...tenants].sort((a, b) => (b.bytes > a.bytes ? 1 : b.bytes < a.bytes ? -1 : 0));
 
 /**
  * When `tenants` (each named, with its worstCaseBytes) do not fit the datastore: the sentence
@@ -270,8 +279,7 @@ export function datastoreOverrun(
   const total = tenants.reduce((s, t) => s + t.bytes, 0n);
   const budget = tenantDatastoreBytes(datastore.quotaBytes);
   if (total <= budget) return undefined;
-  const largest = [...tenants]
-    .sort((a, b) => (b.bytes > a.bytes ? 1 : b.bytes < a.bytes ? -1 : 0))
+  const largest = largestFirst(tenants)
     .slice(0, 3)
     .map((t) => `${t.name} ${gib(t.bytes)} (${t.name}.yaml)`)
     .join(", ");
@@ -288,10 +296,13 @@ export const BUDGET_RULES: Rule[] = [
     check(resources, site) {
       const tenants = tenantsOf(resources, site).map((t) => {
         const quota = mainQuota(t.name, t.objects);
-        return { name: t.name, bytes: quota ? worstCaseBytes(rec(rec(quota.spec).hard)) : 0n };
+        const urn = (quota && t.urnOf.get(quota)) || t.urn;
+        return { name: t.name, urn, bytes: quota ? worstCaseBytes(rec(rec(quota.spec).hard)) : 0n };
       });
       const message = datastoreOverrun(tenants, site.datastore);
-      return message ? [{ rule: "TEN-ETCD-001", urn: platformUrn(resources), message }] : [];
+      if (!message) return [];
+      // Reported on the largest tenant's quota: the first one to lower.
+      return [{ rule: "TEN-ETCD-001", urn: largestFirst(tenants)[0].urn, message }];
     },
   },
   {
