@@ -251,7 +251,7 @@ export const BREAKS: readonly Break[] = [
     props: (p) =>
       spec(p, (s) => ({
         ...s,
-        validations: [{ ...s.validations[0], expression: "!has(object.message) || size(object.message) <= 1048576" }],
+        validations: [{ ...s.validations[0], expression: "size(variables.message) <= 1048576" }],
       })),
   },
   {
