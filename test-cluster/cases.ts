@@ -70,6 +70,14 @@ const svc = (name: string, spec: Record<string, unknown>) => ({
   spec: { ports: [{ port: 80, targetPort: 8080 }], ...spec },
 });
 
+/** A SealedSecret as a tenant's repository carries one (its ciphertext is never unsealed here). */
+const sealedSecret = (name: string, metadata: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({
+  apiVersion: "bitnami.com/v1alpha1",
+  kind: "SealedSecret",
+  metadata: { name, ...metadata },
+  spec: { encryptedData: { key: "AgBy3i4OJSWK+PiTySYZZA==" }, ...spec },
+});
+
 const SERVICE_TYPE = (type: string) =>
   new RegExp(`Service type ${type} is not allowed in tenant namespaces: traffic enters through the platform Gateway`);
 
@@ -683,19 +691,17 @@ export const MORE_CASES: Case[] = [
     title: "cannot create a cluster-wide or namespace-wide SealedSecret; a strict one is admitted",
     async run({ t, as }) {
       const path = collectionPath("bitnami.com/v1alpha1", "sealedsecrets", t.namespace);
-      const sealed = (name: string, annotations: Record<string, string> = {}) => ({
-        apiVersion: "bitnami.com/v1alpha1",
-        kind: "SealedSecret",
-        metadata: { name, annotations },
-        spec: { encryptedData: { key: "AgBy3i4OJSWK+PiTySYZZA==" } },
-      });
       for (const scope of ["cluster-wide", "namespace-wide"])
         rejected(
-          await create(path, sealed(scope, { [`sealedsecrets.bitnami.com/${scope}`]: "true" }), as),
+          await create(
+            path,
+            sealedSecret(scope, { annotations: { [`sealedsecrets.bitnami.com/${scope}`]: "true" } }),
+            as,
+          ),
           403,
           /tenant SealedSecrets must be strict-scoped/,
         );
-      admitted(await create(path, sealed("strict"), as));
+      admitted(await create(path, sealedSecret("strict"), as));
     },
   },
 ];
@@ -757,15 +763,14 @@ export const CREDENTIAL_CASES: Case[] = [
     title: "cannot create a SealedSecret that unseals into a service-account-token Secret; an Opaque one is admitted",
     async run({ t, as }) {
       const path = collectionPath("bitnami.com/v1alpha1", "sealedsecrets", t.namespace);
-      const sealed = (name: string, type: string) => ({
-        apiVersion: "bitnami.com/v1alpha1",
-        kind: "SealedSecret",
-        metadata: { name },
-        spec: {
-          encryptedData: { token: "AgBy3i4OJSWK+PiTySYZZA==" },
-          template: { type, metadata: { annotations: { "kubernetes.io/service-account.name": "default" } } },
-        },
-      });
+      const sealed = (name: string, type: string) =>
+        sealedSecret(
+          name,
+          {},
+          {
+            template: { type, metadata: { annotations: { "kubernetes.io/service-account.name": "default" } } },
+          },
+        );
       rejected(
         await create(path, sealed("forever", "kubernetes.io/service-account-token"), as),
         403,

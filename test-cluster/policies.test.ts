@@ -11,31 +11,40 @@ import { admitted, client, create, eventually, mergePatch, rbacGranted, rejected
 import { clusterReady } from "./ready";
 
 const OPERATOR: Impersonate = { user: "operator@platform.invalid", groups: ["system:authenticated"] };
+const RBAC = "/apis/rbac.authorization.k8s.io/v1";
+
+/** Binds `user` cluster-wide to a ClusterRole `name` of `rules`: RBAC out of the way. */
+async function grant(name: string, user: string, rules: Record<string, unknown>[]): Promise<void> {
+  await client().request("POST", `${RBAC}/clusterroles`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name },
+    rules,
+  });
+  await client().request("POST", `${RBAC}/clusterrolebindings`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+  });
+}
+
+/** Removes what grant() made. */
+async function revoke(name: string): Promise<void> {
+  await client().request("DELETE", `${RBAC}/clusterrolebindings/${name}`);
+  await client().request("DELETE", `${RBAC}/clusterroles/${name}`);
+}
 
 describe("[TEN-NSL-001] tenant namespace labels, with RBAC out of the way", function () {
   before(async () => {
     await clusterReady();
-    const rbac = "/apis/rbac.authorization.k8s.io/v1";
-    await client().request("POST", `${rbac}/clusterroles`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "conformance-namespace-editor" },
-      rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch", "update"] }],
-    });
-    await client().request("POST", `${rbac}/clusterrolebindings`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "conformance-namespace-editor" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "conformance-namespace-editor" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: OPERATOR.user }],
-    });
+    await grant("conformance-namespace-editor", OPERATOR.user, [
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch", "update"] },
+    ]);
     for (const [name] of tenants()) await rbacGranted(OPERATOR.user, "patch", "", "namespaces", name);
   });
-  after(async () => {
-    const rbac = "/apis/rbac.authorization.k8s.io/v1";
-    await client().request("DELETE", `${rbac}/clusterrolebindings/conformance-namespace-editor`);
-    await client().request("DELETE", `${rbac}/clusterroles/conformance-namespace-editor`);
-  });
+  after(() => revoke("conformance-namespace-editor"));
 
   for (const [name, t] of tenants()) {
     it(`${name}: Pod Security level, tenant label and domains annotation cannot change; a team label can`, async () => {
@@ -71,33 +80,17 @@ describe("[TEN-NSL-001] tenant namespace labels, with RBAC out of the way", func
 
 describe("[TEN-EDGE-001] edge kinds in tenant namespaces, with RBAC out of the way", function () {
   const EDGE_OPERATOR: Impersonate = { user: "edge-operator@platform.invalid", groups: ["system:authenticated"] };
-  const rbac = "/apis/rbac.authorization.k8s.io/v1";
   before(async () => {
     await clusterReady();
-    await client().request("POST", `${rbac}/clusterroles`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "conformance-edge-writer" },
-      rules: [
-        { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] },
-        { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "referencegrants"], verbs: ["create"] },
-        { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
-      ],
-    });
-    await client().request("POST", `${rbac}/clusterrolebindings`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "conformance-edge-writer" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "conformance-edge-writer" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: EDGE_OPERATOR.user }],
-    });
+    await grant("conformance-edge-writer", EDGE_OPERATOR.user, [
+      { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] },
+      { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "referencegrants"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+    ]);
     for (const [name] of tenants())
       await rbacGranted(EDGE_OPERATOR.user, "create", "networking.k8s.io", "ingresses", name);
   });
-  after(async () => {
-    await client().request("DELETE", `${rbac}/clusterrolebindings/conformance-edge-writer`);
-    await client().request("DELETE", `${rbac}/clusterroles/conformance-edge-writer`);
-  });
+  after(() => revoke("conformance-edge-writer"));
 
   for (const [name, t] of tenants()) {
     it(`${name}: an Ingress or a Gateway is refused by the policy itself; a ConfigMap is admitted`, async () => {
@@ -140,23 +133,12 @@ describe("[TEN-EDGE-001] edge kinds in tenant namespaces, with RBAC out of the w
 describe("[TEN-OWN-001] the platform's objects in tenant namespaces, with RBAC out of the way", function () {
   // An operator whom RBAC lets edit ConfigMaps everywhere: the policy itself must stop it.
   const EDITOR: Impersonate = { user: "cm-editor@platform.invalid", groups: ["system:authenticated"] };
-  const rbac = "/apis/rbac.authorization.k8s.io/v1";
   const NS = "conformance-decommission";
   before(async () => {
     await clusterReady();
-    await client().request("POST", `${rbac}/clusterroles`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "conformance-cm-editor" },
-      rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch", "delete"] }],
-    });
-    await client().request("POST", `${rbac}/clusterrolebindings`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "conformance-cm-editor" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "conformance-cm-editor" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: EDITOR.user }],
-    });
+    await grant("conformance-cm-editor", EDITOR.user, [
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch", "delete"] },
+    ]);
     // A namespace shaped like a tenant's, with an object the platform declared in it (the cluster
     // admin writes both, as Pulumi does).
     admitted(
@@ -182,8 +164,7 @@ describe("[TEN-OWN-001] the platform's objects in tenant namespaces, with RBAC o
     await rbacGranted(EDITOR.user, "delete", "", "configmaps", NS);
   });
   after(async () => {
-    await client().request("DELETE", `${rbac}/clusterrolebindings/conformance-cm-editor`);
-    await client().request("DELETE", `${rbac}/clusterroles/conformance-cm-editor`);
+    await revoke("conformance-cm-editor");
     await client().request("DELETE", `/api/v1/namespaces/${NS}`);
   });
 

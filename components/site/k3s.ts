@@ -109,6 +109,13 @@ export function etcdQuotaBytes(serverType: string): number {
  * plugins all exist, and no feature gate is set; k3s's own config keys (k3sConfig) are all on
  * docs.k3s.io/cli/server. A flag Kubernetes removes makes the component exit at start: re-check
  * these on every minor a Renovate k3s PR proposes.
+ * Issue 25, checked 2026-12-06: `etcd-arg` is k3s's server flag for etcd's own settings (k3s-io/k3s
+ * pkg/cli/cmds/server.go; pkg/daemons/executor ToConfigFile writes each key=value into etcd's
+ * config file, whole numbers as integers), read in the k3s module of the Go module cache (k3s
+ * main of 2026-02-11: the module proxy serves no v1.37 tags) and on docs.k3s.io/cli/server;
+ * `quota-backend-bytes` is etcd's key (go.etcd.io/etcd server/v3 v3.7.0 embed/config.go), and
+ * test:cluster starts etcd with it. The kubelet-arg flags and values are checked by kubelet
+ * v1.37.2's own parser and validation in test:cluster (tools/kube/kubelet-flags).
  */
 export const KUBE_APISERVER_ARGS: readonly string[] = [
   `admission-control-config-file=${ADMISSION_CONFIG_PATH}`,
