@@ -68,6 +68,9 @@ describe("budgets: which kinds a tenant's quota counts, from its roles", () => {
     assert.deepEqual(countKeys("core/endpoints"), ["count/endpoints"]);
     assert.deepEqual(countKeys("apps/replicasets"), ["count/replicasets.apps"]);
     assert.deepEqual(countKeys("discovery.k8s.io/endpointslices"), ["count/endpointslices.discovery.k8s.io"]);
+    // The plain names are the core group's only.
+    assert.deepEqual(countKeys("example.com/secrets"), ["count/secrets.example.com"]);
+    assert.deepEqual(countKeys("apps/pods"), ["count/pods.apps"]);
   });
 
   it("a role creates what its rules grant create (or *) on, never a subresource or a wildcard", () => {
@@ -213,6 +216,7 @@ describe("budgets: the worst case a quota lets into etcd, and the datastore it m
     assert.throws(() => etcdQuotaBytes("cx99"), /^Error: unknown control-plane server type cx99$/);
     assert.equal(tenantDatastoreBytes(4 * GiB), BigInt(3 * GiB));
     assert.equal(tenantDatastoreBytes(GiB), 0n);
+    assert.equal(tenantDatastoreBytes(GiB + 1), 1n);
     assert.equal(tenantDatastoreBytes(GiB / 2), 0n);
   });
 
@@ -246,6 +250,27 @@ describe("budgets: the worst case a quota lets into etcd, and the datastore it m
     assert.match(
       datastoreOverrun([{ name: "a", bytes: at(3 * GiB + 1) }], ds) ?? "",
       /^the 1 tenants' quotas let up to 3\.00 GiB into etcd .* largest: a 3\.00 GiB \(a\.yaml\)$/,
+    );
+    // Largest first whatever the order given; equal ones keep theirs.
+    const largest = (tenants: { name: string; bytes: bigint }[]) =>
+      /largest: (.*)$/.exec(datastoreOverrun(tenants, { quotaBytes: GiB, serverType: "cx23" }) ?? "")?.[1];
+    assert.equal(
+      largest([
+        { name: "a", bytes: 1n },
+        { name: "b", bytes: 2n },
+        { name: "c", bytes: 3n },
+        { name: "d", bytes: 4n },
+      ]),
+      "d 0.00 GiB (d.yaml), c 0.00 GiB (c.yaml), b 0.00 GiB (b.yaml)",
+    );
+    assert.equal(
+      largest([
+        { name: "x", bytes: 2n },
+        { name: "y", bytes: 2n },
+        { name: "z", bytes: 2n },
+        { name: "w", bytes: 2n },
+      ]),
+      "x 0.00 GiB (x.yaml), y 0.00 GiB (y.yaml), z 0.00 GiB (z.yaml)",
     );
   });
 });
@@ -341,6 +366,19 @@ describe("TEN-PRIO-002: tenant-live is budgeted to the file's ingest workers", (
     assert.deepEqual(prio(app("acme", 3), live({ ...GOOD, "requests.cpu": "4.5", "limits.memory": "9663676416" })), []);
     const zero = { pods: "0", "requests.cpu": "0", "limits.cpu": "0", "requests.memory": "0", "limits.memory": "0" };
     assert.deepEqual(prio(app("acme", 0), live(zero)), []);
+    // Counts as numbers, as a preview may see them.
+    assert.deepEqual(prio(app("acme", 3), live({ ...GOOD, pods: 3 } as any)), []);
+    // No worker size in the values (no workers): nothing to multiply, a zero budget.
+    const bare = app("acme", 0);
+    delete (bare.inputs.spec as any).source.helm.valuesObject.ingest.resources;
+    assert.deepEqual(prio(bare, live(zero)), []);
+    // Only the tenant's own Application and ResourceQuotas count: another app, or another kind
+    // carrying a tenant-live scope, listed first, is not it.
+    const otherApp = app("acme", 9);
+    (otherApp.inputs.metadata as Record<string, string>).name = "acme-extra";
+    const notAQuota = live({ pods: "9" });
+    (notAQuota.inputs as Record<string, string>).kind = "LimitRange";
+    assert.deepEqual(prio(otherApp, notAQuota, app("acme", 3), live(GOOD)), []);
     // No Application: TEN-ARGO-002 reports it.
     assert.deepEqual(prio(live({})), []);
   });

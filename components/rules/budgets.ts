@@ -7,7 +7,7 @@
  * the events written about tenant objects (TEN-EVT-001, an admission policy).
  */
 import { EVENT_RATE_LIMITS, EVENT_TTL_SECONDS } from "../site/k3s";
-import { describeBytes, parseBytes, parseCpu } from "../tenant/quantity";
+import { describeBytes, maxBig, parseBytes, parseCpu } from "../tenant/quantity";
 import { QUOTA_KEYS, TENANT_ADMIN_ROLE, TENANT_LABEL, TENANT_SYNC_ROLE } from "../tenant/contract";
 import { K8sObject, mainQuota } from "./tenant-objects";
 import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
@@ -101,10 +101,10 @@ export function countedKinds(roles: readonly { name: string; role: K8sObject | u
   };
   for (const { name, role } of roles) for (const k of creatableBy([role])) add(k, `${name} may create it`);
   for (const k of ALWAYS_COUNTED) add(k, "the platform writes it in every tenant namespace");
-  return [...why]
-    .filter(([kind]) => !(kind in UNCOUNTABLE))
-    .map(([kind, reason]) => ({ kind, why: reason }))
-    .sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0));
+  return [...why.keys()]
+    .filter((kind) => !(kind in UNCOUNTABLE))
+    .sort()
+    .map((kind) => ({ kind, why: why.get(kind) as string }));
 }
 
 /**
@@ -159,8 +159,7 @@ export function worstCaseBytes(hard: Record<string, unknown>): bigint {
 
 /** What the datastore leaves tenants: the etcd quota minus the platform's reserve (never negative). */
 export function tenantDatastoreBytes(quotaBytes: number): bigint {
-  const left = BigInt(quotaBytes) - BigInt(PLATFORM_DATASTORE_RESERVE);
-  return left > 0n ? left : 0n;
+  return maxBig(0n, BigInt(quotaBytes) - BigInt(PLATFORM_DATASTORE_RESERVE));
 }
 
 /** The name of the quota that budgets tenant-live pods (components/tenant/manifests.ts liveQuota). */
@@ -215,7 +214,7 @@ function liveQuotaProblems(tenant: string, objects: K8sObject[]): { object?: K8s
   const hard = rec(rec(quota.spec).hard);
   const out: { object?: K8sObject; message: string }[] = [];
   for (const [k, v] of Object.entries(want)) {
-    const parsed = k.endsWith("cpu") ? parseCpu(str(hard[k])) : parseBytes(String(hard[k] ?? ""));
+    const parsed = k.endsWith("cpu") ? parseCpu(String(hard[k])) : parseBytes(String(hard[k]));
     if (!parsed.ok || parsed.value !== v)
       out.push({
         object: quota,
@@ -253,7 +252,7 @@ export function countProblems(
   for (const k of kinds) {
     const keys = countKeys(k.kind);
     if (keys.some((key) => (QUOTA_KEYS as readonly string[]).includes(key))) continue;
-    if (keys.some((key) => /^[1-9]\d*$/.test(String(hard[key] ?? "")))) continue;
+    if (keys.some((key) => /^[1-9]\d*$/.test(String(hard[key])))) continue;
     const key = keys[keys.length - 1];
     out.push({
       object: quota,
@@ -266,7 +265,7 @@ export function countProblems(
 const gib = (b: bigint) => describeBytes(b);
 /** Tenants by worst case, largest first (a stable sort: equal ones keep their order). */
 const largestFirst = <T extends { bytes: bigint }>(tenants: readonly T[]): T[] =>
-  [...tenants].sort((a, b) => (b.bytes > a.bytes ? 1 : b.bytes < a.bytes ? -1 : 0));
+  [...tenants].sort((a, b) => Number(b.bytes - a.bytes));
 
 /**
  * When `tenants` (each named, with its worstCaseBytes) do not fit the datastore: the sentence
