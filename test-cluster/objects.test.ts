@@ -6,18 +6,10 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { kubeconfigFor } from "./kubectl";
 import { applyStream, resourceVersions } from "../tools/cluster/apply";
-import type { KubeObject } from "../tools/cluster/objects";
-import { applied, client, eventually, STATE } from "./cluster";
+import { applied, appliedObjects, client, eventually, STATE } from "./cluster";
 import { clusterReady } from "./ready";
-
-function appliedObjects(): KubeObject[] {
-  return parseAllDocuments(readFileSync(join(STATE, "objects.yaml"), "utf8"))
-    .map((d) => d.toJS() as KubeObject)
-    .filter(Boolean);
-}
 
 describe("the plan's Kubernetes objects on the real API server", function () {
   before(clusterReady);

@@ -6,7 +6,18 @@
  */
 import { strict as assert } from "node:assert";
 import { ApiResponse, collectionPath, Impersonate } from "../tools/cluster/client";
-import { actors, admitted, client, core, create, eventually, rejected, restrictedPod, tenants } from "./cluster";
+import {
+  actors,
+  admitted,
+  appliedObjects,
+  client,
+  core,
+  create,
+  eventually,
+  rejected,
+  restrictedPod,
+  tenants,
+} from "./cluster";
 import { clusterReady } from "./ready";
 
 /** cpu quantity -> millicores ("1500m", "4", "0.5"). */
@@ -147,12 +158,15 @@ describe("quota admission against the real API server", function () {
 
       it("[TEN-PRIO-002] tenant-live pods up to the file's ingest workers are admitted, one more is refused", async function () {
         this.timeout(120_000);
-        // What the tenant's chart is told to run as ingest workers: its Application's values.
-        const app = await client().request(
-          "GET",
-          `${collectionPath("argoproj.io/v1alpha1", "applications", "argocd")}/${name}`,
+        // What the tenant's chart is told to run as ingest workers: its Application's values, as
+        // the plan declared them (in whichever namespace its Argo CD instance reads them from).
+        const app = appliedObjects().find(
+          (o) =>
+            o.kind === "Application" &&
+            (o.metadata.labels as Record<string, string> | undefined)?.["platform.video/tenant"] === name,
         );
-        const ingest = (app.body.spec as any).source.helm.valuesObject.ingest as { workers: number };
+        assert.ok(app, `no Application labelled for ${name}`);
+        const ingest = (app as any).spec.source.helm.valuesObject.ingest as { workers: number };
         const live = (await client().request("GET", `${core(t.namespace, "resourcequotas")}/tenant-live`)).body as any;
         assert.deepEqual(live.spec.scopeSelector, {
           matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["tenant-live"] }],
