@@ -662,7 +662,7 @@ describe("diff: against a temporary git repository", function () {
     const src = fixture();
     const name = src.replace(/\.yaml$/, "");
     const quota = stagingBase!.resources.find(
-      (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.urn.includes(`::${name}-`),
+      (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.urn.endsWith(`::${name}-quota`),
     );
     assert.ok(quota, "the fixture tenant has a ResourceQuota");
     const pods = Number((quota.inputs as any).spec.hard.pods);

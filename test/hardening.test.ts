@@ -16,73 +16,14 @@ import { ClusterSettings, KUBE_APISERVER_ARGS, NodeSpec } from "../components/si
 import { planSite } from "../components/site/nodes";
 import { RULES } from "../components/rules";
 import { argocdValuesProblems } from "../components/rules/hardening";
-import { ADMISSION_POLICIES, AdmissionPolicy } from "../components/rules/admission";
 import { argocdValues } from "../components/platform/argocd";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
-import { cel } from "./helpers/cel";
+import { denials, Request, tenantNs } from "./helpers/admission";
 import { byName, planStack, readStackConfig } from "./helpers/harness";
 import { tenantStorageOnly } from "./helpers/tenant-properties";
 import { needTool, nftCheck } from "./helpers/tools";
 import { planSample } from "./helpers/tenants";
 
-// --- CEL, evaluated the way the API server applies one policy -------------------------------
-
-interface Request {
-  operation?: "CREATE" | "UPDATE";
-  group: string;
-  resource: string;
-  object: Record<string, any>;
-  oldObject?: Record<string, any>;
-  namespace?: Record<string, any>;
-}
-
-/** Denial messages of `policy` for `req` (undefined: the policy does not match the request). */
-function denials(rule: string, req: Request): string[] | undefined {
-  const p = ADMISSION_POLICIES.find((x) => x.rule === rule) as AdmissionPolicy;
-  assert.ok(p, `no admission policy for ${rule}`);
-  const op = req.operation ?? "CREATE";
-  const mc = p.spec.matchConstraints as any;
-  const matches = (mc.resourceRules as any[]).some(
-    (r) => r.apiGroups.includes(req.group) && r.resources.includes(req.resource) && r.operations.includes(op),
-  );
-  const ns = req.namespace ?? tenantNs();
-  const selected = (mc.namespaceSelector?.matchExpressions ?? []).every(
-    (e: any) => e.operator === "Exists" && e.key in (ns.metadata.labels ?? {}),
-  );
-  if (!matches || !selected) return undefined;
-  const ctx: Record<string, unknown> = {
-    object: req.object,
-    oldObject: req.oldObject ?? null,
-    namespaceObject: ns,
-    request: { operation: op, userInfo: { username: "system:serviceaccount:demo-tv:argocd-sync", groups: [] } },
-  };
-  for (const c of p.spec.matchConditions ?? []) if (cel(c.expression, ctx) !== true) return undefined;
-  const variables: Record<string, unknown> = {};
-  ctx.variables = variables;
-  for (const v of p.spec.variables ?? []) variables[v.name] = cel(v.expression, ctx);
-  const out: string[] = [];
-  for (const v of p.spec.validations) {
-    const ok = cel(v.expression, ctx);
-    assert.equal(typeof ok, "boolean", v.expression);
-    if (!ok) out.push(String(v.messageExpression ? cel(v.messageExpression, ctx) : v.message));
-  }
-  return out;
-}
-
-function tenantNs(extra: Record<string, string> = {}) {
-  return {
-    metadata: {
-      name: "demo-tv",
-      labels: {
-        "kubernetes.io/metadata.name": "demo-tv",
-        "platform.video/tenant": "demo-tv",
-        "pod-security.kubernetes.io/enforce": "restricted",
-        ...extra,
-      },
-      annotations: { "platform.video/domains": "live.demo-tv.example" },
-    },
-  };
-}
 const ingestNs = () => tenantNs({ "platform.video/ingest": "true" });
 
 /** A pod spec Pod Security "restricted" admits, with the tolerations DefaultTolerationSeconds adds. */
@@ -218,11 +159,11 @@ const NORMAL: [string, Request][] = [
     },
   ],
   [
-    "PodDisruptionBudget with minAvailable 50%",
+    "PodDisruptionBudget with maxUnavailable 25%",
     {
       group: "policy",
       resource: "poddisruptionbudgets",
-      object: { kind: "PodDisruptionBudget", spec: { minAvailable: "50%" } },
+      object: { kind: "PodDisruptionBudget", spec: { maxUnavailable: "25%" } },
     },
   ],
   [
@@ -322,6 +263,55 @@ describe("TEN-SCHED-001: tenant pods stay off control planes and dedicated pools
       "nodeSelector pinning a host",
       deploy({ nodeSelector: { "kubernetes.io/hostname": "prod-cp-1" } }),
       /may not select/,
+    ],
+    // The address labels k3s keeps on nodes that had them: each names one node.
+    [
+      "nodeSelector on k3s.io/hostname",
+      deploy({ nodeSelector: { "k3s.io/hostname": "prod-general-1" } }),
+      /may not select/,
+    ],
+    [
+      "nodeSelector on k3s.io/internal-ip",
+      deploy({ nodeSelector: { "k3s.io/internal-ip": "10.20.1.1" } }),
+      /may not select/,
+    ],
+    [
+      "required affinity on k3s.io/external-ip",
+      deploy({
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                { matchExpressions: [{ key: "k3s.io/external-ip", operator: "In", values: ["203.0.113.9"] }] },
+              ],
+            },
+          },
+        },
+      }),
+      /node affinity may not/,
+    ],
+    [
+      "the ingest taint by an ingest pod without the tenant-live class (its budget)",
+      deploy(
+        {
+          priorityClassName: "tenant-standard",
+          tolerations: [{ key: "platform.video/dedicated", operator: "Equal", value: "ingest", effect: "NoSchedule" }],
+        },
+        { app: "ingest", "platform.video/workload": "ingest" },
+        ingestNs(),
+      ),
+      /ingest pods \(label platform\.video\/workload=ingest, priorityClassName tenant-live\)/,
+    ],
+    [
+      "the ingest taint by an ingest pod with no class",
+      deploy(
+        {
+          tolerations: [{ key: "platform.video/dedicated", operator: "Equal", value: "ingest", effect: "NoSchedule" }],
+        },
+        { app: "ingest", "platform.video/workload": "ingest" },
+        ingestNs(),
+      ),
+      /tolerate only/,
     ],
     [
       "required affinity on control-plane",
@@ -433,11 +423,22 @@ describe("TEN-PDB-001: tenant disruption budgets cannot block drains", () => {
     resource: "poddisruptionbudgets",
     object: { kind: "PodDisruptionBudget", spec: { selector: { matchLabels: { app: "player" } }, ...spec } },
   });
+  const minAvailable =
+    /^a tenant PodDisruptionBudget may not set minAvailable \(other than 0\): 99% or 51% of one replica rounds up to every pod, and any count blocks every node drain once the replicas shrink to it; set maxUnavailable \(1, or a percentage, which the disruption controller rounds up to at least one pod\)$/;
   for (const [what, spec, message] of [
     ["maxUnavailable 0", { maxUnavailable: 0 }, /maxUnavailable to 0 or 0%/],
     ['maxUnavailable "0%"', { maxUnavailable: "0%" }, /maxUnavailable to 0 or 0%/],
     ['maxUnavailable "00"', { maxUnavailable: "00" }, /maxUnavailable/],
-    ['minAvailable "100%"', { minAvailable: "100%" }, /minAvailable to 100%/],
+    ['minAvailable "100%"', { minAvailable: "100%" }, minAvailable],
+    // The disruption controller rounds a percentage up: 99 % of up to 100 pods, or 51 % (any
+    // percentage) of one, is every pod.
+    ['minAvailable "99%"', { minAvailable: "99%" }, minAvailable],
+    ['minAvailable "51%"', { minAvailable: "51%" }, minAvailable],
+    ['minAvailable "1%"', { minAvailable: "1%" }, minAvailable],
+    // A count meets the replicas as soon as they shrink to it (an HPA, a scale to 1).
+    ["minAvailable 1", { minAvailable: 1 }, minAvailable],
+    ["minAvailable 3", { minAvailable: 3 }, minAvailable],
+    ['minAvailable "10"', { minAvailable: "10" }, minAvailable],
   ] as const)
     it(`denies ${what} (on create and update)`, () => {
       for (const op of ["CREATE", "UPDATE"] as const) {
@@ -446,9 +447,17 @@ describe("TEN-PDB-001: tenant disruption budgets cannot block drains", () => {
         assert.match(d[0], message);
       }
     });
-  it("admits maxUnavailable 1 or 25%, minAvailable 1 or 50% (minAvailable = replicas is not visible here)", () => {
-    for (const spec of [{ maxUnavailable: 1 }, { maxUnavailable: "25%" }, { minAvailable: 1 }, { minAvailable: "50%" }])
-      assert.deepEqual(denials("TEN-PDB-001", pdb(spec)), []);
+  it("admits maxUnavailable 1, 2, 1% or 25%, minAvailable 0 or 0% (which block nothing), and no field at all", () => {
+    for (const spec of [
+      { maxUnavailable: 1 },
+      { maxUnavailable: 2 },
+      { maxUnavailable: "1%" },
+      { maxUnavailable: "25%" },
+      { minAvailable: 0 },
+      { minAvailable: "0%" },
+      {},
+    ])
+      assert.deepEqual(denials("TEN-PDB-001", pdb(spec)), [], JSON.stringify(spec));
   });
 });
 
@@ -693,23 +702,30 @@ describe("tenant hardening in the plan (issue 14)", () => {
         Object.entries(hard("demo-radio")).filter(([k]) => k.startsWith("count/") || k.includes("ephemeral")),
       ),
       {
-        "count/configmaps": "50",
-        "count/secrets": "50",
-        "count/serviceaccounts": "10",
-        "count/deployments.apps": "20",
-        "count/statefulsets.apps": "10",
-        "count/jobs.batch": "20",
-        "count/cronjobs.batch": "10",
-        "count/horizontalpodautoscalers.autoscaling": "10",
-        "count/poddisruptionbudgets.policy": "10",
-        "count/httproutes.gateway.networking.k8s.io": "10",
-        "count/grpcroutes.gateway.networking.k8s.io": "10",
-        "count/sealedsecrets.bitnami.com": "25",
+        "count/configmaps": "20",
+        "count/secrets": "20",
+        "count/serviceaccounts": "5",
+        "count/deployments.apps": "10",
+        "count/replicasets.apps": "30",
+        "count/statefulsets.apps": "5",
+        "count/controllerrevisions.apps": "15",
+        "count/jobs.batch": "15",
+        "count/cronjobs.batch": "3",
+        "count/horizontalpodautoscalers.autoscaling": "5",
+        "count/poddisruptionbudgets.policy": "5",
+        "count/httproutes.gateway.networking.k8s.io": "5",
+        "count/grpcroutes.gateway.networking.k8s.io": "5",
+        "count/sealedsecrets.bitnami.com": "10",
+        "count/rolebindings.rbac.authorization.k8s.io": "4",
+        "count/leases.coordination.k8s.io": "0",
+        // Per Service (10 in the small tier): one Endpoints, two EndpointSlices.
+        "count/endpoints": "10",
+        "count/endpointslices.discovery.k8s.io": "20",
         "requests.ephemeral-storage": "10Gi",
         "limits.ephemeral-storage": "20Gi",
       },
     );
-    assert.equal(hard("demo-tv")["count/secrets"], "120");
+    assert.equal(hard("demo-tv")["count/secrets"], "40");
     assert.equal(hard("demo-tv")["requests.ephemeral-storage"], "30Gi");
     const lr = (byName(p, "demo-radio-limits").inputs.spec as any).limits[0];
     assert.deepEqual(
@@ -796,10 +812,10 @@ describe("the host guard and k3s (issue 14): nodes", () => {
     assert.notEqual(checkRules(broken).status, 0);
   });
 
-  it("the API server runs AlwaysPullImages with the CIS plugins", () => {
+  it("the API server runs AlwaysPullImages and EventRateLimit with the CIS plugins", () => {
     assert.ok(
       KUBE_APISERVER_ARGS.includes(
-        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages,EventRateLimit",
       ),
     );
   });
@@ -828,7 +844,7 @@ describe("the host guard and k3s (issue 14): nodes", () => {
   });
 });
 
-describe("SITE-NODE-001: every node's real user-data carries the host guard and AlwaysPullImages", () => {
+describe("SITE-NODE-001: every node's real user-data carries the host guard, the kubelet's bounds and the API server's plugins", () => {
   const secrets = { token: "t", agentToken: "a", etcdS3AccessKey: "k", etcdS3SecretKey: "s" };
   const nodeRule = () => RULES.find((r) => r.id === "SITE-NODE-001")!;
   const server = (role: "control-plane" | "worker", userData: string) => ({
@@ -851,6 +867,11 @@ describe("SITE-NODE-001: every node's real user-data carries the host guard and 
     for (const [cut, what] of [
       ["meta skuid != 0", "answers the metadata service to root only"],
       ["AlwaysPullImages", "AlwaysPullImages"],
+      ["EventRateLimit", "EventRateLimit"],
+      ["quota-backend-bytes", "explicit space quota"],
+      ["pod-max-pids", "processes of each pod"],
+      ["image-gc-high-threshold", "garbage-collects images"],
+      ["imagefs.available<", "garbage-collects images"],
       ["ip daddr != {", "own public addresses"],
     ])
       assert.match(
@@ -858,5 +879,11 @@ describe("SITE-NODE-001: every node's real user-data carries the host guard and 
         new RegExp(what),
         cut,
       );
+    // The kubelet's bounds are every node's; etcd and the API server's plugins the servers' only.
+    assert.match(
+      JSON.stringify(nodeRule().check([server("worker", worker.replace("pod-max-pids", "x"))], {} as never)),
+      /processes of each pod/,
+    );
+    assert.doesNotMatch(worker, /quota-backend-bytes|EventRateLimit/);
   });
 });

@@ -22,7 +22,13 @@ import { ROUTE_POLICIES, ROUTE_RULES } from "../components/rules/routes";
 import { K8sObject } from "../components/rules/tenant-objects";
 import { RuleResource, SiteContext, Violation } from "../components/rules/types";
 
-const site: SiteContext = { stack: "t", protected: false, adminCidrs: [], blockedRanges: [] };
+const site: SiteContext = {
+  stack: "t",
+  protected: false,
+  adminCidrs: [],
+  blockedRanges: [],
+  datastore: { quotaBytes: 4294967296, serverType: "cx33" },
+};
 
 const TENANT = "urn:pulumi:t::p::platform:tenant:Tenant::demo-tv";
 const PLATFORM = "urn:pulumi:t::p::platform:platform:Platform::platform";

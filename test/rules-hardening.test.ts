@@ -9,6 +9,9 @@
  * written out literally, never computed from the module's constants.
  */
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { ARGOCD_RULES, argocdValuesProblems, HARDENING_RULES, NODE_RULES } from "../components/rules/hardening";
 import { K8sObject } from "../components/rules/tenant-objects";
 import { Rule, RuleResource, SiteContext } from "../components/rules/types";
@@ -20,6 +23,7 @@ const SITE: SiteContext = {
   protected: false,
   adminCidrs: ["203.0.113.0/24"],
   blockedRanges: ["169.254.169.254/32", "10.0.0.0/16"],
+  datastore: { quotaBytes: 4294967296, serverType: "cx33" },
 };
 const U = "urn:pulumi:staging::video-platform::";
 const PLATFORM_URN = `${U}platform:platform:Platform::platform`;
@@ -99,18 +103,27 @@ function tenant(): Record<string, any> {
       spec: {
         hard: {
           "requests.cpu": "6",
-          "count/configmaps": "120",
-          "count/secrets": "120",
-          "count/serviceaccounts": "20",
-          "count/deployments.apps": "50",
-          "count/statefulsets.apps": "20",
-          "count/jobs.batch": "50",
-          "count/cronjobs.batch": "20",
-          "count/horizontalpodautoscalers.autoscaling": "25",
-          "count/poddisruptionbudgets.policy": "25",
-          "count/httproutes.gateway.networking.k8s.io": "25",
-          "count/grpcroutes.gateway.networking.k8s.io": "25",
-          "count/sealedsecrets.bitnami.com": "60",
+          pods: "50",
+          services: "20",
+          persistentvolumeclaims: "10",
+          "count/configmaps": "40",
+          "count/secrets": "40",
+          "count/serviceaccounts": "10",
+          "count/deployments.apps": "25",
+          "count/replicasets.apps": "75",
+          "count/statefulsets.apps": "10",
+          "count/controllerrevisions.apps": "30",
+          "count/jobs.batch": "25",
+          "count/cronjobs.batch": "5",
+          "count/horizontalpodautoscalers.autoscaling": "10",
+          "count/poddisruptionbudgets.policy": "10",
+          "count/httproutes.gateway.networking.k8s.io": "10",
+          "count/grpcroutes.gateway.networking.k8s.io": "10",
+          "count/sealedsecrets.bitnami.com": "20",
+          "count/rolebindings.rbac.authorization.k8s.io": "4",
+          "count/leases.coordination.k8s.io": "0",
+          "count/endpoints": "20",
+          "count/endpointslices.discovery.k8s.io": "40",
           "requests.ephemeral-storage": "30Gi",
           "limits.ephemeral-storage": "60Gi",
           "hcloud-volumes.storageclass.storage.k8s.io/requests.storage": "0",
@@ -420,11 +433,18 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
 
 // --- TEN-QTA-002 ----------------------------------------------------------------------------------
 
+/** The tenant-admin ClusterRole as test/fixtures/manifests/platform.yaml writes it out. */
+const adminRole = (): K8sObject =>
+  (parse(readFileSync(join(__dirname, "..", "..", "test", "fixtures", "manifests", "platform.yaml"), "utf8")) as any)
+    .adminClusterRole;
+
 describe("TEN-QTA-002: the quota counts every kind and bounds ephemeral storage, which the LimitRange orders", () => {
+  /** TEN-QTA-002 on demo-tv's objects (changed by `f`), with both tenant roles declared. */
   function budget(f: (t: Record<string, any>) => void = () => undefined) {
     const t = tenant();
     f(t);
-    return qta002(plan(t));
+    const admin = adminRole();
+    return qta002(plan(t, [roleRes(syncRole()), res(typeOf(admin), "platform-tenant-admin", admin as any, null)]));
   }
   const onQuota = (...messages: string[]) =>
     messages.map((m) => ({ rule: "TEN-QTA-002", urn: QUOTA_URN, message: `demo-tv: ${m}` }));
@@ -449,27 +469,39 @@ describe("TEN-QTA-002: the quota counts every kind and bounds ephemeral storage,
   it("refuses a missing, zero, negative, zero-padded or fractional object count", () => {
     assert.deepEqual(
       budget((t) => delete hard(t)["count/secrets"]),
-      onQuota('spec.hard["count/secrets"] must be a positive count, not undefined'),
+      onQuota(
+        'spec.hard["count/secrets"] must be a positive count, not undefined: core/secrets can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/jobs.batch"] = "0")),
-      onQuota('spec.hard["count/jobs.batch"] must be a positive count, not 0'),
+      onQuota(
+        'spec.hard["count/jobs.batch"] must be a positive count, not 0: batch/jobs can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/configmaps"] = "-5")),
-      onQuota('spec.hard["count/configmaps"] must be a positive count, not -5'),
+      onQuota(
+        'spec.hard["count/configmaps"] must be a positive count, not -5: core/configmaps can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/sealedsecrets.bitnami.com"] = "05")),
-      onQuota('spec.hard["count/sealedsecrets.bitnami.com"] must be a positive count, not 05'),
+      onQuota(
+        'spec.hard["count/sealedsecrets.bitnami.com"] must be a positive count, not 05: bitnami.com/sealedsecrets can be created in the namespace (platform-tenant-sync may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/httproutes.gateway.networking.k8s.io"] = "2.5")),
-      onQuota('spec.hard["count/httproutes.gateway.networking.k8s.io"] must be a positive count, not 2.5'),
+      onQuota(
+        'spec.hard["count/httproutes.gateway.networking.k8s.io"] must be a positive count, not 2.5: gateway.networking.k8s.io/httproutes can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/deployments.apps"] = "50k")),
-      onQuota('spec.hard["count/deployments.apps"] must be a positive count, not 50k'),
+      onQuota(
+        'spec.hard["count/deployments.apps"] must be a positive count, not 50k: apps/deployments can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
   });
 
@@ -756,6 +788,20 @@ describe("SITE-NODE-001: every node's cloud-config carries the host guard", () =
     "      ip saddr 10.42.0.0/16 ip daddr 169.254.169.254 counter drop",
     "      ip saddr 10.42.0.0/16 ip daddr != { 10.0.1.5, 203.0.113.7 } counter drop",
     "      ip daddr 169.254.169.254 meta skuid != 0 counter drop",
+    "  - path: /etc/rancher/k3s/config.yaml",
+    "    content: |",
+    "      kubelet-arg:",
+    "        - pod-max-pids=4096",
+    "        - image-gc-high-threshold=80",
+    "        - eviction-hard=memory.available<100Mi,imagefs.available<15%",
+    "",
+  ].join("\n");
+  /** What a control plane's k3s config adds: the API server's plugins and etcd's quota. */
+  const SERVER = [
+    "      kube-apiserver-arg:",
+    "        - enable-admission-plugins=NodeRestriction,AlwaysPullImages,EventRateLimit",
+    "      etcd-arg:",
+    "        - quota-backend-bytes=4294967296",
     "",
   ].join("\n");
   const server = (name: string, userData: unknown, role = "worker") =>
@@ -764,13 +810,43 @@ describe("SITE-NODE-001: every node's cloud-config carries the host guard", () =
     "user-data lacks: the host guard drops pod traffic to the metadata service",
     "user-data lacks: the host guard drops pod traffic to the node's own public addresses",
     "user-data lacks: the host guard answers the metadata service to root only",
+    "user-data lacks: the kubelet bounds the processes of each pod (pod-max-pids)",
+    "user-data lacks: the kubelet garbage-collects images and evicts before the image filesystem fills",
   ];
+  const SERVER_LACKS = [
+    "user-data lacks: the API server runs the AlwaysPullImages admission plugin",
+    "user-data lacks: the API server runs the EventRateLimit admission plugin",
+    "user-data lacks: etcd has an explicit space quota (quota-backend-bytes)",
+  ];
+  const lacks = (name: string, messages: string[]) =>
+    messages.map((message) => ({ rule: "SITE-NODE-001", urn: `${U}hcloud:index/server:Server::${name}`, message }));
 
   it("accepts a worker with the guard and refuses one without, each requirement by name", () => {
     assert.deepEqual(node001([server("worker-1", GUARD)]), []);
+    assert.deepEqual(node001([server("worker-1", "#cloud-config\n")]), lacks("worker-1", LACKS));
+  });
+
+  it("a control plane also needs the API server's plugins and etcd's quota, each by name", () => {
+    assert.deepEqual(node001([server("cp-1", GUARD + SERVER, "control-plane")]), []);
+    assert.deepEqual(node001([server("cp-1", GUARD, "control-plane")]), lacks("cp-1", SERVER_LACKS));
     assert.deepEqual(
-      node001([server("worker-1", "#cloud-config\n")]),
-      LACKS.map((message) => ({ rule: "SITE-NODE-001", urn: `${U}hcloud:index/server:Server::worker-1`, message })),
+      node001([
+        server(
+          "cp-1",
+          GUARD + SERVER.replace("quota-backend-bytes=4294967296", "quota-backend-bytes=0"),
+          "control-plane",
+        ),
+      ]),
+      lacks("cp-1", [SERVER_LACKS[2]]),
+    );
+    // The image collection must come with an imagefs eviction threshold.
+    assert.deepEqual(
+      node001([server("worker-1", GUARD.replace("imagefs.available<15%", "nodefs.available<10%"))]),
+      lacks("worker-1", [LACKS[4]]),
+    );
+    assert.deepEqual(
+      node001([server("worker-1", GUARD.replace("pod-max-pids=4096", "pod-max-pids=0"))]),
+      lacks("worker-1", [LACKS[3]]),
     );
   });
 

@@ -290,11 +290,45 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       assert.deepEqual(check([...Object.values(o), beta] as K8sObject[]), []);
       const second = { ...objects().resourceQuota, metadata: { name: "second", namespace: T } };
       assert.deepEqual(check([...Object.values(o), second] as K8sObject[]), [
-        v("TEN-QTA-001", "ResourceQuota/second", "expected one ResourceQuota in demo-tv, found 2"),
+        v("TEN-QTA-001", "ResourceQuota/second", "expected one unscoped ResourceQuota in demo-tv, found 2"),
       ]);
       const none = without(o, "resourceQuota");
       const found = check(none).filter((x) => x.rule === "TEN-QTA-001");
-      assert.deepEqual(found, [v("TEN-QTA-001", "demo-tv", "expected one ResourceQuota in demo-tv, found 0")]);
+      assert.deepEqual(found, [v("TEN-QTA-001", "demo-tv", "expected one unscoped ResourceQuota in demo-tv, found 0")]);
+    });
+
+    it("a scoped quota (tenant-live's, or by scopes) is no second budget, and is not taken for the budget", () => {
+      const o = objects();
+      const byClass = {
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: "tenant-live", namespace: T },
+        spec: {
+          hard: { pods: "0" },
+          scopeSelector: {
+            matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["tenant-live"] }],
+          },
+        },
+      };
+      const byScopes = {
+        ...byClass,
+        metadata: { name: "terminating", namespace: T },
+        spec: { hard: { pods: "1" }, scopes: ["Terminating"] },
+      };
+      // Listed first: TEN-LIM-001 must still compare the LimitRange with the unscoped quota.
+      assert.deepEqual(check([byClass, byScopes, ...Object.values(o)] as K8sObject[]), []);
+      // Scoped only: no budget at all.
+      const none = without(o, "resourceQuota");
+      assert.deepEqual(
+        check([byClass, ...Object.values(none)] as K8sObject[]).filter((x) => x.rule === "TEN-QTA-001"),
+        [v("TEN-QTA-001", "demo-tv", "expected one unscoped ResourceQuota in demo-tv, found 0")],
+      );
+      // An empty scopes list scopes nothing.
+      const emptyScopes = { ...byScopes, spec: { ...objects().resourceQuota.spec, scopes: [] } };
+      assert.deepEqual(
+        check([...Object.values(o), emptyScopes] as K8sObject[]).filter((x) => x.rule === "TEN-QTA-001"),
+        [v("TEN-QTA-001", "ResourceQuota/terminating", "expected one unscoped ResourceQuota in demo-tv, found 2")],
+      );
     });
 
     it("requires every quota key", () => {

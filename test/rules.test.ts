@@ -48,7 +48,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 31);
+    assert.equal(RULES.length, 37);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -83,6 +83,8 @@ describe("guardrails: the catalog", () => {
       protected: true,
       adminCidrs: ["198.51.100.0/28", "203.0.113.64/27"],
       blockedRanges: ["169.254.169.254/32", "10.20.0.0/16", "10.42.0.0/16", "10.43.0.0/16"],
+      // prod's control planes are cx43 (16 GB): half of it, etcd's suggested maximum.
+      datastore: { quotaBytes: 8589934592, serverType: "cx43" },
     });
     assert.equal(ctxOf("staging").protected, false);
   });
@@ -231,6 +233,9 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "platform-tenant-admin",
       "tenant admins may create Ingresses again",
       (r) => r.inputs.rules.push({ apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] }),
+      undefined,
+      // A kind the admins may create is a kind their quota must count.
+      ["TEN-QTA-002"],
     ],
     [
       "TEN-EDGE-001",
@@ -354,6 +359,43 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "TEN-SEAL-001",
       "staging",
       "platform-vap-sealed-secret-scope-binding",
+      "audit only",
+      (r) => (r.inputs.spec.validationActions = ["Audit"]),
+    ],
+    [
+      "TEN-ETCD-001",
+      "staging",
+      "demo-football-quota",
+      "2000 pods: the staging datastore (4 GiB on cx33) no longer holds the tenants' worst case",
+      (r) => (r.inputs.spec.hard.pods = "2000"),
+    ],
+    [
+      "TEN-PRIO-002",
+      "prod",
+      "demo-radio-live-quota",
+      "tenant-live quota scoped to another class",
+      (r) => (r.inputs.spec.scopeSelector.matchExpressions[0].values = ["tenant-standard"]),
+      "demo-radio",
+    ],
+    [
+      "TEN-OWN-001",
+      "staging",
+      "platform-vap-platform-objects",
+      "the platform label no longer selects (every object or none)",
+      (r) => delete r.inputs.spec.matchConstraints.objectSelector,
+    ],
+    ["TEN-CRED-001", "prod", "platform-vap-token-secrets-binding", "no binding", () => null, "platform"],
+    [
+      "TEN-CRED-002",
+      "staging",
+      "platform-vap-service-accounts",
+      "pods may run as the sync identity",
+      (r) => (r.inputs.spec.validations = []),
+    ],
+    [
+      "TEN-EVT-001",
+      "staging",
+      "platform-vap-event-size-binding",
       "audit only",
       (r) => (r.inputs.spec.validationActions = ["Audit"]),
     ],
@@ -732,10 +774,20 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         ],
         operations: ["CREATE", "CREATE", "CREATE", "CREATE", "CREATE"],
       },
+      "event-size": {
+        policy: "platform-tenant-event-size",
+        resources: ["events"],
+        operations: ["CREATE", "UPDATE"],
+      },
       "namespace-labels": {
         policy: "platform-tenant-namespace-labels",
         resources: ["namespaces"],
         operations: ["UPDATE"],
+      },
+      "platform-objects": {
+        policy: "platform-tenant-platform-objects",
+        resources: ["*"],
+        operations: ["CREATE", "UPDATE", "DELETE"],
       },
       priority: {
         policy: "platform-tenant-priority",
@@ -767,10 +819,20 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         resources: ["sealedsecrets"],
         operations: ["CREATE", "UPDATE"],
       },
+      "service-accounts": {
+        policy: "platform-tenant-service-accounts",
+        resources: ["pods", "deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE", "CREATE", "UPDATE"],
+      },
       "service-types": {
         policy: "platform-tenant-service-types",
         resources: ["services"],
         operations: ["CREATE", "UPDATE"],
+      },
+      "token-secrets": {
+        policy: "platform-tenant-token-secrets",
+        resources: ["secrets", "sealedsecrets"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE"],
       },
     };
     for (const stack of STACKS) {
@@ -795,7 +857,14 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         assert.deepEqual(rules.map((r: any) => r.resources).flat(), want.resources, key);
         assert.deepEqual(rules.map((r: any) => r.operations).flat(), want.operations, key);
         assert.equal(policy.inputs.spec.matchConstraints.excludeResourceRules, undefined, key);
-        assert.equal(policy.inputs.spec.matchConstraints.objectSelector, undefined, key);
+        // Every policy but platform-objects sees every object; that one, the platform's (by label).
+        assert.deepEqual(
+          policy.inputs.spec.matchConstraints.objectSelector,
+          key === "platform-objects"
+            ? { matchExpressions: [{ key: "platform.video/tenant", operator: "Exists" }] }
+            : undefined,
+          key,
+        );
         // Every validation forbids: no warn-only reason.
         for (const v of policy.inputs.spec.validations) assert.equal(v.reason, "Forbidden", key);
       }
@@ -1282,6 +1351,7 @@ describe("site rules over hand-made firewalls and load balancers (pure)", () => 
     protected: false,
     adminCidrs: ["198.51.100.0/28", "2001:DB8::/32"],
     blockedRanges: [],
+    datastore: { quotaBytes: 4294967296, serverType: "cx33" },
   };
   const res = (
     type: string,

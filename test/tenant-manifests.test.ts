@@ -46,6 +46,7 @@ function tenantObjects(spec: TenantSpec, config: StackConfig): Record<string, un
   return {
     namespace: m.namespace(spec),
     resourceQuota: m.resourceQuota(spec),
+    liveQuota: m.liveQuota(spec),
     limitRange: m.limitRange(spec),
     networkPolicy: m.networkPolicy(spec, config),
     ...(spec.admins.length > 0 ? { adminBinding: m.adminBinding(spec) } : {}),
@@ -112,6 +113,14 @@ describe("tenant manifests, written out (test/fixtures/manifests)", () => {
       "TEN-SCHED-001 lets no pod of it tolerate the ingest taint",
     );
     assert.equal(labelsOf(tv)["platform.video/ingest"], "true");
+    // Nor any tenant-live pod: its budget is zero (TEN-PRIO-002).
+    assert.deepEqual((m.liveQuota({ ...tv, ingest: { ...tv.ingest, workers: 0 } }).spec as any).hard, {
+      pods: "0",
+      "requests.cpu": "0",
+      "limits.cpu": "0",
+      "requests.memory": "0",
+      "limits.memory": "0",
+    });
   });
 
   it("the rule context a tenant's objects are checked against, written out", () => {

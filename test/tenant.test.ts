@@ -362,18 +362,26 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
       "services.nodeports": "0",
       "services.loadbalancers": "0",
       // Issue 14: premium's object counts, node-local disk, and the platform's class closed.
-      "count/configmaps": "300",
-      "count/secrets": "300",
-      "count/serviceaccounts": "50",
-      "count/deployments.apps": "150",
-      "count/statefulsets.apps": "50",
-      "count/jobs.batch": "150",
-      "count/cronjobs.batch": "50",
-      "count/horizontalpodautoscalers.autoscaling": "75",
-      "count/poddisruptionbudgets.policy": "75",
-      "count/httproutes.gateway.networking.k8s.io": "75",
-      "count/grpcroutes.gateway.networking.k8s.io": "75",
-      "count/sealedsecrets.bitnami.com": "150",
+      // Issue 25: the premium counts (every kind the roles allow or controllers make), Endpoints
+      // and EndpointSlices per Service (premium: 40).
+      "count/configmaps": "80",
+      "count/secrets": "80",
+      "count/serviceaccounts": "20",
+      "count/deployments.apps": "50",
+      "count/replicasets.apps": "150",
+      "count/statefulsets.apps": "20",
+      "count/controllerrevisions.apps": "60",
+      "count/jobs.batch": "50",
+      "count/cronjobs.batch": "10",
+      "count/horizontalpodautoscalers.autoscaling": "25",
+      "count/poddisruptionbudgets.policy": "25",
+      "count/httproutes.gateway.networking.k8s.io": "25",
+      "count/grpcroutes.gateway.networking.k8s.io": "25",
+      "count/sealedsecrets.bitnami.com": "40",
+      "count/rolebindings.rbac.authorization.k8s.io": "4",
+      "count/leases.coordination.k8s.io": "0",
+      "count/endpoints": "40",
+      "count/endpointslices.discovery.k8s.io": "80",
       "requests.ephemeral-storage": "100Gi",
       "limits.ephemeral-storage": "200Gi",
       "hcloud-volumes.storageclass.storage.k8s.io/requests.storage": "0",
@@ -396,7 +404,7 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
       children.filter((r) => /Role/.test(r.type)).map((r) => [r.name, (r.inputs as any).roleRef.name]),
       [["ab-sync-binding", "platform-tenant-sync"]],
     );
-    assert.equal(children.length, 10);
+    assert.equal(children.length, 11);
   });
 
   it("prod protects namespaces and stream keys; decommission: true lifts it for that tenant only", () => {
@@ -550,6 +558,8 @@ describe("tenants: the sample set as planned (test/fixtures/tenants/sample)", ()
   describe("each rule rejects a crafted violation", () => {
     type Objs = any[];
     const find = (objs: Objs, kind: string) => objs.find((o) => o.kind === kind);
+    /** The tenant's budget: its quota without a scope (tenant-live's is scoped to its class). */
+    const budget = (objs: Objs) => objs.find((o) => o.kind === "ResourceQuota" && !o.spec.scopeSelector);
     const breaks: [string, string, (o: Objs, ctx: RuleContext & { adminRole: any }) => void][] = [
       [
         "TEN-PSS-001",
@@ -566,9 +576,9 @@ describe("tenants: the sample set as planned (test/fixtures/tenants/sample)", ()
         "version latest",
         (o) => (find(o, "Namespace").metadata.labels["pod-security.kubernetes.io/audit-version"] = "latest"),
       ],
-      ["TEN-QTA-001", "nodeports allowed", (o) => (find(o, "ResourceQuota").spec.hard["services.nodeports"] = "2")],
-      ["TEN-QTA-001", "storage unbounded", (o) => delete find(o, "ResourceQuota").spec.hard["requests.storage"]],
-      ["TEN-QTA-001", "no quota", (o) => o.splice(o.indexOf(find(o, "ResourceQuota")), 1)],
+      ["TEN-QTA-001", "nodeports allowed", (o) => (budget(o).spec.hard["services.nodeports"] = "2")],
+      ["TEN-QTA-001", "storage unbounded", (o) => delete budget(o).spec.hard["requests.storage"]],
+      ["TEN-QTA-001", "no quota", (o) => o.splice(o.indexOf(budget(o)), 1)],
       ["TEN-LIM-001", "max above quota", (o) => (find(o, "LimitRange").spec.limits[0].max.cpu = "64")],
       [
         "TEN-LIM-001",
@@ -999,20 +1009,44 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
     assert.equal(existsSync(out), false);
   });
 
-  it("any directory of valid tenant files plans: 12 generated tenants, every tier × repo style × admins case", () => {
-    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-100-"));
+  it("a directory of valid tenant files that fits the site plans: 6 generated tenants, every tier × repo style", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-6-"));
     try {
-      generateTenants(dir, 12);
+      generateTenants(dir, 6);
       const out = join(dir, "plan.json");
-      const r = run(["--tenants", dir, "--json", out, "--quiet"]);
+      const r = run(["--stack", "prod", "--tenants", dir, "--json", out, "--quiet"]);
       assert.equal(r.status, 0, r.stderr);
       const p = JSON.parse(readFileSync(out, "utf8")) as Plan;
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
-      assert.equal(tenants.length, 12);
+      assert.equal(tenants.length, 6);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 12 components + 12 children each (8 + sync ServiceAccount and binding + ListenerSet +
+      // 6 components + 13 children each (9 + sync ServiceAccount and binding + ListenerSet +
       // Certificate) + a RoleBinding for the two thirds with admins.
-      assert.equal(perTenant, 12 * 13 + 8);
+      assert.equal(perTenant, 6 * 14 + 4);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a set of valid files that could fill the datastore is refused, naming the largest tenants' files and the fix", () => {
+    const dir = mkdtempSync(join(tmpdir(), "vp-tenants-12-"));
+    try {
+      // 12 tenants (4 per tier, 10 pods each) may put 9.75 GiB into etcd at worst: staging's
+      // datastore (4 GiB on its cx33 control plane, 1 GiB kept for the platform) cannot hold it.
+      generateTenants(dir, 12);
+      const out = join(dir, "plan.json");
+      const r = run(["--tenants", dir, "--json", out, "--quiet"]);
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(existsSync(out), false, "nothing written");
+      const lines = r.stderr.trim().split("\n");
+      assert.deepEqual(
+        lines.slice(0, -1).map((l) => l.split(" ")[0]),
+        ["TEN-ETCD-001"],
+      );
+      assert.match(
+        lines[0],
+        /^TEN-ETCD-001 urn:pulumi:staging::video-platform::platform:tenant:Tenant\$kubernetes:core\/v1:ResourceQuota::gen-0002-quota: the 12 tenants' quotas let up to 9\.75 GiB into etcd \(every counted object at 1\.5 MiB\), more than the 3 GiB the datastore leaves tenants \(etcd quota 4 GiB on cx33 control planes, 1 GiB kept for the platform\); largest: gen-0002 1\.35 GiB \(gen-0002\.yaml\), gen-0005 1\.35 GiB \(gen-0005\.yaml\), gen-0008 1\.35 GiB \(gen-0008\.yaml\); fix: lower quota\.pods or the tier in the largest tenants' files/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

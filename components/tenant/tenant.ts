@@ -22,6 +22,7 @@ export interface TenantArgs {
  * tenant name (adding a tenant never touches another), each needed for a reason:
  * - Namespace: the isolation boundary (Pod Security restricted, tenant label).
  * - ResourceQuota: the tier's budget; without it one tenant can starve the site.
+ * - ResourceQuota tenant-live: the ingest workers' budget at the live priority (TEN-PRIO-002).
  * - LimitRange: defaults that make quota-bound pods schedulable, and a per-container cap.
  * - NetworkPolicy: one object for default deny and every allowed path (see manifests.ts).
  * - RoleBinding: the tenant's admin groups get the platform's tenant-admin ClusterRole in this
@@ -34,7 +35,7 @@ export interface TenantArgs {
  * - ListenerSet + Certificate (edge namespace): the tenant's HTTPS listeners on the platform
  *   Gateway and their certificate (tenant/edge.ts); its routes attach to the ListenerSet.
  * All of them except the random key are registered as KubeObjects (platform/kube-object.ts).
- * 14 resources with the component itself; one fewer without admins, two fewer without domains.
+ * 15 resources with the component itself; one fewer without admins, two fewer without domains.
  */
 export class Tenant extends pulumi.ComponentResource {
   public readonly spec: TenantSpec;
@@ -77,6 +78,7 @@ export class Tenant extends pulumi.ComponentResource {
     const inNs = pulumi.mergeOptions(k8sOpts, { dependsOn: [ns], deletedWith: ns });
 
     const quota = new KubeObject(`${name}-quota`, m.resourceQuota(spec), inNs);
+    const liveQuota = new KubeObject(`${name}-live-quota`, m.liveQuota(spec), inNs);
     const limits = new KubeObject(`${name}-limits`, m.limitRange(spec), inNs);
     // It names the ingress controller's namespace: allow that to exist first (mergeOptions adds
     // to inNs's dependsOn).
@@ -126,7 +128,17 @@ export class Tenant extends pulumi.ComponentResource {
       `${name}-app`,
       m.application(spec),
       pulumi.mergeOptions(k8sOpts, {
-        dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret, syncAccount, syncBinding],
+        dependsOn: [
+          ...platform.argocdInstall,
+          project,
+          quota,
+          liveQuota,
+          limits,
+          netpol,
+          secret,
+          syncAccount,
+          syncBinding,
+        ],
       }),
     );
 

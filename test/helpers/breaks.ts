@@ -40,10 +40,17 @@ export const BREAKS: readonly Break[] = [
     props: (p) => ns(p, (m) => ({ ...m, labels: { ...m.labels, "pod-security.kubernetes.io/enforce": "privileged" } })),
   },
   {
-    rules: ["TEN-QTA-001"],
+    // 5000 pods at 1.5 MiB each is 7.3 GiB: more than prod's datastore leaves all tenants.
+    rules: ["TEN-QTA-001", "TEN-ETCD-001"],
     name: "demo-radio-quota",
-    what: "quota allows NodePorts",
-    props: (p) => spec(p, (s) => ({ ...s, hard: { ...s.hard, "services.nodeports": "5" } })),
+    what: "quota allows NodePorts and 5000 pods",
+    props: (p) => spec(p, (s) => ({ ...s, hard: { ...s.hard, "services.nodeports": "5", pods: "5000" } })),
+  },
+  {
+    rules: ["TEN-PRIO-002"],
+    name: "demo-tv-live-quota",
+    what: "tenant-live allows more pods than the ingest workers",
+    props: (p) => spec(p, (s) => ({ ...s, hard: { ...s.hard, pods: "30" } })),
   },
   {
     rules: ["TEN-LIM-001"],
@@ -220,6 +227,34 @@ export const BREAKS: readonly Break[] = [
     name: "platform-vap-service-types",
     what: "the Service type check is dropped from its admission policy",
     props: (p) => spec(p, (s) => ({ ...s, validations: s.validations.slice(1) })),
+  },
+  {
+    rules: ["TEN-OWN-001"],
+    name: "platform-vap-platform-objects-binding",
+    what: "the platform-objects policy only audits",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Audit"] })),
+  },
+  {
+    rules: ["TEN-CRED-001"],
+    name: "platform-vap-token-secrets",
+    what: "the token Secret policy fails open",
+    props: (p) => spec(p, (s) => ({ ...s, failurePolicy: "Ignore" })),
+  },
+  {
+    rules: ["TEN-CRED-002"],
+    name: "platform-vap-service-accounts-binding",
+    what: "the sync-identity pod policy only warns",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Warn"] })),
+  },
+  {
+    rules: ["TEN-EVT-001"],
+    name: "platform-vap-event-size",
+    what: "events may carry a megabyte of message",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        validations: [{ ...s.validations[0], expression: "size(variables.message) <= 1048576" }],
+      })),
   },
   {
     rules: ["TEN-NSL-001"],

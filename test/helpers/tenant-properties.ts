@@ -54,6 +54,7 @@ export function expectedChildren(t: Pick<TenantFile, "admins" | "domains">): str
   return [
     ["ns", "kubernetes:core/v1:Namespace"],
     ["quota", "kubernetes:core/v1:ResourceQuota"],
+    ["live-quota", "kubernetes:core/v1:ResourceQuota"],
     ["limits", "kubernetes:core/v1:LimitRange"],
     ["netpol", "kubernetes:networking.k8s.io/v1:NetworkPolicy"],
     ...(t.admins.length > 0 ? [["admin-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"]] : []),
@@ -72,7 +73,7 @@ export function expectedChildren(t: Pick<TenantFile, "admins" | "domains">): str
   ].sort();
 }
 
-/** One Tenant component per file, top-level, with exactly the children its file asks for (≤ 14 resources). */
+/** One Tenant component per file, top-level, with exactly the children its file asks for (≤ 15 resources). */
 export function oneComponentPerFile(p: Plan, files: TenantFile[]): void {
   assert.deepEqual(tenantsIn(p), files.map((t) => t.name).sort(), `${p.stack}: one Tenant per file`);
   for (const t of files) {
@@ -84,7 +85,7 @@ export function oneComponentPerFile(p: Plan, files: TenantFile[]): void {
       children.every((r) => r.parent === component.urn),
       `${t.name}: children are direct`,
     );
-    assert.ok(children.length + 1 <= 14, `${t.name}: ${children.length + 1} resources`);
+    assert.ok(children.length + 1 <= 15, `${t.name}: ${children.length + 1} resources`);
   }
 }
 
@@ -143,11 +144,11 @@ export async function validAgainstSchemas(p: Plan, files: TenantFile[]): Promise
       new Model(o).validate();
       n++;
     }
-  // Per tenant: namespace, quota, limits, policy, key Secret, sync ServiceAccount and binding,
-  // project, application (9), plus the admins' RoleBinding when it lists admins.
+  // Per tenant: namespace, quota, tenant-live quota, limits, policy, key Secret, sync
+  // ServiceAccount and binding, project, application (10), plus the admins' RoleBinding when it lists admins.
   assert.equal(
     n,
-    files.reduce((sum, t) => sum + 9 + (t.admins.length > 0 ? 1 : 0), 0),
+    files.reduce((sum, t) => sum + 10 + (t.admins.length > 0 ? 1 : 0), 0),
     `${p.stack}: objects checked`,
   );
   (new rbac.ClusterRole(byName(p, "platform-tenant-admin").inputs as any) as any).validate();
@@ -202,7 +203,16 @@ export function isolationValues(p: Plan): void {
 
 /** Objects inside a tenant's namespace go with it (deletedWith); the namespace, key and Argo CD objects do not. */
 export function deletedWithNamespace(p: Plan): void {
-  const inside = ["quota", "limits", "netpol", "admin-binding", "stream-key-secret", "sync-sa", "sync-binding"];
+  const inside = [
+    "quota",
+    "live-quota",
+    "limits",
+    "netpol",
+    "admin-binding",
+    "stream-key-secret",
+    "sync-sa",
+    "sync-binding",
+  ];
   for (const name of tenantsIn(p)) {
     const ns = byName(p, `${name}-ns`).urn;
     for (const { name: child, options } of tenantResources(p, name).children)
