@@ -40,13 +40,20 @@ const nameOf = (r: RuleResource) => str(meta(r).name);
 const v = (rule: string, urn: string, message: string): Violation => ({ rule, urn, message });
 const path = (o: unknown, keys: string[]): unknown => keys.reduce<unknown>((x, k) => rec(x)[k], o);
 
-/** `<namespace>:<name>` of every ServiceAccount a ClusterRoleBinding binds: identities with cluster-wide rights. */
-function clusterWideIdentities(resources: readonly RuleResource[]): Set<string> {
-  const out = new Set<string>();
-  for (const r of resources.filter((x) => x.type === CRB))
-    for (const s of arr(r.inputs.subjects).map(rec))
-      if (s.kind === "ServiceAccount") out.add(`${str(s.namespace)}:${str(s.name)}`);
-  return out;
+/**
+ * Whether a ServiceAccount (`<namespace>:<name>`) holds cluster-wide rights: a ClusterRoleBinding
+ * names it, or a group every ServiceAccount (of its namespace) is in.
+ */
+function clusterWide(resources: readonly RuleResource[]): (sa: string) => boolean {
+  const subjects = resources.filter((x) => x.type === CRB).flatMap((r) => arr(r.inputs.subjects).map(rec));
+  return (sa) => {
+    const ns = sa.split(":")[0];
+    return subjects.some((s) =>
+      s.kind === "ServiceAccount"
+        ? `${str(s.namespace)}:${str(s.name)}` === sa
+        : s.kind === "Group" && (s.name === "system:serviceaccounts" || s.name === `system:serviceaccounts:${ns}`),
+    );
+  };
 }
 
 /**
@@ -55,26 +62,24 @@ function clusterWideIdentities(resources: readonly RuleResource[]): Set<string> 
  * Application and a project that syncs as an identity with cluster-wide rights.
  */
 export function sharedInstanceProblems(resources: readonly RuleResource[], site: SiteContext): Violation[] {
-  const tenantApps = new Map<string, RuleResource>();
-  for (const t of tenantsOf(resources, site))
-    for (const r of t.resources) if (r.type === `${ARGO}Application`) tenantApps.set(r.urn, r);
-  const wide = clusterWideIdentities(resources);
+  const wide = clusterWide(resources);
   const out: Violation[] = [];
-  for (const app of tenantApps.values()) {
-    const projects = resources.filter((r) => r.type === `${ARGO}AppProject` && nsOf(r) === nsOf(app));
-    for (const p of projects)
-      for (const d of arr(rec(p.inputs.spec).destinationServiceAccounts).map(rec)) {
-        const sa = str(d.defaultServiceAccount);
-        if (wide.has(sa))
-          out.push(
-            v(
-              "TEN-ARGO-005",
-              app.urn,
-              `Application ${nameOf(app)} shares the Argo CD instance in ${nsOf(app)} (repo-server, Redis, controller) with project ${nameOf(p)}, which syncs as ${sa}, bound by a ClusterRoleBinding`,
-            ),
-          );
-      }
-  }
+  for (const t of tenantsOf(resources, site))
+    for (const app of t.resources.filter((r) => r.type === `${ARGO}Application`))
+      for (const p of resources.filter((r) => r.type === `${ARGO}AppProject` && nsOf(r) === nsOf(app)))
+        for (const d of arr(rec(p.inputs.spec).destinationServiceAccounts).map(rec)) {
+          // A bare name is the ServiceAccount of that name in the destination namespace.
+          const raw = str(d.defaultServiceAccount);
+          const sa = raw.includes(":") ? raw : `${str(d.namespace)}:${raw}`;
+          if (wide(sa))
+            out.push(
+              v(
+                "TEN-ARGO-005",
+                app.urn,
+                `Application ${nameOf(app)} shares the Argo CD instance in ${nsOf(app)} (repo-server, Redis, controller) with project ${nameOf(p)}, which syncs as ${sa}, bound cluster-wide`,
+              ),
+            );
+        }
   return out;
 }
 
@@ -146,10 +151,7 @@ function tenantReleaseProblems(resources: readonly RuleResource[]): Violation[] 
     out.push(
       v("TEN-ARGO-005", rel.urn, "the repo-server runs no extra or init container (no config management plugin)"),
     );
-  if (
-    arr(path(values, ["configs", "cmp", "plugins"])).length ||
-    Object.keys(rec(path(values, ["configs", "cmp", "plugins"]))).length
-  )
+  if (Object.keys(rec(path(values, ["configs", "cmp", "plugins"]))).length)
     out.push(v("TEN-ARGO-005", rel.urn, "configs.cmp declares no config management plugin"));
   return out;
 }
@@ -323,11 +325,14 @@ function instances(resources: readonly RuleResource[]): Instance[] {
   }));
 }
 
-/** Whether a policy's podSelector selects the pods with `labels` (matchLabels only; expressions select nothing known). */
+/**
+ * Whether a policy's podSelector may select the pods with `labels` (their name and instance
+ * labels). It errs towards "yes": a label it does not know (the chart sets more) or an expression
+ * may match, so a policy is judged unless it names another component or instance.
+ */
 function selects(policy: Rec, labels: Record<string, string>): boolean {
   const sel = rec(rec(policy.spec).podSelector);
-  if (arr(sel.matchExpressions).length) return false;
-  return Object.entries(rec(sel.matchLabels)).every(([k, x]) => labels[k] === x);
+  return Object.entries(rec(sel.matchLabels)).every(([k, x]) => !(k in labels) || labels[k] === x);
 }
 
 /** A peer that is one of this instance's own components (same namespace: no namespaceSelector, no ipBlock). */
