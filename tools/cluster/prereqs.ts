@@ -23,7 +23,6 @@ export interface ArgocdInstance {
   controller: Identity & { namespace: string; name: string };
 }
 
-type Rec = Record<string, any>;
 
 /**
  * Values the plan hides (they carry the admin password hash): the program's builder for that
@@ -63,7 +62,10 @@ export function argocdInstances(resources: readonly PlannedResource[]): ArgocdIn
  * else `*` on `*` and every non-resource URL.
  */
 export function argocdControllerObjects(instance: ArgocdInstance): KubeObject[] {
-  const v = instance.values as Rec;
+  const v = instance.values as {
+    createClusterRoles?: boolean;
+    controller?: { clusterRoleRules?: { enabled?: boolean; rules?: unknown[] } };
+  };
   const { name, namespace } = instance.controller;
   const account: KubeObject = {
     apiVersion: "v1",
