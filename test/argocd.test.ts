@@ -5,14 +5,16 @@
  * chart. Expectations are literal (issue 18): a weakened builder fails here, not only the rules.
  */
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { argocdCrdUrls, argocdValues, forceCrdOwnership } from "../components/platform/argocd";
 import { apiServiceIp, gitPorts } from "../components/platform/argocd-network";
 import { argocdTenantSettings, argocdTenantValues, tenantClusterSecret } from "../components/platform/argocd-tenants";
-import { checkResources, siteContext } from "../components/rules";
+import { checkResources, RULES, siteContext } from "../components/rules";
 import { gitPort } from "../components/rules/argocd";
 import { isPublicArgocdClusterSecret } from "../components/rules/secrets";
 import { CRD_SOURCES, DEFAULT_VERSIONS, githubRawUrl } from "../components/versions";
-import { byName, input, Plan, PlannedResource, planStack, readStackConfig } from "./helpers/harness";
+import { byName, input, Plan, PlannedResource, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 
 const STACKS = ["staging", "prod"] as const;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -434,5 +436,43 @@ describe("Argo CD: the network fences' inputs", () => {
       for (const r of policies.filter((x) => !x.name.startsWith("argocd-tenant-scope")))
         assert.ok(rel.options.dependsOn.includes(r.urn), `${r.name} before ${rel.name}`);
     }
+  });
+});
+
+describe("docs/tenant-isolation.md §1: every Argo CD path names its rule and a test that exists", () => {
+  it("the table's rule ids are the catalog's, every TEN-ARGO rule is in it, and each quoted test title is in its file", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "tenant-isolation.md"), "utf8");
+    const section = doc.slice(doc.indexOf("\n## 1. "), doc.indexOf("\n## 2. "));
+    const rows = section
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| Path") && !l.startsWith("| ---"))
+      .map((l) => l.split(" | ").map((c) => c.replace(/^\| |\s*\|$/g, "").trim()));
+    assert.ok(rows.length >= 8, `${rows.length} paths`);
+    const ids = new Set(RULES.map((r) => r.id));
+    const named = new Set<string>();
+    for (const [path, , rule, proof] of rows) {
+      assert.ok(proof, `${path}: a proving test`);
+      for (const id of rule.match(/[A-Z]+-[A-Z]+-\d{3}/g) ?? []) {
+        assert.ok(ids.has(id), `${path}: ${id} is no rule of the catalog`);
+        named.add(id);
+      }
+      // `<file>` then the quoted titles (or parts of them) that file must contain.
+      let file = "";
+      let quotes = 0;
+      for (const m of proof.matchAll(/`([^`]+\.ts)`|"([^"]+)"/g)) {
+        if (m[1]) file = m[1];
+        else {
+          assert.ok(file, `${path}: "${m[2]}" names no file`);
+          assert.ok(readFileSync(join(repoRoot, file), "utf8").includes(m[2]), `${file} has no test "${m[2]}"`);
+          quotes++;
+        }
+      }
+      assert.ok(quotes > 0, `${path}: no test title quoted`);
+    }
+    assert.deepEqual(
+      [...ids].filter((id) => id.startsWith("TEN-ARGO-") && !named.has(id)),
+      ["TEN-ARGO-002"],
+      "every Argo CD rule but the Application's own shape (§1's sync identities paragraph) has a path",
+    );
   });
 });
