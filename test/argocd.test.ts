@@ -14,6 +14,7 @@ import { checkResources, RULES, siteContext } from "../components/rules";
 import { gitPort } from "../components/rules/argocd";
 import { isPublicArgocdClusterSecret } from "../components/rules/secrets";
 import { CRD_SOURCES, DEFAULT_VERSIONS, githubRawUrl } from "../components/versions";
+import { chartPrerequisites } from "../tools/cluster/prereqs";
 import { byName, input, Plan, PlannedResource, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 
 const STACKS = ["staging", "prod"] as const;
@@ -474,5 +475,47 @@ describe("docs/tenant-isolation.md §1: every Argo CD path names its rule and a 
       ["TEN-ARGO-002"],
       "every Argo CD rule but the Application's own shape (§1's sync identities paragraph) has a path",
     );
+  });
+});
+
+describe("test:cluster's chart stand-ins come from the plan's argo-cd releases (tools/cluster/prereqs.ts)", () => {
+  it("the tenant instance gets its controller's ServiceAccount only; the platform's, its values' ClusterRole and binding", async () => {
+    const p = await planStack("staging");
+    const objects = chartPrerequisites(p.resources);
+    assert.deepEqual(
+      objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+      [
+        "ServiceAccount argocd/argocd-application-controller",
+        "ClusterRole /argocd-application-controller",
+        "ClusterRoleBinding /argocd-application-controller",
+        "ServiceAccount argocd-tenants/argocd-tenants-application-controller",
+      ],
+    );
+    // The platform's values are a secret in the plan: the program's own builder renders the rules.
+    const role = objects.find((o) => o.kind === "ClusterRole") as any;
+    assert.deepEqual(role.rules[2], {
+      apiGroups: [""],
+      resources: ["serviceaccounts"],
+      verbs: ["impersonate"],
+      resourceNames: ["argocd-platform-sync"],
+    });
+    // A release whose secret values no builder renders is refused rather than guessed.
+    const unknown = structuredClone(p.resources).map((r) =>
+      r.name === "platform-argocd-tenants" ? { ...r, inputs: { ...r.inputs, values: "[secret]" } } : r,
+    );
+    assert.throws(() => chartPrerequisites(unknown), /argo-cd release argocd-tenants: its values are secret/);
+    // Without createClusterRoles: false, the chart's default role is everything.
+    const open = structuredClone(p.resources).map((r) =>
+      r.name === "platform-argocd-tenants"
+        ? { ...r, inputs: { ...r.inputs, values: { ...(r.inputs.values as object), createClusterRoles: true } } }
+        : r,
+    );
+    const wide = chartPrerequisites(open).find(
+      (o) => o.kind === "ClusterRole" && o.metadata.name === "argocd-tenants-application-controller",
+    ) as any;
+    assert.deepEqual(wide.rules, [
+      { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+      { nonResourceURLs: ["*"], verbs: ["*"] },
+    ]);
   });
 });
