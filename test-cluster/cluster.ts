@@ -13,11 +13,19 @@ import type { KubeObject } from "../tools/cluster/objects";
 
 export const STATE = join(__dirname, "..", "..", "build", "cluster");
 
+/** One Argo CD instance of the plan and its application controller (tools/cluster/prereqs.ts). */
+export interface AppliedArgocd {
+  release: string;
+  namespace: string;
+  controller: { user: string; groups: string[]; namespace: string; name: string };
+}
+
 export interface Applied {
   stack: string;
   server: string;
   kubectl: string;
   identities: Identities;
+  argocd: AppliedArgocd[];
   objects: string[];
 }
 

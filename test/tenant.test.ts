@@ -398,13 +398,21 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
     assert.equal(app.source.helm.valuesObject.ingest.workers, 0);
   });
 
-  it("no admins: no admin RoleBinding (and no Role of any kind); only Argo CD's sync binding", () => {
+  it("no admins: no admin RoleBinding (and no Role of any kind); only Argo CD's sync and controller bindings", () => {
     const { children } = tenantResources(staging, "ab");
     assert.deepEqual(
-      children.filter((r) => /Role/.test(r.type)).map((r) => [r.name, (r.inputs as any).roleRef.name]),
-      [["ab-sync-binding", "platform-tenant-sync"]],
+      children
+        .filter((r) => /Role/.test(r.type))
+        .map((r) => [r.name, (r.inputs as any).roleRef.name])
+        .sort(),
+      [
+        ["ab-argocd-access", "platform-tenant-argocd-controller"],
+        ["ab-sync-binding", "platform-tenant-sync"],
+      ],
     );
-    assert.equal(children.length, 11);
+    // Namespace, both quotas, limits, policy, key and its Secret, sync account and binding, the
+    // tenant Argo CD's binding, project and application.
+    assert.equal(children.length, 12);
   });
 
   it("prod protects namespaces and stream keys; decommission: true lifts it for that tenant only", () => {
@@ -523,7 +531,9 @@ describe("tenants: the sample set as planned (test/fixtures/tenants/sample)", ()
   it("stable metadata names: the quota's fixed name, the namespace is the tenant, projects live in argocd", () => {
     assert.equal((byName(staging, "demo-tv-quota").inputs.metadata as any).name, OBJECT_NAMES.quota);
     assert.equal((byName(staging, "demo-tv-ns").inputs.metadata as any).name, "demo-tv");
-    assert.equal((byName(staging, "demo-tv-project").inputs.metadata as any).namespace, PLATFORM_NAMESPACES.argocd);
+    // The tenant-facing Argo CD's namespace, never the platform's (TEN-ARGO-005).
+    assert.equal((byName(staging, "demo-tv-project").inputs.metadata as any).namespace, "argocd-tenants");
+    assert.equal((byName(staging, "demo-tv-app").inputs.metadata as any).namespace, "argocd-tenants");
   });
 
   it("the schema check is real: a quantity the API server would reject fails it", async () => {
@@ -1020,9 +1030,9 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
       assert.equal(tenants.length, 6);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 6 components + 13 children each (9 + sync ServiceAccount and binding + ListenerSet +
+      // 6 components + 14 children each (12 without admins or domains, above, + ListenerSet +
       // Certificate) + a RoleBinding for the two thirds with admins.
-      assert.equal(perTenant, 6 * 14 + 4);
+      assert.equal(perTenant, 6 * 15 + 4);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

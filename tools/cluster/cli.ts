@@ -26,6 +26,7 @@ import {
 } from "./controlplane";
 import { loadCrds } from "./crds";
 import { LocalK3s, renderedServerConfig, unclassifiedKeys } from "./flags";
+import { argocdInstances } from "./prereqs";
 import { identities } from "./identities";
 import type { KubeObject } from "./objects";
 import { rec } from "../../components/rules/types";
@@ -222,6 +223,12 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
           server: state.server,
           kubectl: k.bin,
           identities: identities(objects),
+          // Each Argo CD instance of the plan and its controller (test-cluster/argocd.test.ts).
+          argocd: argocdInstances(resources).map(({ release, namespace, controller }) => ({
+            release,
+            namespace,
+            controller,
+          })),
           objects: Object.keys(after).sort(),
         },
         null,
