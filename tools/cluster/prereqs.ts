@@ -23,7 +23,6 @@ export interface ArgocdInstance {
   controller: Identity & { namespace: string; name: string };
 }
 
-
 /**
  * Values the plan hides (they carry the admin password hash): the program's builder for that
  * release with placeholders for the secrets, which play no part in what the chart's RBAC becomes.
