@@ -9,9 +9,9 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CRD_SOURCES } from "../components/versions";
+import { CRD_SOURCES, githubRawUrl } from "../components/versions";
 import { loadCrds } from "../tools/cluster/crds";
-import { CHART_TYPE, chartOf } from "../tools/engine/charts";
+import { CHART_TYPE, chartOf, CONFIG_GROUP_TYPE } from "../tools/engine/charts";
 import { Engine, freshDatastore } from "../tools/engine/workspace";
 import type { Plan } from "../tools/plan/runtime";
 import {
@@ -70,32 +70,41 @@ interface StateResource {
 }
 
 /**
- * What each helm.v4.Chart applied: exactly the objects CRD_SOURCES lists for its chart (so the
- * copies test:cluster installs are the real chart's), each live and, on this protected stack,
- * protected (inherited from the Chart: a dropped CRD would delete every object of its kind).
+ * What each helm.v4.Chart and ConfigGroup applied: exactly the objects CRD_SOURCES lists for its
+ * chart, or for the modules whose files it reads (so the copies test:cluster installs are the
+ * real ones), each live and, on this protected stack, protected (inherited from the component: a
+ * dropped CRD would delete every object of its kind).
  */
-async function chartsRenderedTheirCrds(e: Engine, p: Plan, state: StateResource[]): Promise<void> {
+async function crdComponentsAppliedTheirCrds(e: Engine, p: Plan, state: StateResource[]): Promise<void> {
   const bundles = loadCrds();
+  const sources = CRD_SOURCES as Record<
+    string,
+    { chart?: string; module: string; version: string; files: readonly string[] }
+  >;
+  const readBy = (files: unknown) => (b: { source: string }) =>
+    sources[b.source].files.some((f) =>
+      (files as string[]).includes(githubRawUrl(sources[b.source].module, sources[b.source].version, f)),
+    );
   const c = client(e);
   try {
-    for (const chart of p.resources.filter((r) => r.type === CHART_TYPE)) {
-      const name = chartOf(chart.inputs.chart);
-      assert.ok(name, `${chart.urn}: no pinned chart`);
+    for (const r of p.resources.filter((x) => x.type === CHART_TYPE || x.type === CONFIG_GROUP_TYPE)) {
+      const name = r.type === CHART_TYPE ? chartOf(r.inputs.chart) : undefined;
+      assert.ok(name || r.type === CONFIG_GROUP_TYPE, `${r.urn}: no pinned chart`);
       const expected = bundles
-        .filter((b) => CRD_SOURCES[b.source as keyof typeof CRD_SOURCES].chart === name)
+        .filter(name ? (b) => sources[b.source]?.chart === name : readBy(r.inputs.files))
         .flatMap((b) => b.objects.map((o) => `${o.kind}/${o.metadata.name}`))
         .sort();
-      const children = state.filter((r) => r.parent === chart.urn);
-      assert.deepEqual(children.map((r) => `${r.outputs?.kind}/${r.outputs?.metadata?.name}`).sort(), expected);
-      assert.ok(expected.length >= 10, `${chart.name} renders only ${expected.length} objects`);
+      const children = state.filter((x) => x.parent === r.urn);
+      assert.deepEqual(children.map((x) => `${x.outputs?.kind}/${x.outputs?.metadata?.name}`).sort(), expected);
+      assert.ok(expected.length >= 3, `${r.name} applies only ${expected.length} objects`);
       assert.deepEqual(
-        children.filter((r) => !r.protect).map((r) => r.urn),
+        children.filter((x) => !x.protect).map((x) => x.urn),
         [],
-        "every object the CRD chart renders is protected on a protected stack",
+        "every CRD is protected on a protected stack",
       );
-      for (const r of children) {
-        const o = bundles.flatMap((b) => b.objects).find((x) => x.metadata.name === r.outputs?.metadata?.name);
-        assert.ok(o && (await live(c, o as unknown as Record<string, unknown>)), `${r.urn}: not in the cluster`);
+      for (const x of children) {
+        const o = bundles.flatMap((b) => b.objects).find((y) => y.metadata.name === x.outputs?.metadata?.name);
+        assert.ok(o && (await live(c, o as unknown as Record<string, unknown>)), `${x.urn}: not in the cluster`);
       }
     }
   } finally {
@@ -149,8 +158,11 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
     // Same URNs as the product's plan: everything but the site (stood in), provider instances, and
     // the objects helm.v4.Charts render (the plan has each Chart; the provider renders it at `up`).
     const state = ((await e.stack.exportStack()).deployment as { resources: StateResource[] }).resources;
-    const charts = new Set(plan.resources.filter((r) => r.type === CHART_TYPE).map((r) => r.urn));
-    assert.ok(charts.size >= 1, "the plan has the CRD chart");
+    // ConfigGroups (Argo CD's CRDs) likewise: the provider reads their files at `up`.
+    const charts = new Set(
+      plan.resources.filter((r) => r.type === CHART_TYPE || r.type === CONFIG_GROUP_TYPE).map((r) => r.urn),
+    );
+    assert.ok(charts.size >= 2, "the plan has the CRD chart and Argo CD's CRDs");
     const kept = (r: { urn: string; type: string; parent?: string | null }) =>
       !r.type.startsWith("pulumi:providers:") && !r.urn.includes("platform:site:Site") && !charts.has(r.parent ?? "");
     const planned = plan.resources
@@ -163,7 +175,7 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
       .sort();
     assert.deepEqual(deployed, planned);
     assert.ok(run.seconds > 0);
-    await chartsRenderedTheirCrds(e, plan, state);
+    await crdComponentsAppliedTheirCrds(e, plan, state);
   });
 
   it("a second up and `preview --expect-no-changes` report nothing", async () => {

@@ -105,6 +105,7 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
     version: "v1.37.2+k3s1",
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
+    etcdQuotaBytes: 4294967296,
   });
 
   it("every key of the k3s server config is either mapped or dropped with a reason", () => {
@@ -112,14 +113,25 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
     assert.deepEqual(unclassifiedKeys({ ...k3s, "new-k3s-setting": true }), ["new-k3s-setting"]);
   });
 
+  it("an etcd argument the local etcd does not take is refused, naming where to classify it", () => {
+    assert.throws(
+      () => controlPlaneFlags({ ...k3s, "etcd-arg": ["quota-backend-bytes=1", "max-wals=2"] }, "/state", "a2V5"),
+      /k3s etcd-arg max-wals is not mapped to the local etcd: classify it in tools\/cluster\/flags\.ts/,
+    );
+  });
+
   it("keeps the admission plugins and Pod Security config, relocating host files under the state dir", () => {
     const f = controlPlaneFlags(k3s, "/state", "a2V5");
     assert.ok(
       f.apiserver.includes(
-        "--enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+        "--enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages,EventRateLimit",
       ),
     );
-    assert.ok(f.apiserver.includes("--admission-control-config-file=/state/psa.yaml"));
+    assert.ok(f.apiserver.includes("--admission-control-config-file=/state/admission.yaml"));
+    assert.ok(f.apiserver.includes("--event-ttl=1h"));
+    // The site's datastore quota reaches the local etcd; the kubelet's settings do not (no kubelet).
+    assert.deepEqual(f.etcd, ["--quota-backend-bytes=4294967296"]);
+    assert.ok(![...f.apiserver, ...f.controllerManager].some((a) => a.includes("pod-max-pids")));
     assert.ok(f.apiserver.includes("--audit-policy-file=/state/audit.yaml"));
     assert.ok(f.apiserver.includes("--audit-log-path=/state/logs/audit.log"));
     assert.ok(f.apiserver.includes("--service-cluster-ip-range=10.43.0.0/16"));
@@ -127,9 +139,11 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
     assert.ok(!f.apiserver.some((a) => a.includes("/var/lib/rancher")), "no k3s host path left");
     assert.ok(f.controllerManager.includes("--use-service-account-credentials=true"));
     assert.ok(f.controllerManager.includes("--cluster-cidr=10.42.0.0/16"));
-    const psa = f.files.find((x) => x.path === "psa.yaml")?.content ?? "";
-    assert.match(psa, /enforce: baseline/);
-    assert.match(psa, /kind: PodSecurityConfiguration/);
+    const admission = f.files.find((x) => x.path === "admission.yaml")?.content ?? "";
+    assert.match(admission, /enforce: baseline/);
+    assert.match(admission, /kind: PodSecurityConfiguration/);
+    assert.match(admission, /- name: EventRateLimit\n/);
+    assert.match(admission, /type: Namespace\n\s+qps: 1\n\s+burst: 100\n/);
     assert.match(f.files.find((x) => x.path === "encryption.yaml")?.content ?? "", /secret: a2V5/);
   });
 });

@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { chartOf, localCharts, writeRealCharts, writeStandInCharts } from "../tools/engine/charts";
+import { chartOf, localCharts, localFiles, writeRealCharts, writeStandInCharts } from "../tools/engine/charts";
 import { parseEngineArgs } from "../tools/engine/cli";
 import { changedKeys, password } from "../tools/engine/standins/providers";
 import { repoRoot } from "./helpers/harness";
@@ -139,13 +139,44 @@ describe("engine harness", () => {
       ]);
       assert.deepEqual(readdirSync(join(charts.gatewayCrds, "crds")), ["000-gateways.gateway.networking.k8s.io.yaml"]);
       assert.deepEqual(readdirSync(join(charts.gatewayCrds, "templates")), ["001-safe-upgrades.yaml"]);
-      assert.deepEqual(readdirSync(join(charts.argocd, "crds")), ["000-applications.argoproj.io.yaml"]);
+      // Argo CD's CRDs come from its repository (a ConfigGroup), not its chart: no stand-in carries them.
+      assert.deepEqual(readdirSync(join(charts.argocd, "crds")), []);
       assert.deepEqual(readdirSync(join(charts.hcloudCcm, "crds")), []);
       const meta = parse(readFileSync(join(charts.argocd, "Chart.yaml"), "utf8")) as Record<string, string>;
       assert.deepEqual([meta.name, meta.version], ["argo-cd", "10.1.1"]);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("a ConfigGroup's files at a module's raw GitHub address are read from that module at that tag; others are refused", () => {
+    const swap = localFiles((module, version) => `/mod/${module}@${version}`);
+    const url = "https://raw.githubusercontent.com/argoproj/argo-cd/v3.6.2/manifests/crds/application-crd.yaml";
+    const out = swap({
+      type: "kubernetes:yaml/v2:ConfigGroup",
+      name: "platform-argocd-crds",
+      props: { files: [url] },
+      opts: {},
+      resource: undefined as never,
+    });
+    assert.deepEqual(out?.props, {
+      files: ["/mod/github.com/argoproj/argo-cd/v3@v3.6.2/manifests/crds/application-crd.yaml"],
+    });
+    assert.throws(
+      () =>
+        swap({
+          type: "kubernetes:yaml/v2:ConfigGroup",
+          name: "x",
+          props: { files: ["https://example.com/a.yaml"] },
+          opts: {},
+          resource: undefined as never,
+        }),
+      /x: https:\/\/example\.com\/a\.yaml is no file of a module components\/versions\.ts CRD_SOURCES pins/,
+    );
+    assert.equal(
+      swap({ type: "kubernetes:core/v1:Namespace", name: "n", props: {}, opts: {}, resource: undefined as never }),
+      undefined,
+    );
   });
 
   it("`npm run engine` reads its command and flags, and refuses others", () => {

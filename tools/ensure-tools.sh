@@ -11,7 +11,8 @@
 #   index without touching the machine's apt state. The pinned version is the one the tests were
 #   last checked against; when a trixie point release replaces it on the mirror, trixie's current
 #   version is used (and printed) instead.
-# - nftables: test/site.test.ts checks the host guard's rules with `nft -c`.
+# - nftables: test/hardening.test.ts checks the host guard's rules with `nft -c` (as a non-root user inside
+#   `unshare -rn`, a user namespace: test/helpers/tools.ts).
 # - jq and openssl: test/runbooks.test.ts runs the runbooks' jq filters on the planned outputs and
 #   their agent-token derivation.
 # - python3: test/installer.test.ts runs the bootstrap's installer step, which unpacks a zip with it.

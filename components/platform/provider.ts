@@ -51,6 +51,7 @@ export function clusterProvider(
   kubeconfig: pulumi.Input<string>,
   gate: pulumi.Resource,
   parent: pulumi.Resource,
+  extra: Pick<k8s.ProviderArgs, "enableSecretMutable"> = {},
 ): k8s.Provider {
   return new k8s.Provider(
     name,
@@ -66,6 +67,7 @@ export function clusterProvider(
       // the engine tests: docs/engine-tests.md). Fields the code does not set stay the others'.
       // Provider option since pulumi/pulumi-kubernetes#4242 (2026-03, in 4.34.2).
       enablePatchForce: true,
+      ...extra,
     },
     { parent, dependsOn: [gate] },
   );

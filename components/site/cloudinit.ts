@@ -29,8 +29,8 @@ import {
   k3sConfigFile,
   NodeSecrets,
   NodeSpec,
-  PSA_CONFIG_PATH,
-  podSecurityAdmissionConfig,
+  ADMISSION_CONFIG_PATH,
+  admissionConfig,
   SYSCTL_PATH,
   sysctlFile,
 } from "./k3s";
@@ -330,10 +330,7 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     file(K3S_CONFIG_PATH, k3sConfigFile(cluster, node, secrets, tlsSans), "0600"),
   ];
   if (node.role === "server")
-    files.push(
-      file(PSA_CONFIG_PATH, podSecurityAdmissionConfig(), "0600"),
-      file(AUDIT_POLICY_PATH, auditPolicy(), "0600"),
-    );
+    files.push(file(ADMISSION_CONFIG_PATH, admissionConfig(), "0600"), file(AUDIT_POLICY_PATH, auditPolicy(), "0600"));
   if (pki) for (const f of pkiFiles(pki)) files.push(file(f.path, f.content, f.permissions));
   if (node.init && cluster.restoreSnapshot !== undefined)
     files.push(

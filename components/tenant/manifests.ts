@@ -9,7 +9,16 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { OBJECT_COUNT_KEYS, storageClassQuotaKeys, TENANT_KINDS, TENANT_STORAGE_CLASS } from "../rules/hardening";
+import {
+  OBJECT_COUNT_KEYS,
+  SERVICE_COUNT_KEYS,
+  storageClassQuotaKeys,
+  TENANT_KINDS,
+  TENANT_STORAGE_CLASS,
+} from "../rules/hardening";
+import { LIVE_QUOTA, LIVE_SCOPE } from "../rules/budgets";
+import { formatBytes, formatCpu } from "./quantity";
+import { bytesOf, cpuOf } from "./sizing";
 import {
   INGEST_NAMESPACE_LABEL,
   INGEST_TAINT,
@@ -136,20 +145,50 @@ export function resourceQuota(
 }
 
 /**
- * The quota keys of issue 14 (TEN-QTA-002, TEN-PVC-001): a count for every kind the tenant can
- * create, node-local disk, and no claim on any StorageClass but the tenant one.
+ * The quota keys of issues 14 and 25 (TEN-QTA-002, TEN-PVC-001): a count for every kind the
+ * tenant can create or controllers create for it (Endpoints and EndpointSlices per Service),
+ * node-local disk, and no claim on any StorageClass but the tenant one.
  */
 function objectBudget(spec: TenantSpec): Record<string, string> {
   const p = PRESETS[spec.tier];
   const hard: Record<string, string> = {};
   for (const [field, key] of Object.entries(OBJECT_COUNT_KEYS))
     hard[key] = String(p.objects[field as keyof typeof OBJECT_COUNT_KEYS]);
+  for (const [key, perService] of Object.entries(SERVICE_COUNT_KEYS))
+    hard[key] = String(spec.quota.services * perService);
   const e = p.ephemeralStorage;
   hard["requests.ephemeral-storage"] = e.quota;
   // Like memory, disk is not compressible: limits only twice the requests.
   hard["limits.ephemeral-storage"] = doubled(e.quota);
   for (const k of storageClassQuotaKeys(STORAGE_CLASS)) hard[k] = "0";
   return hard;
+}
+
+/**
+ * The tenant-live budget (TEN-PRIO-002): pods of PriorityClass tenant-live may use exactly the
+ * file's ingest workers (their count, and their CPU and memory, requests = limits), and no more.
+ * Pods tolerating the ingest pool's taint must be of that class (TEN-SCHED-001), so this is also
+ * the most a tenant can make the autoscaler buy ingest nodes for. A tenant without workers gets 0.
+ */
+export function liveQuota(spec: TenantSpec): Manifest<k8s.types.input.core.v1.ResourceQuota, "v1", "ResourceQuota"> {
+  const workers = BigInt(spec.ingest.workers);
+  const cpu = formatCpu(cpuOf(spec.ingest.cpu) * workers);
+  const memory = formatBytes(bytesOf(spec.ingest.memory) * workers);
+  return {
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: { name: LIVE_QUOTA, namespace: spec.name, labels: labels(spec) },
+    spec: {
+      hard: {
+        pods: String(spec.ingest.workers),
+        "requests.cpu": cpu,
+        "limits.cpu": cpu,
+        "requests.memory": memory,
+        "limits.memory": memory,
+      },
+      scopeSelector: structuredClone(LIVE_SCOPE),
+    },
+  };
 }
 
 /** "10Gi" → "20Gi" (preset quantities are whole numbers with a binary suffix). */
@@ -340,7 +379,8 @@ export function streamKeySecret(
 export const ARGO_API = "argoproj.io/v1alpha1";
 
 /**
- * The tenant's ArgoCD project: its one repository, its one namespace, no cluster-scoped objects
+ * The tenant's ArgoCD project, in the tenant-facing instance's namespace (never the platform's):
+ * its one repository, its one namespace, no cluster-scoped objects
  * (an empty whitelist admits none), an allow-list of namespaced kinds (TENANT_KINDS: no RBAC,
  * quota, limits, network policy, edge or issuer kinds), and the identity syncs run as: Argo CD
  * impersonates the tenant's ServiceAccount (destinationServiceAccounts), so Kubernetes RBAC
@@ -352,7 +392,7 @@ export function appProject(
   return {
     apiVersion: ARGO_API,
     kind: "AppProject",
-    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
+    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocdTenants, labels: labels(spec) },
     spec: {
       description: `${spec.displayName} (tenant ${spec.name}, ${spec.tier})`,
       sourceRepos: [spec.gitops.repoURL],
@@ -418,7 +458,8 @@ export function helmValues(spec: TenantSpec): Record<string, unknown> {
 }
 
 /**
- * The tenant's Application: its repo's chart into its namespace, within its project, pruned and
+ * The tenant's Application, rendered and synced by the tenant-facing Argo CD (it lives in that
+ * instance's namespace): its repo's chart into its namespace, within its project, pruned and
  * self-healed. No resources finalizer on purpose: deleting the Application (e.g. a removed
  * tenant file in staging) must not cascade into deleting the customer's workloads and volumes;
  * the namespace's own lifecycle decides that.
@@ -429,7 +470,7 @@ export function application(
   return {
     apiVersion: ARGO_API,
     kind: "Application",
-    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
+    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocdTenants, labels: labels(spec) },
     spec: {
       project: spec.name,
       source: {

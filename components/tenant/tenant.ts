@@ -4,6 +4,7 @@ import type { StackConfig } from "../config/load";
 import type { Platform } from "../platform";
 import type { TenantSpec } from "./load";
 import * as edge from "./edge";
+import { controllerBinding } from "./gitops";
 import * as m from "./manifests";
 import { KubeObject } from "../platform/kube-object";
 import type { EffectiveIngest, EffectiveQuota } from "./sizing";
@@ -22,6 +23,7 @@ export interface TenantArgs {
  * tenant name (adding a tenant never touches another), each needed for a reason:
  * - Namespace: the isolation boundary (Pod Security restricted, tenant label).
  * - ResourceQuota: the tier's budget; without it one tenant can starve the site.
+ * - ResourceQuota tenant-live: the ingest workers' budget at the live priority (TEN-PRIO-002).
  * - LimitRange: defaults that make quota-bound pods schedulable, and a per-container cap.
  * - NetworkPolicy: one object for default deny and every allowed path (see manifests.ts).
  * - RoleBinding: the tenant's admin groups get the platform's tenant-admin ClusterRole in this
@@ -29,12 +31,14 @@ export interface TenantArgs {
  * - RandomBytes + Secret: the stream key, generated (secret in state) and handed to the chart.
  * - ServiceAccount + RoleBinding: who Argo CD syncs the tenant as (impersonation), bound to the
  *   platform's sync ClusterRole in this namespace only.
- * - AppProject + Application: ArgoCD's lock (repo, namespace, allow-listed kinds, sync identity)
- *   and the sync.
+ * - RoleBinding: lets the tenant-facing Argo CD's controller read this namespace and impersonate
+ *   its sync ServiceAccount, here only (tenant/gitops.ts).
+ * - AppProject + Application (in the tenant Argo CD's namespace): ArgoCD's lock (repo, namespace,
+ *   allow-listed kinds, sync identity) and the sync.
  * - ListenerSet + Certificate (edge namespace): the tenant's HTTPS listeners on the platform
  *   Gateway and their certificate (tenant/edge.ts); its routes attach to the ListenerSet.
  * All of them except the random key are registered as KubeObjects (platform/kube-object.ts).
- * 14 resources with the component itself; one fewer without admins, two fewer without domains.
+ * 15 resources with the component itself; one fewer without admins, two fewer without domains.
  */
 export class Tenant extends pulumi.ComponentResource {
   public readonly spec: TenantSpec;
@@ -46,10 +50,12 @@ export class Tenant extends pulumi.ComponentResource {
   public readonly ingest: EffectiveIngest;
   /** Hosts the tenant serves. */
   public readonly domains: string[];
-  /** ArgoCD AppProject name (in the argocd namespace). */
+  /** ArgoCD AppProject name (in the argocd-tenants namespace). */
   public readonly argocdProject: string;
-  /** ArgoCD Application name (in the argocd namespace). */
+  /** ArgoCD Application name (in the argocd-tenants namespace). */
   public readonly argocdApplication: string;
+  /** The RoleBinding that lets the tenant Argo CD into this namespace (the tenant scope waits for it). */
+  public readonly argocdAccess: pulumi.Resource;
   /** The tenant's stream key (secret). */
   public readonly streamKey: pulumi.Output<string>;
 
@@ -77,6 +83,7 @@ export class Tenant extends pulumi.ComponentResource {
     const inNs = pulumi.mergeOptions(k8sOpts, { dependsOn: [ns], deletedWith: ns });
 
     const quota = new KubeObject(`${name}-quota`, m.resourceQuota(spec), inNs);
+    const liveQuota = new KubeObject(`${name}-live-quota`, m.liveQuota(spec), inNs);
     const limits = new KubeObject(`${name}-limits`, m.limitRange(spec), inNs);
     // It names the ingress controller's namespace: allow that to exist first (mergeOptions adds
     // to inNs's dependsOn).
@@ -106,32 +113,14 @@ export class Tenant extends pulumi.ComponentResource {
     this.streamKey = pulumi.secret(key.hex);
     const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
-    // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
-    // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
-    const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
-    const syncBinding = new KubeObject(
-      `${name}-sync-binding`,
-      m.syncBinding(spec),
-      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantSyncRole] }),
-    );
-
-    // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
-    const project = new KubeObject(
-      `${name}-project`,
-      m.appProject(spec),
-      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
-    );
+    // Everything else of the tenant is what its Application waits for (gitops below says why).
     const published = this.publish(name, spec, k8sOpts, platform);
-
-    this.application(name, spec, pulumi.mergeOptions(k8sOpts, { protect }), [
-      ...platform.argocdInstall,
-      project,
+    this.argocdAccess = this.gitops(name, spec, { k8sOpts, inNs, protect }, platform, [
       quota,
+      liveQuota,
       limits,
       netpol,
       secret,
-      syncAccount,
-      syncBinding,
       ...adminBinding,
       ...published,
     ]);
@@ -148,31 +137,64 @@ export class Tenant extends pulumi.ComponentResource {
   }
 
   /**
-   * The tenant's Application, after everything else of the tenant (`dependsOn`): Argo CD must not
-   * start the tenant's workloads before its project, guardrails, stream key, sync identity, admins
-   * and domains exist. Being the root of the tenant's graph is also what makes `protect` hold: the
-   * engine deletes dependents first, so when a tenant's file is deleted without
-   * `decommission: true` the Application's delete is the first step, and its `protect` fails the
+   * What the tenant Argo CD needs (tenant/gitops.ts): the sync identity, its way into this
+   * namespace, the project and the application. The application waits for `rest` too: Argo CD
+   * must not start the tenant's workloads before the quota, limits, network policy, stream key,
+   * admins and domains exist. Returns the controller's RoleBinding (the tenant scope lists the
+   * namespace only after it).
+   *
+   * The Application is the root of the tenant's graph, and protected with the namespace: that is
+   * what makes `protect` hold. The engine deletes dependents first, so when a tenant's file is
+   * deleted without `decommission: true` the Application's delete is the first step and fails the
    * update before anything of the tenant goes. Protecting the namespace alone was not enough:
-   * `pulumi up` runs without a preview in the Automation API (pulumi/actions, the Deploy
-   * workflow), and the engine deleted the Application, AppProject and listeners before it reached
-   * the namespace (found by test:engine, docs/engine-tests.md). components/rules/protect.ts checks
-   * both halves.
+   * `pulumi up` runs without a preview in the Automation API (pulumi/actions, the Deploy workflow),
+   * and the engine deleted the Application, AppProject and listeners before it reached the
+   * namespace (found by test:engine, docs/engine-tests.md). components/rules/protect.ts checks both.
    */
-  private application(
+  private gitops(
     name: string,
     spec: TenantSpec,
-    opts: pulumi.CustomResourceOptions,
-    everythingElse: pulumi.Input<pulumi.Resource>[],
-  ): void {
-    new KubeObject(`${name}-app`, m.application(spec), pulumi.mergeOptions(opts, { dependsOn: everythingElse }));
+    opts: { k8sOpts: pulumi.CustomResourceOptions; inNs: pulumi.CustomResourceOptions; protect: boolean },
+    platform: Platform,
+    rest: pulumi.Resource[],
+  ): pulumi.Resource {
+    const { k8sOpts, inNs, protect } = opts;
+    // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
+    // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
+    const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
+    const syncBinding = new KubeObject(
+      `${name}-sync-binding`,
+      m.syncBinding(spec),
+      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantSyncRole] }),
+    );
+    // The tenant Argo CD's controller reads this namespace and impersonates argocd-sync here only.
+    const access = new KubeObject(
+      `${name}-argocd-access`,
+      controllerBinding(spec),
+      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantControllerRole] }),
+    );
+    // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
+    const project = new KubeObject(
+      `${name}-project`,
+      m.appProject(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
+    );
+    new KubeObject(
+      `${name}-app`,
+      m.application(spec),
+      pulumi.mergeOptions(k8sOpts, {
+        protect,
+        dependsOn: [...platform.argocdInstall, project, ...rest, syncAccount, syncBinding, access],
+      }),
+    );
+    return access;
   }
 
   /**
    * The tenant's listeners and certificate, in the edge namespace: each after exactly the release
    * that installs its CRD. Not protected: both are rebuilt from the tenant file. A tenant without
    * domains publishes nothing (a ListenerSet needs a listener, a certificate a name). Returns what it
-   * declared: the Application depends on it (the constructor says why).
+   * declared: the Application depends on it (gitops says why).
    */
   private publish(
     name: string,

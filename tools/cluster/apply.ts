@@ -28,7 +28,7 @@ export function planObjects(
   writeFileSync(storeFile, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
   const namespaces = planned.filter((o) => o.kind === "Namespace");
   const rest = planned.filter((o) => o.kind !== "Namespace");
-  return [...namespaces, ...chartPrerequisites(planned), ...rest];
+  return [...namespaces, ...chartPrerequisites(resources), ...rest];
 }
 
 export function yamlStream(objects: readonly KubeObject[]): string {

@@ -20,7 +20,7 @@ import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSy
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import { chartSource } from "../../components/platform/releases";
-import { ChartName, CRD_SOURCES, DEFAULT_VERSIONS } from "../../components/versions";
+import { ChartName, CRD_SOURCES, DEFAULT_VERSIONS, githubRawUrl } from "../../components/versions";
 import { CrdBundle, moduleDir } from "../cluster/crds";
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
@@ -71,7 +71,9 @@ export function writeStandInCharts(dir: string, bundles: readonly CrdBundle[]): 
         description: `Stand-in for ${pin.chart} ${pin.version} in the engine tests: its CRDs only (tools/engine/charts.ts)`,
       }),
     );
-    const mine = bundles.filter((b) => (CRD_SOURCES as Record<string, { chart: ChartName }>)[b.source]?.chart === name);
+    const mine = bundles.filter(
+      (b) => (CRD_SOURCES as Record<string, { chart?: ChartName }>)[b.source]?.chart === name,
+    );
     const objects = mine.flatMap((b) => b.objects);
     objects.forEach((o, i) => {
       const crd = o.kind === "CustomResourceDefinition";
@@ -145,5 +147,33 @@ export function localCharts(charts: EngineCharts): pulumi.ResourceTransformation
     const rest: Record<string, unknown> = { ...props, chart: real ?? charts.standIn[name] };
     delete rest.repositoryOpts;
     return { props: rest, opts: args.opts };
+  };
+}
+
+export const CONFIG_GROUP_TYPE = "kubernetes:yaml/v2:ConfigGroup";
+
+/**
+ * The stack transformation that points a ConfigGroup's files at the same files in the Go module
+ * cache: the program reads Argo CD's CRDs from its GitHub repository at the pin
+ * (components/platform/argocd.ts), which is not reachable here; the module proxy serves the same
+ * tag (CRD_SOURCES). Any other address fails, naming it.
+ */
+export function localFiles(
+  dirOf: (module: string, version: string) => string = moduleDir,
+): pulumi.ResourceTransformation {
+  // Each module is looked up (`go mod download`) only when a file of it is asked for.
+  const local = new Map<string, () => string>();
+  for (const s of Object.values(CRD_SOURCES) as { module: string; version: string; files: readonly string[] }[])
+    for (const f of s.files) local.set(githubRawUrl(s.module, s.version, f), () => join(dirOf(s.module, s.version), f));
+  return (args) => {
+    if (args.type !== CONFIG_GROUP_TYPE) return undefined;
+    const props = args.props as { files?: unknown };
+    const files = (Array.isArray(props.files) ? props.files : []).map((f: unknown) => {
+      const path = local.get(String(f));
+      if (!path)
+        throw new Error(`${args.name}: ${String(f)} is no file of a module components/versions.ts CRD_SOURCES pins`);
+      return path();
+    });
+    return { props: { ...args.props, files }, opts: args.opts };
   };
 }
