@@ -164,7 +164,8 @@ export function localFiles(
   // Each module is looked up (`go mod download`) only when a file of it is asked for.
   const local = new Map<string, () => string>();
   for (const s of Object.values(CRD_SOURCES) as { module: string; version: string; files: readonly string[] }[])
-    for (const f of s.files) local.set(githubRawUrl(s.module, s.version, f), () => join(dirOf(s.module, s.version), f));
+    for (const f of s.module.startsWith("github.com/") ? s.files : [])
+      local.set(githubRawUrl(s.module, s.version, f), () => join(dirOf(s.module, s.version), f));
   return (args) => {
     if (args.type !== CONFIG_GROUP_TYPE) return undefined;
     const props = args.props as { files?: unknown };
