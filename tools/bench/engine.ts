@@ -12,7 +12,7 @@
  * `--write-model` records the largest N's engine seconds per object in tools/model/measured.ts.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { applyCrds, applyStream, Kubectl, planObjects } from "../cluster/apply";
 import { stopControlPlane } from "../cluster/controlplane";
@@ -56,6 +56,9 @@ export const median = (xs: number[]): number => {
 
 const say = (s: string) => process.stderr.write(`bench:engine: ${s}\n`);
 
+/** The machine's 1-minute load average at the start and end of every timed step (the machine is shared). */
+const loads: number[] = [];
+
 /** One repeat for N tenants: floor, then the engine on a fresh datastore of the same API server. */
 async function repeat(
   stack: string,
@@ -81,7 +84,9 @@ async function repeat(
     const timed = async (op: (on: { onEvent: ReturnType<typeof recorder>["onEvent"] }) => Promise<unknown>) => {
       const rec = recorder();
       const t0 = Date.now();
+      loads.push(loadavg()[0]);
       await op({ onEvent: rec.onEvent });
+      loads.push(loadavg()[0]);
       return rec.done(t0).seconds;
     };
     const up = await timed((on) => e.stack.up(on));
@@ -149,11 +154,19 @@ async function main(argv: string[]): Promise<number> {
   }
   mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
   const out = join(repoRoot, "bench-results", "engine.json");
-  writeFileSync(out, `${JSON.stringify({ stack, repeats, measuredOn: new Date().toISOString(), rows }, null, 2)}\n`);
+  const loadAverage = median(loads);
+  process.stdout.write(`machine load (1-minute average, median over the timed steps): ${loadAverage.toFixed(1)}\n`);
+  writeFileSync(
+    out,
+    `${JSON.stringify({ stack, repeats, measuredOn: new Date().toISOString(), loadAverage, rows }, null, 2)}\n`,
+  );
   process.stdout.write(`written to ${out}\n`);
   if (flags["write-model"]) {
     const largest = rows.reduce((a, b) => (b.tenants > a.tenants ? b : a));
-    writeFileSync(join(repoRoot, "tools", "model", "measured-engine.ts"), measuredEngineSource(largest, repeats));
+    writeFileSync(
+      join(repoRoot, "tools", "model", "measured-engine.ts"),
+      measuredEngineSource(largest, repeats, loadAverage),
+    );
     process.stdout.write("tools/model/measured-engine.ts updated (run prettier on it before committing)\n");
   }
   return 0;
@@ -166,7 +179,12 @@ async function main(argv: string[]): Promise<number> {
 export const benchParallel = (): number => 4 * availableParallelism();
 
 /** tools/model/measured-engine.ts for a bench row. */
-export function measuredEngineSource(row: EngineBenchRow, repeats: number, parallel = benchParallel()): string {
+export function measuredEngineSource(
+  row: EngineBenchRow,
+  repeats: number,
+  loadAverage: number,
+  parallel = benchParallel(),
+): string {
   return measuredModuleSource({
     script: "bench:engine",
     source: "tools/bench/engine.ts",
@@ -177,6 +195,8 @@ export function measuredEngineSource(row: EngineBenchRow, repeats: number, paral
       objectsPerSecond: (row.objects / row.median.up).toFixed(1),
       floorSecondsPerObject: (row.median.floor / row.objects).toFixed(4),
       parallel,
+      cpus: availableParallelism(),
+      loadAverage: loadAverage.toFixed(1),
       tenants: row.tenants,
       objects: row.objects,
       repeats,

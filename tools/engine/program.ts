@@ -3,13 +3,14 @@
  * to this Node process, so no language host binary is needed). It is index.ts with the site taken
  * from the local control plane (site.ts), the charts and Argo CD's CRD files pointed at local
  * directories (charts.ts) and no wait for pods that cannot run without a kubelet (kubelet.ts): the
- * same config loader, tenant loader, Platform and Tenant components, unchanged, under the same
- * logical names, so its URNs are the product's.
+ * same config loader, tenant loader and cluster layer (components/cluster-layer.ts: Platform,
+ * Tenants, the tenant Argo CD's scope) as index.ts, unchanged, under the same logical names, so its
+ * URNs are the product's.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { loadStackConfig } from "../../components/config/load";
-import { Platform } from "../../components/platform";
-import { loadTenants, Tenant } from "../../components/tenant";
+import { clusterLayer } from "../../components/cluster-layer";
+import { loadTenants } from "../../components/tenant";
 import { EngineCharts, localCharts, localFiles } from "./charts";
 import { noKubelet } from "./kubelet";
 import { LocalCluster, localSite } from "./site";
@@ -29,9 +30,7 @@ export function engineProgram(args: EngineProgramArgs): () => Promise<Record<str
     const config = loadStackConfig();
     const tenants = loadTenants(config);
 
-    const site = localSite(config, args.cluster);
-    const platform = new Platform("platform", { config, site });
-    const deployed = tenants.map((spec) => new Tenant(spec.name, { spec, config, platform }));
+    const { platform, tenants: deployed } = clusterLayer(config, localSite(config, args.cluster), tenants);
 
     // The outputs the tests read: which tenants exist and their stream keys (secret).
     return {
