@@ -17,6 +17,7 @@ import type { Plan } from "../tools/plan/runtime";
 import {
   changes,
   client,
+  asStored,
   fieldDiffs,
   FIXTURE,
   kubectl,
@@ -149,7 +150,7 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
       for (const o of objects) {
         const l = await live(c, o.inputs);
         if (!l) problems.push(`${o.urn}: not in the cluster`);
-        else problems.push(...fieldDiffs(o.inputs, l).map((d) => `${o.urn}${d}`));
+        else problems.push(...fieldDiffs(asStored(o.inputs), l).map((d) => `${o.urn}${d}`));
       }
       assert.deepEqual(problems, []);
     } finally {

@@ -76,6 +76,21 @@ export async function live(c: KubeClient, o: Record<string, unknown>): Promise<K
 }
 
 /**
+ * A planned object as the API server stores it: a Secret's `stringData` is write-only, merged into
+ * `data` base64-encoded (core/v1 Secret: "stringData ... is never output when reading from the
+ * API"). Masked secret values stay masked.
+ */
+export function asStored(planned: Record<string, unknown>): Record<string, unknown> {
+  const stringData = planned.stringData as Record<string, unknown> | undefined;
+  if (planned.kind !== "Secret" || !stringData || typeof stringData !== "object") return planned;
+  const { stringData: _written, ...rest } = planned;
+  const data = { ...((planned.data as Record<string, unknown> | undefined) ?? {}) };
+  for (const [k, v] of Object.entries(stringData))
+    data[k] = typeof v === "string" && v !== "[secret]" ? Buffer.from(v, "utf8").toString("base64") : v;
+  return { ...rest, data };
+}
+
+/**
  * Paths where `planned` (secrets masked as "[secret]" skipped) differs from `actual`. A planned
  * zero value (false, 0, "") the live object lacks is equal: the API server serializes Go's
  * `omitempty` fields without their zero value (PriorityClass `globalDefault: false`), and an absent
