@@ -82,7 +82,9 @@ async function crdComponentsAppliedTheirCrds(e: Engine, p: Plan, state: StateRes
     string,
     { chart?: string; module: string; version: string; files: readonly string[] }
   >;
+  // Only GitHub-hosted modules have raw file addresses (githubRawUrl).
   const readBy = (files: unknown) => (b: { source: string }) =>
+    sources[b.source].module.startsWith("github.com/") &&
     sources[b.source].files.some((f) =>
       (files as string[]).includes(githubRawUrl(sources[b.source].module, sources[b.source].version, f)),
     );
