@@ -216,7 +216,9 @@ export function kubernetesMinor(k3sVersion: string): string {
  * (`npm run cluster`, docs/cluster-tests.md) from each project's own Go module at the app version
  * its chart ships (the module proxy serves every tagged release; no chart repository is reachable
  * from CI). `files` are paths inside the module; `helmTemplate` marks copies that are chart
- * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically.
+ * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically. `chart` is the
+ * chart (charts above) that installs them, when one does: the engine tests install them through
+ * it. Argo CD's come from its repository instead (components/platform/argocd.ts argocdCrds).
  * Checked against the Go module proxy on 2026-11-30 and 2026-12-06.
  */
 export const CRD_SOURCES = {
@@ -236,6 +238,7 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   certManager: {
+    chart: "certManager",
     module: "github.com/cert-manager/cert-manager",
     version: "v1.21.2",
     // The chart's templates, not deploy/crds (whose README says that copy "might be incomplete").
@@ -250,6 +253,7 @@ export const CRD_SOURCES = {
     helmTemplate: true,
   },
   gatewayApi: {
+    chart: "gatewayCrds",
     // The bundle gateway-crds-helm v1.9.1 installs. Re-checked 2026-12-06: the proxy also lists v1.6.2, v1.6.3
     // (2026-10-06) and v1.7.0 (2026-10-29); v1.6.3's standard CRDs differ from v1.6.1's only in descriptions, the
     // bundle-version annotation and whitespace (conformance-test fixes), and v1.7.0 is outside Envoy Gateway 1.9's
@@ -274,6 +278,7 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   sealedSecrets: {
+    chart: "sealedSecrets",
     // The controller the site runs: IMAGE_OVERRIDES.sealedSecrets (0.40.0, over chart 2.19.3). The proxy serves
     // the release under its old path; the tree's go.mod already says github.com/bitnami/sealed-secrets.
     module: "github.com/bitnami-labs/sealed-secrets",
@@ -282,6 +287,7 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   envoyGateway: {
+    chart: "gatewayCrds",
     // Envoy Gateway's own CRDs (EnvoyProxy, ClientTrafficPolicy, SecurityPolicy, ...) at the
     // version of charts.gatewayCrds / charts.envoyGateway: the plain copies the controller chart
     // carries (the CRD chart's templates are the same files behind a Helm guard).
@@ -299,7 +305,10 @@ export const CRD_SOURCES = {
     ],
     helmTemplate: false,
   },
-} as const;
+} as const satisfies Record<
+  string,
+  { chart?: ChartName; module: string; version: string; files: readonly string[]; helmTemplate: boolean }
+>;
 
 /**
  * The Argo CD release the platform runs (CRD_SOURCES.argocd.version, the one pin): every image of

@@ -158,6 +158,63 @@ describe("PROT-001 stateful resources are protected on protected stacks (compone
       },
     ]);
   });
+
+  // A tenant as the engine deletes it: dependents first, stopping at the first protected one.
+  const APP = "kubernetes:argoproj.io/v1alpha1:Application";
+  const tenantOf = (
+    opts: { app?: Partial<{ protect: boolean; dependsOn: string[] }>; decommission?: boolean } = {},
+  ) => {
+    const ns = res(
+      "kubernetes:core/v1:Namespace",
+      "acme-ns",
+      { metadata: { labels: opts.decommission ? { "platform.video/decommission": "true" } : {} } },
+      { parent: TENANT, protect: !opts.decommission },
+    );
+    const quota = res("kubernetes:core/v1:ResourceQuota", "acme-quota", {}, { parent: TENANT, dependsOn: [ns.urn] });
+    const listeners = res(
+      "kubernetes:gateway.networking.k8s.io/v1:ListenerSet",
+      "acme-listeners",
+      {},
+      { parent: TENANT },
+    );
+    const app = res(
+      APP,
+      "acme-app",
+      {},
+      {
+        parent: TENANT,
+        protect: !opts.decommission,
+        dependsOn: [quota.urn, listeners.urn],
+        ...opts.app,
+      },
+    );
+    return { ns, quota, listeners, app, all: [ns, quota, listeners, app] };
+  };
+
+  it("requires a tenant's Application protected, and admits it protected or decommissioned", () => {
+    const t = tenantOf({ app: { protect: false } });
+    assert.deepEqual(prot001(t.all), [
+      { rule: "PROT-001", urn: t.app.urn, message: "Application acme-app is not protected on protected stack prod" },
+    ]);
+    assert.deepEqual(prot001(tenantOf().all), []);
+    assert.deepEqual(prot001(tenantOf({ decommission: true }).all), []);
+  });
+
+  it("refuses a tenant resource its Application does not depend on (deleted first), admits one it depends on through another", () => {
+    const t = tenantOf({ app: { dependsOn: [tenantOf().quota.urn] } });
+    assert.deepEqual(prot001(t.all), [
+      {
+        rule: "PROT-001",
+        urn: t.listeners.urn,
+        message:
+          "ListenerSet acme-listeners would be deleted before the protected Application acme-app when the tenant's file is deleted: make the Application depend on it",
+      },
+    ]);
+    // The namespace is reached through the quota; a decommissioned tenant may go in any order.
+    assert.deepEqual(prot001(tenantOf().all), []);
+    assert.deepEqual(prot001(tenantOf({ decommission: true, app: { dependsOn: [] } }).all), []);
+    assert.deepEqual(prot001(tenantOf({ app: { dependsOn: [] } }).all).length, 2, "quota and listeners");
+  });
 });
 
 /** A hand-built PolicyResource: the fields toRuleResource reads. */

@@ -415,16 +415,42 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
     assert.equal(children.length, 12);
   });
 
-  it("prod protects namespaces and stream keys; decommission: true lifts it for that tenant only", () => {
+  it("prod protects namespaces, stream keys and Applications; decommission: true lifts it for that tenant only", () => {
     for (const r of prod.resources.filter((x) => x.type === TENANT_TYPE)) {
       const want = r.name !== "numbers";
       assert.equal(byName(prod, `${r.name}-ns`).options.protect, want, `${r.name} namespace`);
       assert.equal(byName(prod, `${r.name}-stream-key`).options.protect, want, `${r.name} stream key`);
+      assert.equal(byName(prod, `${r.name}-app`).options.protect, want, `${r.name} Application`);
       assert.equal(byName(prod, `${r.name}-quota`).options.protect, false, "quota updates and deletes stay free");
     }
     assert.equal((byName(prod, "numbers-ns").inputs.metadata as any).labels["platform.video/decommission"], "true");
     for (const r of staging.resources.filter((x) => x.type.startsWith("kubernetes:")))
       assert.equal(r.options.protect, false, `${r.name} is not protected on staging`);
+  });
+
+  it("the Application depends on every other Kubernetes object of its tenant: deleting a tenant file deletes it first", () => {
+    // The engine deletes dependents first and stops at the first protected delete, so on prod a
+    // file deleted without decommission fails before anything of the tenant goes (test:engine).
+    for (const t of prod.resources.filter((x) => x.type === TENANT_TYPE)) {
+      const app = byName(prod, `${t.name}-app`);
+      const others = prod.resources.filter(
+        (r) =>
+          r.parent === t.urn &&
+          r.urn !== app.urn &&
+          r.type.startsWith("kubernetes:") &&
+          r.type !== "kubernetes:core/v1:Namespace",
+      );
+      assert.ok(others.length >= 7, `${t.name}: ${others.length}`);
+      for (const r of others) assert.ok(app.options.dependsOn.includes(r.urn), `${t.name}-app depends on ${r.name}`);
+      assert.ok(
+        others.some(
+          (r) =>
+            r.type === "kubernetes:core/v1:ResourceQuota" &&
+            r.options.dependsOn.includes(byName(prod, `${t.name}-ns`).urn),
+        ),
+        `${t.name}: the namespace through the quota`,
+      );
+    }
   });
 });
 

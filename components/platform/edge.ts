@@ -4,7 +4,7 @@
  * API. The cloud controller adopts the load balancer by name (`load-balancer.hetzner.cloud/name`
  * on the Envoy Service, set through the EnvoyProxy) and manages only its targets and services.
  *
- *   Gateway API + Envoy Gateway CRDs (gateway-crds-helm, standard channel)
+ *   Gateway API + Envoy Gateway CRDs (gateway-crds-helm, standard channel; helm.v4.Chart, releases.ts crdChart)
  *     ├► Envoy Gateway controller (gateway-helm, its own CRD copy skipped)
  *     └► EnvoyProxy ─► GatewayClass ─► Gateway "edge" ─► ClientTrafficPolicy (PROXY protocol)
  *                                                    ├► HTTPRoute: HTTP → HTTPS redirect
@@ -18,12 +18,12 @@
 import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Site } from "../site";
+import type { PlatformSite } from "./site-inputs";
 import { addressPlan } from "../site/addresses";
 import { REGISTRIES } from "../versions";
 import { KubeObject } from "./kube-object";
 import { CLUSTER_ISSUER, EDGE, GATEWAY_API_GROUP, PLATFORM_NAMESPACES } from "./namespaces";
-import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
+import { crdChart, k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
 
 const EG_API = "gateway.envoyproxy.io/v1alpha1";
 const GW_API = `${GATEWAY_API_GROUP}/v1`;
@@ -240,7 +240,7 @@ export interface EdgeParts {
   loadBalancer: hcloud.LoadBalancer;
   loadBalancerNetwork: hcloud.LoadBalancerNetwork;
   /** Installs the Gateway API and Envoy Gateway CRDs: every edge custom resource depends on exactly this. */
-  crds: k8s.helm.v3.Release;
+  crds: k8s.helm.v4.Chart;
   /** The Envoy Gateway controller. */
   release: k8s.helm.v3.Release;
   gateway: KubeObject;
@@ -252,7 +252,7 @@ export interface EdgeParts {
 
 export function edge(
   ctx: PlatformContext,
-  site: Site,
+  site: PlatformSite,
   ccm: k8s.helm.v3.Release,
   certManagerInstall: k8s.helm.v3.Release,
 ): EdgeParts {
@@ -262,7 +262,12 @@ export function edge(
   // A new logical name: the ingress-nginx namespace (platform-ingress-ns) is a different object,
   // deleted with its chart (docs/edge.md, migration).
   const namespace = platformNamespace(ctx, "edge", EDGE_NS);
-  const crds = release(ctx, "gateway-crds", {
+  // The CRDs as a helm.v4.Chart (no release Secret: this bundle does not fit one; releases.ts
+  // crdChart). Same logical name as the helm.v3.Release it was, and no alias: a Release cannot
+  // become a component, and no state holds that Release (Helm stores the release record before it
+  // creates anything, that store failed, and the provider records nothing for a release it could
+  // not store). Sites whose last `up` stopped there: runbook 11, step 6.
+  const crds = crdChart(ctx, "gateway-crds", {
     chart: "gatewayCrds",
     releaseName: "gateway-crds",
     namespace: namespace.metadata.name,
@@ -297,7 +302,7 @@ export function edge(
 /** The Hetzner load balancer in front of the edge, attached to the site's network. */
 function edgeLoadBalancer(
   ctx: PlatformContext,
-  site: Site,
+  site: PlatformSite,
 ): { loadBalancer: hcloud.LoadBalancer; loadBalancerNetwork: hcloud.LoadBalancerNetwork } {
   const { config } = ctx;
   // Same logical name, Hetzner name and labels as under ingress-nginx: the address DNS points at
@@ -336,12 +341,12 @@ function edgeLoadBalancer(
 
 /**
  * The edge's custom resources (proxy, class, Gateway, PROXY protocol, HTTPS redirect, Argo CD's
- * certificate): each depends on exactly the release that installs its CRD. Returns the Gateway.
+ * certificate): each depends on exactly the chart or release that installs its CRD. Returns the Gateway.
  */
 function edgeObjects(
   ctx: PlatformContext,
   deps: {
-    crds: k8s.helm.v3.Release;
+    crds: k8s.helm.v4.Chart;
     loadBalancerNetwork: hcloud.LoadBalancerNetwork;
     certManagerInstall: k8s.helm.v3.Release;
     hostname: string;

@@ -6,7 +6,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { Site } from "../site";
+import type { PlatformSite } from "./site-inputs";
 import { INGEST_TAINT } from "../rules/workloads";
 import { TENANT_STORAGE_CLASS } from "../rules/hardening";
 import { REGISTRIES } from "../versions";
@@ -74,7 +74,7 @@ export interface HcloudParts {
   tenantStorageClass: k8s.storage.v1.StorageClass;
 }
 
-export function hcloudIntegration(ctx: PlatformContext, site: Site): HcloudParts {
+export function hcloudIntegration(ctx: PlatformContext, site: PlatformSite): HcloudParts {
   const { config } = ctx;
   // Both charts read `token` (and the CCM `network`) from this Secret by default.
   const secret = new k8s.core.v1.Secret(

@@ -18,7 +18,6 @@ import * as hcloud from "@pulumi/hcloud";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import type { Site } from "../site";
 import { adminClusterRole } from "../tenant/manifests";
 import { priorityClasses, syncClusterRole } from "../tenant/shared";
 import { admission } from "./admission";
@@ -35,14 +34,16 @@ import { CLUSTER_ISSUER, STORAGE_CLASS } from "./namespaces";
 import { clusterProvider, kubeconfigCredentials } from "./provider";
 import { k8sOpts, PlatformContext } from "./releases";
 import { sealedSecrets } from "./sealed-secrets";
+import type { PlatformSite } from "./site-inputs";
 
+export type { PlatformSite } from "./site-inputs";
 export { CLUSTER_ISSUER, EDGE, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES, STORAGE_CLASS } from "./namespaces";
 
 export interface PlatformArgs {
   /** The validated stack configuration. */
   config: StackConfig;
   /** The site whose kubeconfig and API the platform is installed through. */
-  site: Site;
+  site: PlatformSite;
 }
 
 /** Cluster services and Argo CD on the site's k3s. */

@@ -60,6 +60,13 @@ export function clusterProvider(
       // Server-side apply (the default in v4, set so a provider default change cannot flip it):
       // the Kubernetes API owns field merging, and the chart-managed objects are left alone.
       enableServerSideApply: true,
+      // The code is the source of truth for every field it sets: a hand edit (`kubectl edit`,
+      // `kubectl patch`) makes its manager co-own the field, and without force the next apply of
+      // the planned value is refused as a field conflict. Then the drift check's `preview
+      // --refresh` fails instead of showing the drift and `up --refresh` cannot heal it (found by
+      // the engine tests: docs/engine-tests.md). Fields the code does not set stay the others'.
+      // Provider option since pulumi/pulumi-kubernetes#4242 (2026-03, in 4.34.2).
+      enablePatchForce: true,
       ...extra,
     },
     { parent, dependsOn: [gate] },

@@ -1,12 +1,16 @@
 /**
- * One way to install a chart: helm.v3.Release with a pinned version and a bounded wait.
+ * Two ways to install a pinned chart.
  *
- * Why Release and not helm.v4.Chart: Chart renders templates client-side and skips Helm hooks,
- * and these charts need theirs (argo-cd's redis-secret-init pre-install Job creates the Redis
- * password every Argo CD component mounts; Envoy Gateway's certgen Job; cert-manager's
- * startupapicheck). Release runs the real Helm install/upgrade, hooks included,
- * and `atomic` waits until the workloads are ready, so what depends on a release really finds it
- * running.
+ * `release()`: helm.v3.Release with a bounded wait, for every chart that runs workloads. Why
+ * Release and not helm.v4.Chart: Chart renders templates client-side and skips Helm hooks, and
+ * these charts need theirs (argo-cd's redis-secret-init pre-install Job creates the Redis password
+ * every Argo CD component mounts; Envoy Gateway's certgen Job; cert-manager's startupapicheck).
+ * Release runs the real Helm install/upgrade, hooks included, and `atomic` waits until the
+ * workloads are ready, so what depends on a release really finds it running.
+ *
+ * `crdChart()`: helm.v4.Chart, for a chart that only defines API types (the Gateway API and Envoy
+ * Gateway CRDs). Helm keeps every release, chart files and rendered manifest included, in one
+ * Secret, and the API server caps a Secret at 1 MiB: such a bundle does not fit (below).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -91,6 +95,51 @@ export function release(
       maxHistory: 5,
     },
     k8sOpts(ctx, extra),
+  );
+}
+
+export interface CrdChartSpec {
+  /** Which pinned chart (components/versions.ts, overridable per stack). */
+  chart: ChartName;
+  /** The release name the chart's templates see (`.Release.Name`); no release is stored. */
+  releaseName: string;
+  /** Namespace the chart's namespaced objects (if any) go to. */
+  namespace: pulumi.Input<string>;
+  /** Chart values. */
+  values: Record<string, unknown>;
+}
+
+/**
+ * Declares `${ctx.name}-${part}`: a pinned chart of API types rendered client-side and applied
+ * object by object through the gated provider (helm.v4.Chart: `helm template` + server-side
+ * apply, each CRD awaited until Established), which is how upstream installs its CRD chart
+ * (Envoy Gateway v1.9 docs, install/install-helm.md "Installing CRDs separately":
+ * `helm template … | kubectl apply --server-side`). No release Secret: a Helm release of
+ * gateway-crds-helm v1.9.1 cannot be stored, its Secret would exceed the API server's 1 MiB
+ * (envoyproxy/gateway#6105, open; the real engine hit it: docs/engine-tests.md). Release's
+ * reasons do not apply to such a chart: it has no hooks and no workload to wait for.
+ *
+ * Every rendered object is a child of the Chart in the state. A CRD's deletion deletes every
+ * object of its kind, so on protected stacks the Chart is protected and its children inherit it:
+ * a change that would drop a CRD fails instead of emptying the site's routes.
+ */
+export function crdChart(
+  ctx: PlatformContext,
+  part: string,
+  spec: CrdChartSpec,
+  extra: pulumi.ComponentResourceOptions = {},
+): k8s.helm.v4.Chart {
+  const pin = chartPin(spec.chart, ctx.config.platform.charts);
+  return new k8s.helm.v4.Chart(
+    `${ctx.name}-${part}`,
+    {
+      name: spec.releaseName,
+      ...chartSource(pin),
+      version: pin.version,
+      namespace: spec.namespace,
+      values: spec.values,
+    },
+    pulumi.mergeOptions(extra, { parent: ctx.parent, provider: ctx.provider, protect: ctx.config.protected }),
   );
 }
 

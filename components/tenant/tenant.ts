@@ -93,14 +93,17 @@ export class Tenant extends pulumi.ComponentResource {
       pulumi.mergeOptions(inNs, { dependsOn: platform.ingressInstall }),
     );
 
-    if (spec.admins.length > 0) {
-      // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
-      new KubeObject(
-        `${name}-admin-binding`,
-        m.adminBinding(spec),
-        pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantAdminRole] }),
-      );
-    }
+    // The rights come from the platform's one tenant-admin ClusterRole (manifests.ts).
+    const adminBinding =
+      spec.admins.length > 0
+        ? [
+            new KubeObject(
+              `${name}-admin-binding`,
+              m.adminBinding(spec),
+              pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantAdminRole] }),
+            ),
+          ]
+        : [];
 
     // 24 random bytes as hex: URL-safe (stream keys are pasted into encoder URLs) with 192 bits.
     // RandomBytes rather than RandomPassword: it has 4 outputs instead of 14, and each output
@@ -110,8 +113,17 @@ export class Tenant extends pulumi.ComponentResource {
     this.streamKey = pulumi.secret(key.hex);
     const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
-    this.argocdAccess = this.gitops(name, spec, k8sOpts, inNs, platform, [quota, liveQuota, limits, netpol, secret]);
-    this.publish(name, spec, k8sOpts, platform);
+    // Everything else of the tenant is what its Application waits for (gitops below says why).
+    const published = this.publish(name, spec, k8sOpts, platform);
+    this.argocdAccess = this.gitops(name, spec, { k8sOpts, inNs, protect }, platform, [
+      quota,
+      liveQuota,
+      limits,
+      netpol,
+      secret,
+      ...adminBinding,
+      ...published,
+    ]);
 
     this.registerOutputs({
       namespace: this.namespace,
@@ -126,18 +138,27 @@ export class Tenant extends pulumi.ComponentResource {
 
   /**
    * What the tenant Argo CD needs (tenant/gitops.ts): the sync identity, its way into this
-   * namespace, the project and the application. The application waits for `guardrails` too: Argo CD
-   * must not start the tenant's workloads before the quota, limits, network policy and stream key
-   * exist. Returns the controller's RoleBinding (the tenant scope lists the namespace only after it).
+   * namespace, the project and the application. The application waits for `rest` too: Argo CD
+   * must not start the tenant's workloads before the quota, limits, network policy, stream key,
+   * admins and domains exist. Returns the controller's RoleBinding (the tenant scope lists the
+   * namespace only after it).
+   *
+   * The Application is the root of the tenant's graph, and protected with the namespace: that is
+   * what makes `protect` hold. The engine deletes dependents first, so when a tenant's file is
+   * deleted without `decommission: true` the Application's delete is the first step and fails the
+   * update before anything of the tenant goes. Protecting the namespace alone was not enough:
+   * `pulumi up` runs without a preview in the Automation API (pulumi/actions, the Deploy workflow),
+   * and the engine deleted the Application, AppProject and listeners before it reached the
+   * namespace (found by test:engine, docs/engine-tests.md). components/rules/protect.ts checks both.
    */
   private gitops(
     name: string,
     spec: TenantSpec,
-    k8sOpts: pulumi.CustomResourceOptions,
-    inNs: pulumi.CustomResourceOptions,
+    opts: { k8sOpts: pulumi.CustomResourceOptions; inNs: pulumi.CustomResourceOptions; protect: boolean },
     platform: Platform,
-    guardrails: pulumi.Resource[],
+    rest: pulumi.Resource[],
   ): pulumi.Resource {
+    const { k8sOpts, inNs, protect } = opts;
     // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
     // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
     const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
@@ -162,7 +183,8 @@ export class Tenant extends pulumi.ComponentResource {
       `${name}-app`,
       m.application(spec),
       pulumi.mergeOptions(k8sOpts, {
-        dependsOn: [...platform.argocdInstall, project, ...guardrails, syncAccount, syncBinding, access],
+        protect,
+        dependsOn: [...platform.argocdInstall, project, ...rest, syncAccount, syncBinding, access],
       }),
     );
     return access;
@@ -171,19 +193,27 @@ export class Tenant extends pulumi.ComponentResource {
   /**
    * The tenant's listeners and certificate, in the edge namespace: each after exactly the release
    * that installs its CRD. Not protected: both are rebuilt from the tenant file. A tenant without
-   * domains publishes nothing (a ListenerSet needs a listener, a certificate a name).
+   * domains publishes nothing (a ListenerSet needs a listener, a certificate a name). Returns what it
+   * declared: the Application depends on it (gitops says why).
    */
-  private publish(name: string, spec: TenantSpec, k8sOpts: pulumi.CustomResourceOptions, platform: Platform): void {
-    if (spec.domains.length === 0) return;
-    new KubeObject(
-      `${name}-listeners`,
-      edge.listenerSet(spec),
-      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
-    );
-    new KubeObject(
-      `${name}-cert`,
-      edge.certificate(spec),
-      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
-    );
+  private publish(
+    name: string,
+    spec: TenantSpec,
+    k8sOpts: pulumi.CustomResourceOptions,
+    platform: Platform,
+  ): KubeObject[] {
+    if (spec.domains.length === 0) return [];
+    return [
+      new KubeObject(
+        `${name}-listeners`,
+        edge.listenerSet(spec),
+        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.gatewayApiInstall }),
+      ),
+      new KubeObject(
+        `${name}-cert`,
+        edge.certificate(spec),
+        pulumi.mergeOptions(k8sOpts, { dependsOn: platform.certManagerInstall }),
+      ),
+    ];
   }
 }

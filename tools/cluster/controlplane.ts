@@ -333,8 +333,21 @@ function startControllerManager(
 
 /** Stops every component (controller manager first, etcd last); returns what was stopped. */
 export async function stopControlPlane(dir: string, timeoutMs = 30_000): Promise<Component[]> {
+  return stopComponents(dir, [...COMPONENTS].reverse(), timeoutMs);
+}
+
+/**
+ * Stops the given components in order: SIGTERM, then SIGKILL once `timeoutMs` has passed (an API
+ * server's graceful shutdown can outlast a dead etcd); returns when each is gone, with what was
+ * stopped. The others keep running, so a later startControlPlane keeps the ports (same address).
+ */
+export async function stopComponents(
+  dir: string,
+  components: readonly Component[],
+  timeoutMs = 30_000,
+): Promise<Component[]> {
   const stopped: Component[] = [];
-  for (const c of [...COMPONENTS].reverse()) {
+  for (const c of components) {
     const pid = runningPid(dir, c);
     if (pid === undefined) {
       rmSync(pidFile(dir, c), { force: true });
@@ -343,7 +356,10 @@ export async function stopControlPlane(dir: string, timeoutMs = 30_000): Promise
     process.kill(pid, "SIGTERM");
     const deadline = Date.now() + timeoutMs;
     while (runningPid(dir, c) !== undefined && Date.now() < deadline) await sleep(100);
-    if (runningPid(dir, c) !== undefined) process.kill(pid, "SIGKILL");
+    if (runningPid(dir, c) !== undefined) {
+      process.kill(pid, "SIGKILL");
+      while (runningPid(dir, c) !== undefined) await sleep(100);
+    }
     rmSync(pidFile(dir, c), { force: true });
     stopped.push(c);
   }

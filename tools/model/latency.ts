@@ -12,6 +12,7 @@
  */
 
 import { MEASURED_APPLY } from "./measured";
+import { MEASURED_ENGINE } from "./measured-engine";
 
 export interface LatencyRule {
   /** Resource type token; `*` matches any run of characters (`kubernetes:*`). */
@@ -27,6 +28,19 @@ export interface LatencyRule {
   /** True when the number is our estimate from the source's description, not a measurement. */
   estimate: boolean;
 }
+
+/**
+ * One plain Kubernetes object's step as the engine runs it (slot time at the bench's parallelism):
+ * the bench's wall time per object × its parallelism, scaled to an unloaded machine by
+ * CPUs / load average (at most 1).
+ */
+export const ENGINE_STEP_SECONDS = Number(
+  (
+    MEASURED_ENGINE.secondsPerObject *
+    MEASURED_ENGINE.parallel *
+    Math.min(1, MEASURED_ENGINE.cpus / MEASURED_ENGINE.loadAverage)
+  ).toFixed(3),
+);
 
 /** Requests one object's create costs the Kubernetes provider: dry-run apply at check/diff, the apply, and a read back. */
 const REQUESTS_PER_OBJECT = 3;
@@ -110,7 +124,7 @@ export const LATENCY: LatencyRule[] = [
     estimate: true,
   },
 
-  // Helm releases (helm --wait semantics), per chart.
+  // Helm releases (helm --wait semantics) and the one client-side chart, per chart.
   {
     type: "kubernetes:helm.sh/*",
     chart: "argo-cd",
@@ -129,7 +143,8 @@ export const LATENCY: LatencyRule[] = [
     type: "kubernetes:helm.sh/*",
     chart: "gateway-crds-helm",
     seconds: 15,
-    source: `${HELM_WAIT}; CRDs only (Gateway API standard channel and Envoy Gateway's), no workload to wait for`,
+    source:
+      "helm.v4.Chart (components/platform/releases.ts crdChart): rendered client-side, each CRD applied server-side and awaited until Established; CRDs only (Gateway API standard channel and Envoy Gateway's), no workload to wait for",
     estimate: true,
   },
   {
@@ -192,18 +207,24 @@ export const LATENCY: LatencyRule[] = [
     estimate: true,
   },
 
-  // Every other Kubernetes object: its requests to the API server, at the per-object server-side
-  // apply time measured against a real kube-apiserver (tools/model/measured.ts, written by
-  // `npm run bench:cluster -- --write-model`); the provider sends REQUESTS_PER_OBJECT of them.
+  // Every other Kubernetes object: one engine step, from the real engine's from-scratch `up`
+  // (tools/model/measured-engine.ts, written by `npm run bench:engine -- --write-model`), not from
+  // kubectl's apply alone, which leaves out the engine and the provider (ENGINE_STEP_SECONDS).
   {
     type: "kubernetes:*",
-    seconds: Number((MEASURED_APPLY.secondsPerObject * REQUESTS_PER_OBJECT).toFixed(4)),
+    seconds: ENGINE_STEP_SECONDS,
     source:
-      `${K8S_PLAIN}; measured: ${(MEASURED_APPLY.secondsPerObject * 1000).toFixed(1)} ms per server-side apply ` +
-      `(local kube-apiserver, ${MEASURED_APPLY.objects} objects of ${MEASURED_APPLY.tenants} tenants, median of ` +
-      `${MEASURED_APPLY.repeats}, npm run bench:cluster, ${MEASURED_APPLY.measuredOn}) × ${REQUESTS_PER_OBJECT} requests per object ` +
-      "(KUBE_CLIENT); network latency to a remote API server and the engine's step are not in it",
-    estimate: false,
+      `${K8S_PLAIN}; measured: a from-scratch \`pulumi up\` through the real engine took ` +
+      `${MEASURED_ENGINE.secondsPerObject} s of wall time per Kubernetes object ` +
+      `(${MEASURED_ENGINE.objects} objects with ${MEASURED_ENGINE.tenants} tenants, ${MEASURED_ENGINE.repeats} run(s), ` +
+      `npm run bench:engine, ${MEASURED_ENGINE.measuredOn}; kubectl apply --server-side of the same objects ` +
+      `${(MEASURED_ENGINE.floorSecondsPerObject * 1000).toFixed(1)} ms, bench:cluster's ` +
+      `${(MEASURED_APPLY.secondsPerObject * 1000).toFixed(1)} ms) at --parallel ${MEASURED_ENGINE.parallel}, so one step ` +
+      `holds a slot ${MEASURED_ENGINE.parallel}× that; scaled to an unloaded machine by ` +
+      `${MEASURED_ENGINE.cpus} CPUs / load ${MEASURED_ENGINE.loadAverage} (engine, provider and API server shared ` +
+      "a busy 2-core machine); an upper bound, since that up's time includes the platform's serial releases; " +
+      "network latency to a remote API server is not in it",
+    estimate: true,
   },
 
   // Anything else (dynamic providers, new packages): flagged as unknown by the model.
