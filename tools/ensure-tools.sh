@@ -14,6 +14,10 @@
 # - nftables: test/site.test.ts checks the host guard's rules with `nft -c`.
 # - jq and openssl: test/runbooks.test.ts runs the runbooks' jq filters on the planned outputs and
 #   their agent-token derivation.
+# - redis-tools and git: `npm run test:gitops` runs Argo CD's Redis and serves the tenants' Git
+#   repositories locally (docs/gitops-tests.md); the repo server runs git. Debian's Redis server
+#   binary ships in redis-tools (as redis-check-rdb; the redis-server package only adds the
+#   `redis-server` name and a system service, which a test machine does not want running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 schema=.cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json
@@ -29,10 +33,12 @@ command -v jq >/dev/null 2>&1 || missing_pkgs+=(jq)
 command -v openssl >/dev/null 2>&1 || missing_pkgs+=(openssl)
 # nft: tests check the host guard's rules with `nft -c` (parses and validates, loads nothing).
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || missing_pkgs+=(nftables)
+[ -x /usr/bin/redis-check-rdb ] || missing_pkgs+=(redis-tools)
+command -v git >/dev/null 2>&1 || missing_pkgs+=(git)
 [ "$need_shellcheck" = 0 ] && [ -f "$schema" ] && [ "${#missing_pkgs[@]}" = 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-  echo "ensure-tools: need shellcheck, jq, openssl, nftables and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
+  echo "ensure-tools: need shellcheck, jq, openssl, nftables, redis-tools, git and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
   exit 1
 fi
 apt-get update -qq >/dev/null

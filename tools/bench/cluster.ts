@@ -13,7 +13,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { plan, readStackConfig, repoRoot } from "../plan/runtime";
-import { applyCrds, applyStream, Kubectl, planObjects } from "../cluster/apply";
+import { applyCrds, applyStream, Kubectl, PLAN_REVEAL, planObjects } from "../cluster/apply";
 import { stackK3s } from "../cluster/cli";
 import { ensureBinaries, startControlPlane, stopControlPlane } from "../cluster/controlplane";
 import { loadCrds } from "../cluster/crds";
@@ -72,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     const tenantsDir = mkdtempSync(join(tmpdir(), `vp-cluster-bench-${n}-`));
     const tenants = generateTenants(n, tenantsDir);
     const { stackConfig } = scaledStackConfig(readStackConfig(args.stack), tenants);
-    const p = await plan({ stack: args.stack, tenantsDir, stackConfig });
+    const p = await plan({ stack: args.stack, tenantsDir, stackConfig, reveal: PLAN_REVEAL });
     const seconds: number[] = [];
     let objects = 0;
     for (let r = 0; r < args.repeats; r++) {

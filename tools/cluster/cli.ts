@@ -1,6 +1,9 @@
 /**
- * `npm run cluster -- up [--stack <name>] [--tenants <dir>]`   start (or reuse) the local control
- *                                                              plane and apply the stack's Kubernetes layer
+ * `npm run cluster -- up [--stack <name>] [--tenants <dir>] [--gitops [--tenant-repos <dir>]]`
+ *                                                              start (or reuse) the local control
+ *                                                              plane and apply the stack's Kubernetes layer;
+ *                                                              --gitops also starts the tenant-facing
+ *                                                              Argo CD (tools/argocd/gitops.ts)
  * `npm run cluster -- down`                                    stop it
  * `npm run cluster -- identities [--json] [--stack <name>] [--tenants <dir>]`
  *                                                              who acts in each tenant (from the plan)
@@ -13,7 +16,8 @@ import { k3sSchema } from "../../components/config/schema";
 import { checkResources, formatViolation, siteContext } from "../../components/rules";
 import { FlagSpec, Flags, readFlags, reportFailure, UsageError } from "../cli/args";
 import { plan, PlannedResource, readStackConfig, repoRoot } from "../plan/runtime";
-import { applyCrds, applyStream, Kubectl, planObjects, resourceVersions } from "./apply";
+import { applyCrds, applyStream, Kubectl, PLAN_REVEAL, planObjects, resourceVersions } from "./apply";
+import { ensureArgocd, GITOPS_PROCESSES, GitopsState, startGitops, stopGitops } from "../argocd/gitops";
 import { KubeClient } from "./client";
 import {
   COMPONENTS,
@@ -33,7 +37,7 @@ import { fillSecrets, orderedObjects } from "./objects";
 export const STATE_DIR = join(repoRoot, "build", "cluster");
 
 const USAGE = [
-  "usage: npm run cluster -- up [--stack <name>] [--tenants <dir>]",
+  "usage: npm run cluster -- up [--stack <name>] [--tenants <dir>] [--gitops [--tenant-repos <dir>]]",
   "       npm run cluster -- down",
   "       npm run cluster -- identities [--json] [--stack <name>] [--tenants <dir>]",
 ].join("\n");
@@ -43,6 +47,10 @@ export interface ClusterArgs {
   stack: string;
   tenants?: string;
   json: boolean;
+  /** up: also start the tenant-facing Argo CD against the cluster. */
+  gitops: boolean;
+  /** up --gitops: a directory with one chart directory per tenant (`<dir>/<tenant>/`). */
+  tenantRepos?: string;
 }
 
 export class ClusterUsageError extends Error {}
@@ -57,7 +65,12 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
     command === "down"
       ? {}
       : command === "up"
-        ? { stack: { type: "string" }, tenants: { type: "string" } }
+        ? {
+            stack: { type: "string" },
+            tenants: { type: "string" },
+            gitops: { type: "boolean" },
+            "tenant-repos": { type: "string" },
+          }
         : { stack: { type: "string" }, tenants: { type: "string" }, json: { type: "boolean" } };
   let flags: Flags<FlagSpec>;
   try {
@@ -72,11 +85,16 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
   }
   const stack = typeof flags.stack === "string" ? flags.stack : "staging";
   if (!/^[A-Za-z0-9._-]+$/.test(stack)) throw new ClusterUsageError(`--stack: "${stack}" is not a stack name`);
+  const tenantRepos = flags["tenant-repos"];
+  if (typeof tenantRepos === "string" && flags.gitops !== true)
+    throw new ClusterUsageError(`--tenant-repos needs --gitops\n${USAGE}`);
   return {
     command,
     stack,
     ...(typeof flags.tenants === "string" ? { tenants: flags.tenants } : {}),
     json: flags.json === true,
+    gitops: flags.gitops === true,
+    ...(typeof tenantRepos === "string" ? { tenantRepos } : {}),
   };
 }
 
@@ -107,9 +125,13 @@ async function quotasCounting(client: KubeClient, objects: readonly KubeObject[]
 }
 
 /** The plan of a stack, with the same guardrails `npm run plan` enforces. */
-export async function guardedPlan(stack: string, tenants?: string): Promise<PlannedResource[]> {
-  const p = await plan({ stack, tenantsDir: tenants });
-  const violations = checkResources(p.resources, siteContext(stack, readStackConfig(stack)));
+export async function guardedPlan(
+  stack: string,
+  tenants?: string,
+  stackConfig?: Record<string, unknown>,
+): Promise<PlannedResource[]> {
+  const p = await plan({ stack, tenantsDir: tenants, reveal: PLAN_REVEAL, ...(stackConfig ? { stackConfig } : {}) });
+  const violations = checkResources(p.resources, siteContext(stack, stackConfig ?? readStackConfig(stack)));
   if (violations.length) {
     const err = new Error(
       `${violations.map(formatViolation).join("\n")}\nplan: ${violations.length} guardrail violation(s); nothing applied`,
@@ -132,6 +154,10 @@ export interface UpResult {
   applySeconds: number;
   startSeconds: number;
   changed: string[];
+  /** When the API server answered /readyz (ms since the epoch): the start of a restore's clock. */
+  readyAt: number;
+  /** With --gitops: what runs and where (also in build/cluster/gitops/gitops.json). */
+  gitops?: GitopsState;
 }
 
 const say = (s: string) => process.stderr.write(`cluster: ${s}\n`);
@@ -148,10 +174,18 @@ function readApplied(dir: string): { stack: string; tenants: string | null } | u
 export class ClusterStateError extends Error {}
 
 /** Everything `up` does; the bench and the tests call it too. */
-export async function up(args: { stack: string; tenants?: string; dir?: string }): Promise<UpResult> {
+export async function up(args: {
+  stack: string;
+  tenants?: string;
+  dir?: string;
+  gitops?: boolean;
+  tenantRepos?: string;
+  /** Replaces the stack file's config (the bench's scaled stacks for generated tenants). */
+  stackConfig?: Record<string, unknown>;
+}): Promise<UpResult> {
   const dir = args.dir ?? STATE_DIR;
   // Input first: a bad tenant file or stack fails here, before anything starts.
-  const resources = await guardedPlan(args.stack, args.tenants);
+  const resources = await guardedPlan(args.stack, args.tenants, args.stackConfig);
   const k3s = renderedServerConfig(stackK3s(args.stack));
   const unknown = unclassifiedKeys(k3s);
   if (unknown.length)
@@ -161,17 +195,20 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
   // One stack per datastore: another stack's objects would clash (immutable fields) or linger.
   const previous = readApplied(dir);
   if (previous && (previous.stack !== args.stack || (previous.tenants ?? null) !== (args.tenants ?? null))) {
-    if (COMPONENTS.some((c) => runningPid(dir, c) !== undefined))
+    if ([...COMPONENTS, ...GITOPS_PROCESSES].some((c) => runningPid(dir, c) !== undefined))
       throw new ClusterStateError(
         `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
       );
     rmSync(dir, { recursive: true, force: true });
   }
   const binDir = ensureBinaries(repoRoot);
+  // Built before anything starts: a cold build takes minutes and must not eat a restore's clock.
+  const argocdBin = args.gitops ? ensureArgocd(repoRoot) : undefined;
   const t0 = Date.now();
   mkdirSync(dir, { recursive: true });
   const state = await startControlPlane({ dir, binDir, k3sConfig: k3s });
-  const startSeconds = (Date.now() - t0) / 1000;
+  const readyAt = Date.now();
+  const startSeconds = (readyAt - t0) / 1000;
   say(`control plane ready at ${state.server} in ${startSeconds.toFixed(1)} s`);
   mkdirSync(join(dir, "bin"), { recursive: true });
   writeFileSync(
@@ -212,6 +249,8 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
         {
           stack: args.stack,
           tenants: args.tenants ?? null,
+          gitops: args.gitops === true,
+          tenantRepos: args.tenantRepos ?? null,
           server: state.server,
           kubectl: k.bin,
           identities: identities(objects),
@@ -224,7 +263,19 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
     say(
       `applied ${objects.length} objects in ${applySeconds.toFixed(2)} s (${changed.length} changed${changed.length && changed.length < objects.length ? `: ${changed.slice(0, 5).join(", ")}` : ""}); kubeconfig: ${relative(process.cwd(), state.kubeconfig)}`,
     );
-    return { server: state.server, objects: objects.length, crdSeconds, applySeconds, startSeconds, changed };
+    const gitops = argocdBin
+      ? await startGitops({ dir, state, resources, objects, tenantRepos: args.tenantRepos, binDir: argocdBin })
+      : undefined;
+    return {
+      server: state.server,
+      objects: objects.length,
+      crdSeconds,
+      applySeconds,
+      startSeconds,
+      changed,
+      readyAt,
+      ...(gitops ? { gitops } : {}),
+    };
   } finally {
     client.close();
   }
@@ -240,7 +291,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (args.command === "down") {
-      const stopped = await stopControlPlane(STATE_DIR);
+      const stopped = [...(await stopGitops(STATE_DIR)), ...(await stopControlPlane(STATE_DIR))];
       say(stopped.length ? `stopped ${stopped.join(", ")}` : "nothing was running");
       return 0;
     }
@@ -256,7 +307,7 @@ async function main(argv: string[]): Promise<number> {
           );
       return 0;
     }
-    await up({ stack: args.stack, tenants: args.tenants });
+    await up({ stack: args.stack, tenants: args.tenants, gitops: args.gitops, tenantRepos: args.tenantRepos });
     return 0;
   } catch (err) {
     if (err instanceof StartError || err instanceof ClusterStateError) {

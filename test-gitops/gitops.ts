@@ -1,0 +1,217 @@
+/**
+ * What every GitOps test needs: the cluster and Argo CD `npm run cluster -- up --gitops` started
+ * (build/cluster/, build/cluster/gitops/gitops.json), the tenants' Applications as Argo CD reports
+ * them, a way to push a chart to a tenant's repository (as the tenant would) and the API server's
+ * audit log. Every observation is Argo CD's own status or the API server's objects; the
+ * expectations are written out in the tests.
+ */
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { ApiResponse, collectionPath, KubeClient } from "../tools/cluster/client";
+import { GitopsState, readGitopsState } from "../tools/argocd/gitops";
+import { pushChart } from "../tools/argocd/repos";
+
+export const ROOT = join(__dirname, "..", "..");
+export const STATE = join(ROOT, "build", "cluster");
+/** The legitimate tenant chart every fixture tenant's repository starts with. */
+export const LEGIT_CHART = join(ROOT, "test-gitops", "fixtures", "charts", "legit");
+
+/** The objects of test-gitops/fixtures/charts/legit, as the chart names them. */
+export const LEGIT_OBJECTS = [
+  { kind: "Deployment", path: (ns: string) => `${collectionPath("apps/v1", "deployments", ns)}/web` },
+  { kind: "Service", path: (ns: string) => `${collectionPath("v1", "services", ns)}/web` },
+  {
+    kind: "HTTPRoute",
+    path: (ns: string) => `${collectionPath("gateway.networking.k8s.io/v1", "httproutes", ns)}/web`,
+  },
+  {
+    kind: "SealedSecret",
+    path: (ns: string) => `${collectionPath("bitnami.com/v1alpha1", "sealedsecrets", ns)}/player-credentials`,
+  },
+  {
+    kind: "PersistentVolumeClaim",
+    path: (ns: string) => `${collectionPath("v1", "persistentvolumeclaims", ns)}/recordings`,
+  },
+  { kind: "ConfigMap", path: (ns: string) => `${collectionPath("v1", "configmaps", ns)}/player-config` },
+];
+
+export function gitops(): GitopsState {
+  return readGitopsState(STATE);
+}
+
+let shared: KubeClient | undefined;
+/** The harness's admin client (the tests' eyes; Argo CD never uses it). */
+export function client(): KubeClient {
+  if (!shared) {
+    const { server } = JSON.parse(readFileSync(join(STATE, "applied.json"), "utf8")) as { server: string };
+    const pki = join(STATE, "pki");
+    shared = new KubeClient({
+      server,
+      ca: join(pki, "ca.crt"),
+      crt: join(pki, "admin.crt"),
+      key: join(pki, "admin.key"),
+    });
+  }
+  return shared;
+}
+
+/** Drops the shared client (after a restore the API server has a new port). */
+export function resetClient(): void {
+  shared?.close();
+  shared = undefined;
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls `probe` until it returns a value; the error says what was awaited and the last value seen. */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`${what}: not the case after ${timeoutMs / 1000} s`);
+    await sleep(250);
+  }
+}
+
+export interface Condition {
+  type: string;
+  message: string;
+}
+
+export interface AppView {
+  sync: string;
+  revision: string;
+  conditions: Condition[];
+  operation?: { phase: string; message: string; revision: string; resources: Record<string, unknown>[] };
+  resources: { kind: string; name: string; namespace?: string; status?: string }[];
+  raw: Record<string, unknown>;
+}
+
+/** The tenant's Application as Argo CD reports it. */
+export async function app(tenant: string): Promise<AppView> {
+  const t = gitops().tenants[tenant];
+  const r = await client().request(
+    "GET",
+    `/apis/argoproj.io/v1alpha1/namespaces/${t.applicationNamespace}/applications/${t.application}`,
+  );
+  if (r.status !== 200) throw new Error(`Application ${t.applicationNamespace}/${t.application}: ${r.status}`);
+  const status = (r.body.status ?? {}) as Record<string, any>;
+  const op = status.operationState as Record<string, any> | undefined;
+  return {
+    sync: String(status.sync?.status ?? ""),
+    revision: String(status.sync?.revision ?? ""),
+    conditions: ((status.conditions ?? []) as Condition[]).map((c) => ({ type: c.type, message: c.message })),
+    ...(op
+      ? {
+          operation: {
+            phase: String(op.phase ?? ""),
+            message: String(op.message ?? ""),
+            revision: String(op.syncResult?.revision ?? op.operation?.sync?.revision ?? ""),
+            resources: (op.syncResult?.resources ?? []) as Record<string, unknown>[],
+          },
+        }
+      : {}),
+    resources: (status.resources ?? []) as AppView["resources"],
+    raw: r.body,
+  };
+}
+
+/**
+ * Asks Argo CD to look at Git now, as the Git host's webhook does (the webhook handler sets the
+ * same refresh annotation on the Applications of the pushed repository).
+ */
+export async function refresh(tenant: string, kind: "normal" | "hard" = "normal"): Promise<void> {
+  const t = gitops().tenants[tenant];
+  const r = await client().request(
+    "PATCH",
+    `/apis/argoproj.io/v1alpha1/namespaces/${t.applicationNamespace}/applications/${t.application}`,
+    { metadata: { annotations: { "argocd.argoproj.io/refresh": kind } } },
+    { contentType: "application/merge-patch+json" },
+  );
+  if (r.status !== 200) throw new Error(`refresh ${tenant}: ${r.status} ${String(r.body.message ?? "")}`);
+}
+
+/** Commits `chartDir` to the tenant's repository (as the tenant), notifies Argo CD; the new commit. */
+export async function push(tenant: string, chartDir: string, message: string): Promise<string> {
+  const repo = gitops().tenants[tenant].repo;
+  if (!repo) throw new Error(`tenant ${tenant} has no repository served here`);
+  const sha = pushChart(repo, chartDir, message);
+  await refresh(tenant, "hard");
+  return sha;
+}
+
+/**
+ * A copy of the legitimate chart with files added, replaced (content) or removed (null): the
+ * tenant's next commit. Paths are relative to the chart directory.
+ */
+export function chartWith(files: Record<string, string | null>): string {
+  const dir = mkdtempSync(join(tmpdir(), "vp-gitops-chart-"));
+  cpSync(LEGIT_CHART, dir, { recursive: true });
+  for (const [path, content] of Object.entries(files)) {
+    const p = join(dir, path);
+    if (content === null) rmSync(p, { force: true });
+    else {
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, content);
+    }
+  }
+  return dir;
+}
+
+/**
+ * Waits until Argo CD has compared the tenant's Application at `revision` and, if it synced, the
+ * sync of that revision finished: the state the tests judge.
+ */
+export async function settled(tenant: string, revision: string, timeoutMs = 120_000): Promise<AppView> {
+  return until(
+    `${tenant}'s Application settled on ${revision.slice(0, 8)}`,
+    async () => {
+      const a = await app(tenant);
+      if (a.revision !== revision) return undefined;
+      if (a.operation && a.operation.revision === revision && a.operation.phase === "Running") return undefined;
+      // Synced (nothing to do), a finished sync of this revision, or an error that stops syncing.
+      if (a.sync === "Synced") return a;
+      if (a.operation?.revision === revision && ["Failed", "Error", "Succeeded"].includes(a.operation.phase)) return a;
+      if (a.conditions.some((c) => /Error$/.test(c.type))) return a;
+      return undefined;
+    },
+    timeoutMs,
+  );
+}
+
+/** Everything Argo CD says about an Application: conditions, the sync's message and per-resource messages. */
+export function statusText(a: AppView): string {
+  return [
+    ...a.conditions.map((c) => `${c.type}: ${c.message}`),
+    ...(a.operation ? [`operation ${a.operation.phase}: ${a.operation.message}`] : []),
+    ...(a.operation?.resources ?? []).map(
+      (r) => `${String(r.kind)}/${String(r.name)} ${String(r.status ?? "")}: ${String(r.message ?? "")}`,
+    ),
+  ].join("\n");
+}
+
+export async function get(path: string): Promise<ApiResponse> {
+  return client().request("GET", path);
+}
+
+/** An API server audit event (Metadata level: who, as whom, did what to which object). */
+export interface AuditEvent {
+  verb: string;
+  user: { username: string; groups?: string[] };
+  impersonatedUser?: { username: string; groups?: string[] };
+  objectRef?: { resource: string; namespace?: string; name?: string; apiGroup?: string; subresource?: string };
+  responseStatus?: { code: number };
+  requestReceivedTimestamp: string;
+}
+
+/** Every audit event so far (build/cluster/logs/audit.log, the k3s audit policy's log). */
+export function auditEvents(): AuditEvent[] {
+  const file = join(STATE, "logs", "audit.log");
+  if (!existsSync(file)) throw new Error(`no audit log at ${file}`);
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as AuditEvent);
+}
