@@ -133,11 +133,40 @@ export async function refresh(tenant: string, kind: "normal" | "hard" = "normal"
   if (r.status !== 200) throw new Error(`refresh ${tenant}: ${r.status} ${String(r.body.message ?? "")}`);
 }
 
+/**
+ * Ends a sync the retry strategy keeps retrying, as `argocd app terminate-op` does (the phase set
+ * to Terminating; the controller finishes it), so the next commit is synced at once rather than
+ * after the retries (the Application's retry: 5 attempts, 10 s doubling).
+ */
+export async function terminateOperation(tenant: string): Promise<void> {
+  const a = await app(tenant);
+  if (a.operation?.phase !== "Running") return;
+  const t = gitops().tenants[tenant];
+  const r = await client().request(
+    "PATCH",
+    `/apis/argoproj.io/v1alpha1/namespaces/${t.applicationNamespace}/applications/${t.application}`,
+    { status: { operationState: { phase: "Terminating" } } },
+    { contentType: "application/merge-patch+json" },
+  );
+  if (r.status !== 200) throw new Error(`terminate ${tenant}'s operation: ${r.status} ${String(r.body.message ?? "")}`);
+  await until(`${tenant}'s operation terminated`, async () =>
+    ["Running", "Terminating"].includes((await app(tenant)).operation?.phase ?? "") ? undefined : true,
+  );
+}
+
+/** When each commit was pushed (ms since the epoch), for `settled`. */
+const pushedAt = new Map<string, number>();
+
 /** Commits `chartDir` to the tenant's repository (as the tenant), notifies Argo CD; the new commit. */
 export async function push(tenant: string, chartDir: string, message: string): Promise<string> {
   const repo = gitops().tenants[tenant].repo;
   if (!repo) throw new Error(`tenant ${tenant} has no repository served here`);
+  // Argo CD stamps conditions with whole seconds: push in a second of its own, so nothing Argo CD
+  // said about an earlier commit can carry this one's timestamp.
+  await sleep(1000 - (Date.now() % 1000) + 10);
+  const at = Date.now();
   const sha = pushChart(repo, chartDir, message);
+  pushedAt.set(sha, at);
   await refresh(tenant, "hard");
   return sha;
 }
@@ -161,24 +190,49 @@ export function chartWith(files: Record<string, string | null>): string {
 }
 
 /**
- * Waits until Argo CD has compared the tenant's Application at `revision` and, if it synced, the
- * sync of that revision finished: the state the tests judge.
+ * Waits until Argo CD has compared the tenant's Application since `revision` was pushed and has
+ * finished with it: Synced on it, a finished (or failed and retrying) sync of it, or a comparison
+ * error raised since the push (a manifest that cannot be generated leaves the revision
+ * unresolved). Start from a Synced Application (`legitimate`), so no older error is mistaken for
+ * this commit's.
  */
-export async function settled(tenant: string, revision: string, timeoutMs = 120_000): Promise<AppView> {
+export async function settled(tenant: string, revision: string, timeoutMs = 180_000): Promise<AppView> {
+  // Argo CD's timestamps have whole seconds.
+  const since = Math.floor((pushedAt.get(revision) ?? 0) / 1000) * 1000;
   return until(
     `${tenant}'s Application settled on ${revision.slice(0, 8)}`,
     async () => {
       const a = await app(tenant);
-      if (a.revision !== revision) return undefined;
-      if (a.operation && a.operation.revision === revision && a.operation.phase === "Running") return undefined;
-      // Synced (nothing to do), a finished sync of this revision, or an error that stops syncing.
+      const status = (a.raw.status ?? {}) as {
+        reconciledAt?: string;
+        conditions?: { type: string; lastTransitionTime?: string }[];
+      };
+      if (!(Date.parse(status.reconciledAt ?? "") >= since)) return undefined;
+      const op = a.operation;
+      // A failed sync the Application's retry strategy will try again (phase stays Running).
+      if (op?.revision === revision && op.phase === "Running" && /Retrying attempt #\d+/.test(op.message)) return a;
+      if (op?.phase === "Running" || op?.phase === "Terminating") return undefined;
+      if (a.revision !== revision) {
+        const fresh = (status.conditions ?? []).some(
+          (c) => c.type === "ComparisonError" && Date.parse(c.lastTransitionTime ?? "") >= since,
+        );
+        return fresh ? a : undefined;
+      }
       if (a.sync === "Synced") return a;
-      if (a.operation?.revision === revision && ["Failed", "Error", "Succeeded"].includes(a.operation.phase)) return a;
-      if (a.conditions.some((c) => /Error$/.test(c.type))) return a;
+      if (op?.revision === revision && ["Failed", "Error", "Succeeded"].includes(op.phase)) return a;
       return undefined;
     },
     timeoutMs,
   );
+}
+
+/** Pushes the legitimate chart and waits until the tenant is Synced on it; the commit. */
+export async function legitimate(tenant: string): Promise<string> {
+  await terminateOperation(tenant);
+  const sha = await push(tenant, chartWith({}), "the legitimate chart");
+  const a = await settled(tenant, sha);
+  if (a.sync !== "Synced") throw new Error(`${tenant} does not sync its legitimate chart:\n${statusText(a)}`);
+  return sha;
 }
 
 /** Everything Argo CD says about an Application: conditions, the sync's message and per-resource messages. */
