@@ -47,10 +47,14 @@ export const DEFAULT_VERSIONS = {
       chart: "sealed-secrets",
       version: "2.18.5",
     },
-    // argo-cd chart 10.1.1 = Argo CD v3.4.4 (2026-07-02), from 8.1.3 (v3.0.11). Checked 2026-11-30 in argoproj/argo-helm
-    // charts/argo-cd/Chart.yaml and values.yaml (keys the platform sets unchanged). 3.4 is one of the three supported
-    // minors (3.6, 3.5, 3.4: Go module proxy, v3.6.1 2026-11-04); the chart shipping v3.6.1 is not in any source
-    // readable here, so Renovate's first helm PR proposes it.
+    // argo-cd chart 10.1.1 (ships v3.4.4) is the newest chart whose templates and values.yaml can be read here: the
+    // argo-helm snapshot readable on 2026-12-06 ends at 10.1.1 (2026-07-02), and no readable source names the chart that
+    // ships v3.6.x (third-party pins place v3.5.4 in chart 10.10.0, 2026-10-07). The platform does not run the chart's
+    // appVersion: ARGOCD_VERSION below sets every Argo CD image and the CRDs, and the chart only renders the workloads
+    // around them. Checked 2026-12-06: upstream's own manifests (manifests/install.yaml) between v3.4.4 and v3.6.2 differ
+    // outside the CRDs only by image tags and optional argocd-cmd-params-cm environment entries, so the 10.1.1 templates
+    // run v3.6.2 as upstream's install does. Renovate's helm PR proposes the chart that ships v3.6.x; test/argocd.test.ts
+    // holds the chart → appVersion mapping that PR must extend.
     argocd: { repo: "https://argoproj.github.io/argo-helm", chart: "argo-cd", version: "10.1.1" },
   },
   /**
@@ -129,9 +133,13 @@ export function kubernetesMinor(k3sVersion: string): string {
  */
 export const CRD_SOURCES = {
   argocd: {
-    // The app version argo-cd chart 10.1.1 ships (charts.argocd above): CRDs move with the chart.
+    // THE Argo CD pin (ARGOCD_VERSION): the images both Argo CD instances run, the CRDs the platform installs
+    // (components/platform/argocd.ts argocdCrds, from this tag), the CRDs test:cluster installs (this module) and the
+    // build the real-Argo-CD tests run (issue 26). v3.6.2 (2026-11-18, Go module proxy), from v3.4.4: the newest patch
+    // of the newest supported line (3.6, 3.5, 3.4; checked on the module proxy 2026-12-06). It carries every repo-server
+    // and hook fix of the 3.4.5-3.4.14 patches (docs/versions.md lists the advisories).
     module: "github.com/argoproj/argo-cd/v3",
-    version: "v3.4.4",
+    version: "v3.6.2",
     files: [
       "manifests/crds/application-crd.yaml",
       "manifests/crds/applicationset-crd.yaml",
@@ -199,3 +207,20 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
 } as const;
+
+/**
+ * The Argo CD release the platform runs (CRD_SOURCES.argocd.version, the one pin): every image of
+ * both Argo CD instances (`global.image.tag`), the CRDs the platform installs and the build the
+ * real-Argo-CD tests use. A chart's appVersion is not trusted to match it (see charts.argocd).
+ */
+export const ARGOCD_VERSION: string = CRD_SOURCES.argocd.version;
+
+/**
+ * Where a CRD file of a GitHub-hosted Go module is served at a tag: the same file `go mod download`
+ * yields for test:cluster (a module path is `github.com/<owner>/<repo>[/vN]`).
+ */
+export function githubRawUrl(module: string, version: string, file: string): string {
+  const m = /^github\.com\/([^/]+)\/([^/]+)(\/v\d+)?$/.exec(module);
+  if (!m) throw new Error(`versions: ${module} is not a github.com module path`);
+  return `https://raw.githubusercontent.com/${m[1]}/${m[2]}/${version}/${file}`;
+}

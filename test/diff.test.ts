@@ -421,6 +421,25 @@ const tenantUrn = (p: Plan, name: string) => {
   return t.urn;
 };
 
+/**
+ * The only update adding, removing or renaming a tenant may make: the tenant Argo CD's cluster
+ * Secret, in place, its namespace list alone changed. Returns [namespaces added, removed].
+ */
+function namespacesUpdate(diff: PlanDiff): [string[], string[]] {
+  const updated = diff.resources.filter((r) => r.action === "update");
+  assert.deepEqual(
+    updated.map((r) => r.name),
+    ["argocd-tenant-scope-cluster"],
+  );
+  assert.deepEqual(
+    updated[0].changes.map((c) => c.path),
+    ["stringData.namespaces"],
+  );
+  const list = (v: unknown) => String(v).split(",");
+  const [before, after] = [list(updated[0].changes[0].before), list(updated[0].changes[0].after)];
+  return [after.filter((n) => !before.includes(n)), before.filter((n) => !after.includes(n))];
+}
+
 describe("diff: against a temporary git repository", function () {
   this.timeout(180_000);
   let repo = "";
@@ -563,7 +582,9 @@ describe("diff: against a temporary git repository", function () {
     const expected = subtree(headPlan, tenantUrn(headPlan, "diff-probe"));
     assert.ok(expected.length >= 5, `tenant subtree has ${expected.length} resources`);
     assert.deepEqual(urnsOf(diff, "create"), expected);
-    assert.deepEqual([urnsOf(diff, "update"), urnsOf(diff, "replace"), urnsOf(diff, "delete")], [[], [], []]);
+    assert.deepEqual([urnsOf(diff, "replace"), urnsOf(diff, "delete")], [[], []]);
+    // The one shared object: the tenant Argo CD's cluster Secret gains the namespace, in place.
+    assert.deepEqual(namespacesUpdate(diff), [["diff-probe"], []]);
     assert.equal(diff.cost.deltaEur, 0, "a tenant adds no servers");
   });
 
@@ -603,7 +624,8 @@ describe("diff: against a temporary git repository", function () {
     const { diff, basePlan, headPlan } = await diffStaging();
     assert.deepEqual(urnsOf(diff, "delete"), subtree(basePlan, tenantUrn(basePlan, oldName)));
     assert.deepEqual(urnsOf(diff, "create"), subtree(headPlan, tenantUrn(headPlan, newName)));
-    assert.deepEqual([urnsOf(diff, "update"), urnsOf(diff, "replace")], [[], []]);
+    assert.deepEqual(urnsOf(diff, "replace"), []);
+    assert.deepEqual(namespacesUpdate(diff), [[newName], [oldName]]);
   });
 
   it("scaling a worker pool by one creates the new server (and its own resources) and prices it", async () => {
@@ -652,9 +674,10 @@ describe("diff: against a temporary git repository", function () {
     );
     assert.equal(r.status, 0, r.stderr + r.stdout);
     const { diff } = JSON.parse(readFileSync(json, "utf8")) as { diff: PlanDiff };
+    // The one update: the tenant Argo CD's cluster Secret, which lists the tenant namespaces.
     assert.match(
       r.stdout,
-      new RegExp(`prod: ${diff.counts.create} to create, 0 to update, 0 to replace, ${diff.counts.delete} to delete`),
+      new RegExp(`prod: ${diff.counts.create} to create, 1 to update, 0 to replace, ${diff.counts.delete} to delete`),
     );
     assert.ok(diff.counts.create > 0 && diff.counts.create === diff.counts.delete, "delete + create, same size");
     const ns = diff.resources.find((x) => x.action === "delete" && x.type === "kubernetes:core/v1:Namespace");

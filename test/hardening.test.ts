@@ -587,7 +587,7 @@ describe("tenant hardening in the plan (issue 14)", () => {
     assert.deepEqual(crb.subjects, [{ kind: "ServiceAccount", name: "argocd-platform-sync", namespace: "argocd" }]);
   });
 
-  it("Argo CD: impersonation on and enforced, the controller reads all and impersonates only the sync accounts, webhooks authenticated", () => {
+  it("the platform's Argo CD: impersonation on and enforced, the controller reads all and impersonates only the platform's sync account, webhooks authenticated", () => {
     const v = argocdValues({
       domain: "argocd.video.example",
       adminPasswordBcrypt: "$2a$10$h",
@@ -606,7 +606,7 @@ describe("tenant hardening in the plan (issue 14)", () => {
           apiGroups: [""],
           resources: ["serviceaccounts"],
           verbs: ["impersonate"],
-          resourceNames: ["argocd-sync", "argocd-platform-sync"],
+          resourceNames: ["argocd-platform-sync"],
         },
         { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
       ],
@@ -642,6 +642,11 @@ describe("tenant hardening in the plan (issue 14)", () => {
       [
         "impersonates anyone",
         (v) => delete v.controller.clusterRoleRules.rules[2].resourceNames,
+        /may impersonate more/,
+      ],
+      [
+        "impersonates the tenants' sync accounts",
+        (v) => v.controller.clusterRoleRules.rules[2].resourceNames.push("argocd-sync"),
         /may impersonate more/,
       ],
       [

@@ -18,13 +18,16 @@ describe("locality: small changes stay small (offline diff, prod)", () => {
     cases = await serial(() => localityCases({ stack: "prod", tenants: 6 }));
   });
 
-  it("adding one tenant creates exactly that tenant's resources and nothing else changes", () => {
+  it("adding one tenant creates exactly that tenant's resources; the one shared change is its namespace in the tenant Argo CD's cluster Secret, updated in place", () => {
     const c = cases[0];
     assert.equal(c.change, "adding one tenant");
     assert.ok(c.expected.length >= 2, "the new tenant has a component and children");
     assert.deepEqual(short(c.created), short(c.expected));
     assert.ok(short(c.created).every((n) => n?.startsWith("bench-00007")));
-    assert.deepEqual([c.updated, c.replaced, c.deleted], [[], [], []]);
+    // Argo CD keys clusters by server URL: one Secret lists every namespace the tenant instance
+    // manages. It is the reviewed exception, updated in place (never deleted and recreated).
+    assert.deepEqual(short(c.updated), ["argocd-tenant-scope-cluster"]);
+    assert.deepEqual([c.replaced, c.deleted], [[], []]);
     assert.equal(c.counts.create, c.expected.length);
     assert.ok(c.local);
   });
@@ -82,5 +85,18 @@ describe("locality: small changes stay small (offline diff, prod)", () => {
     assert.equal(judge("x", diffPlans(base, one), expected, "update").local, true);
     assert.equal(judge("x", diffPlans(base, one), expected, "create").local, false, "wrong action");
     assert.equal(judge("x", diffPlans(base, base), [], "update").local, false, "nothing expected is not local");
+    // A shared resource is local only as an in-place update, and only the one named.
+    const grown = plan([
+      r("a-quota", { spec: { hard: { pods: "2" } } }),
+      r("b-quota", { spec: { hard: { pods: "1", services: "1" } } }),
+    ]);
+    const shared = [base.resources[1].urn];
+    assert.equal(judge("x", diffPlans(base, grown), expected, "update", shared).local, true);
+    assert.equal(judge("x", diffPlans(base, grown), expected, "update").local, false, "an unnamed shared update");
+    assert.equal(
+      judge("x", diffPlans(base, one), expected, "update", shared).local,
+      false,
+      "a named one that did not change",
+    );
   });
 });

@@ -58,19 +58,32 @@ describe("platform: the readiness gate sits between the site and every Kubernete
         ungated.map((r) => r.urn),
         [],
       );
-      // Through the one provider, which itself waits for the gate.
+      // Through the platform's provider, which itself waits for the gate; the tenant Argo CD's
+      // cluster Secret alone goes through a second one on the same kubeconfig, which waits too
+      // and only updates Secret data in place (never delete and recreate it).
       const provider = byName(p, "platform-k8s");
-      assert.equal(provider.type, "pulumi:providers:kubernetes");
-      assert.ok(provider.options.dependsOn.includes(gates[0].urn));
-      for (const r of k8s) assert.equal(providerUrn(r.options.provider ?? ""), provider.urn, r.urn);
+      const scope = byName(p, "platform-k8s-argocd-scope");
+      for (const x of [provider, scope]) {
+        assert.equal(x.type, "pulumi:providers:kubernetes");
+        assert.ok(x.options.dependsOn.includes(gates[0].urn), x.name);
+        assert.equal(x.inputs.kubeconfig, provider.inputs.kubeconfig, x.name);
+      }
+      assert.equal(input(scope, "enableSecretMutable"), "true");
+      assert.equal(input(provider, "enableSecretMutable"), undefined);
+      for (const r of k8s)
+        assert.equal(
+          providerUrn(r.options.provider ?? ""),
+          r.name === "argocd-tenant-scope-cluster" ? scope.urn : provider.urn,
+          r.urn,
+        );
     });
   }
 
-  it("the check fails when the provider stops waiting for the gate", async () => {
+  it("the check fails when the providers stop waiting for the gate", async () => {
     const p = structuredClone(await planStack("staging")) as Plan;
     const gate = ofType(p, GATE)[0];
-    const provider = byName(p, "platform-k8s");
-    provider.options.dependsOn = provider.options.dependsOn.filter((u) => u !== gate.urn);
+    for (const provider of [byName(p, "platform-k8s"), byName(p, "platform-k8s-argocd-scope")])
+      provider.options.dependsOn = provider.options.dependsOn.filter((u) => u !== gate.urn);
     const ungated = notWaitingFor(p, gate.urn, isK8s);
     assert.equal(ungated.length, p.resources.filter(isK8s).length, "every object loses its path");
   });
@@ -101,21 +114,38 @@ describe("platform: the readiness gate sits between the site and every Kubernete
 
 describe("platform: ordering tenants rely on", () => {
   for (const stack of STACKS) {
-    it(`${stack}: every AppProject and Application depends on the Argo CD release (its CRDs)`, async () => {
+    it(`${stack}: every AppProject and Application depends on the Argo CD CRDs and on the release of its own instance`, async () => {
       const p = await planStack(stack);
-      const argocd = byName(p, "platform-argocd", RELEASE);
+      const crds = byName(p, "platform-argocd-crds", "kubernetes:yaml/v2:ConfigGroup").urn;
+      const instance: Record<string, string> = {
+        argocd: byName(p, "platform-argocd", RELEASE).urn,
+        "argocd-tenants": byName(p, "platform-argocd-tenants", RELEASE).urn,
+      };
       const crs = [
         ...ofType(p, "kubernetes:argoproj.io/v1alpha1:AppProject"),
         ...ofType(p, "kubernetes:argoproj.io/v1alpha1:Application"),
       ];
-      assert.ok(crs.length >= 2, "at least the platform's project and root app");
-      const missing = crs.filter((r) => !r.options.dependsOn.includes(argocd.urn)).map((r) => r.urn);
+      assert.ok(crs.length >= 4, "the platform's project and root app, and a tenant's");
+      const missing = crs
+        .filter((r) => {
+          const release = instance[String(input(r, "metadata.namespace"))];
+          return !release || !r.options.dependsOn.includes(release) || !r.options.dependsOn.includes(crds);
+        })
+        .map((r) => r.urn);
       assert.deepEqual(missing, []);
+      // The tenant instance waits for its settings too: it must never run on Argo CD's defaults.
+      assert.ok(
+        byName(p, "platform-argocd-tenants", RELEASE).options.dependsOn.includes(
+          byName(p, "platform-argocd-tenants-cm").urn,
+        ),
+      );
     });
 
-    it(`${stack}: every NetworkPolicy depends on Envoy Gateway and cert-manager`, async function () {
+    it(`${stack}: every tenant NetworkPolicy depends on Envoy Gateway and cert-manager`, async function () {
       const p = await planStack(stack);
-      const policies = ofType(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy");
+      const policies = ofType(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) =>
+        r.parent?.includes("platform:tenant:Tenant::"),
+      );
       // One per committed tenant: a vanished policy fails here instead of passing vacuously.
       assert.deepEqual(policies.map((r) => r.name).sort(), [
         "acme-tv-netpol",
@@ -171,7 +201,7 @@ describe("platform: ordering tenants rely on", () => {
       [],
     );
     const others = releases(p).filter((r) => r.urn !== ccm.urn && r.urn !== crdsOnly.urn);
-    assert.equal(others.length, 5);
+    assert.equal(others.length, 6);
     for (const r of others) assert.ok(r.options.dependsOn.includes(ccm.urn), r.name);
   });
 
@@ -258,7 +288,11 @@ describe("platform: pinned charts and bounded waits", () => {
     for (const stack of STACKS) {
       const p = await planStack(stack);
       const rs = releases(p);
-      assert.deepEqual(rs.map((r) => r.inputs.chart).sort(), Object.values(DEFAULT_VERSIONS.charts).map(ref).sort());
+      // Every pinned chart once, the argo-cd chart twice: the platform's Argo CD and the tenants'.
+      assert.deepEqual(
+        rs.map((r) => r.inputs.chart).sort(),
+        [...Object.values(DEFAULT_VERSIONS.charts).map(ref), "argo-cd"].sort(),
+      );
       for (const r of rs) {
         const pin = DEFAULT_VERSIONS.charts[byChart[r.inputs.chart as string] as keyof typeof DEFAULT_VERSIONS.charts];
         assert.match(String(r.inputs.version), /^v?\d+\.\d+\.\d+$/, `${r.name}: not an exact version`);
@@ -567,7 +601,8 @@ describe("platform: cluster services", () => {
     assert.equal(v.configs.secret.argocdServerAdminPassword, "$2a$10$hash");
     assert.equal(v.global.domain, "argocd.video.example");
     assert.equal(v.configs.params["server.insecure"], true);
-    assert.deepEqual(v.crds, { install: true, keep: true });
+    // The CRDs come from Argo CD at the pin (platform-argocd-crds), not from the chart.
+    assert.deepEqual(v.crds, { install: false });
     assert.deepEqual(v.server, { ingress: { enabled: false } });
   });
 

@@ -653,7 +653,7 @@ describe("TEN-PVC-001: tenant claims use only hcloud-volumes-tenant (Delete, not
 
 // --- TEN-ARGO-004 ---------------------------------------------------------------------------------
 
-describe("TEN-ARGO-004: Argo CD impersonates only the sync ServiceAccounts and writes only events", () => {
+describe("TEN-ARGO-004: the platform's Argo CD impersonates only argocd-platform-sync and writes only events", () => {
   function values(): Record<string, any> {
     return {
       configs: {
@@ -683,7 +683,7 @@ describe("TEN-ARGO-004: Argo CD impersonates only the sync ServiceAccounts and w
               apiGroups: [""],
               resources: ["serviceaccounts"],
               verbs: ["impersonate"],
-              resourceNames: ["argocd-sync", "argocd-platform-sync"],
+              resourceNames: ["argocd-platform-sync"],
             },
             { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
           ],
@@ -692,23 +692,28 @@ describe("TEN-ARGO-004: Argo CD impersonates only the sync ServiceAccounts and w
     };
   }
   const rules = (v: Record<string, any>) => v.controller.clusterRoleRules.rules;
-  const IMPERSONATE =
-    "controller rules[1] may impersonate more than the sync ServiceAccounts (argocd-sync, argocd-platform-sync)";
+  const IMPERSONATE = "controller rules[1] may impersonate more than argocd-platform-sync";
 
   it("accepts the values as components/platform/argocd.ts writes them", () => {
     assert.deepEqual(argocdValuesProblems(values()), []);
   });
 
-  it("refuses impersonation of any ServiceAccount beyond the two sync accounts", () => {
+  it("refuses impersonation of any ServiceAccount but the platform's sync account, a tenant's sync account included", () => {
     const v = values();
-    rules(v)[1].resourceNames = ["argocd-sync", "default"];
+    rules(v)[1].resourceNames = ["argocd-platform-sync", "argocd-sync"];
     assert.deepEqual(argocdValuesProblems(v), [IMPERSONATE]);
+    const tenant = values();
+    rules(tenant)[1].resourceNames = ["argocd-sync"];
+    assert.deepEqual(argocdValuesProblems(tenant), [IMPERSONATE]);
     const only = values();
     rules(only)[1].resourceNames = ["argocd-application-controller"];
     assert.deepEqual(argocdValuesProblems(only), [IMPERSONATE]);
-    const one = values();
-    rules(one)[1].resourceNames = ["argocd-sync"];
-    assert.deepEqual(argocdValuesProblems(one), []);
+    const none = values();
+    rules(none)[1].resourceNames = [];
+    assert.deepEqual(argocdValuesProblems(none), [IMPERSONATE]);
+    const group = values();
+    rules(group)[1].resources = ["serviceaccounts", "groups"];
+    assert.deepEqual(argocdValuesProblems(group), [IMPERSONATE]);
   });
 
   it("treats a * verb as impersonation (and as a write)", () => {

@@ -46,7 +46,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 31);
+    assert.equal(RULES.length, 34);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -306,6 +306,78 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       (r) => (r.inputs.values = { configs: { cm: { "application.sync.impersonation.enabled": "false" } } }),
     ],
     [
+      "TEN-ARGO-005",
+      "staging",
+      "acme-tv-app",
+      "a tenant Application in the platform's Argo CD (beside the cluster-admin platform project)",
+      (r) => (r.inputs.metadata.namespace = "argocd"),
+    ],
+    [
+      "TEN-ARGO-005",
+      "prod",
+      "platform-argocd-tenants",
+      "the tenant Argo CD runs an API server",
+      (r) => (r.inputs.values.server.replicas = 1),
+    ],
+    [
+      "TEN-ARGO-005",
+      "prod",
+      "platform-argocd-tenants",
+      "a config management plugin sidecar in the tenant repo-server",
+      (r) => (r.inputs.values.repoServer.extraContainers = [{ name: "cmp", image: "registry.invalid/cmp:1" }]),
+    ],
+    [
+      "TEN-ARGO-006",
+      "staging",
+      "platform-argocd-tenants-cm",
+      "remote value files over http(s) allowed",
+      (r) => (r.inputs.data["helm.valuesFileSchemes"] = "https, http"),
+    ],
+    [
+      "TEN-ARGO-006",
+      "prod",
+      "argocd-tenant-scope-cluster",
+      "cluster-scoped resources managed",
+      (r) => (r.inputs.stringData.clusterResources = "true"),
+    ],
+    [
+      "TEN-ARGO-006",
+      "staging",
+      "platform-tenant-argocd-controller",
+      "the controller reads Secrets",
+      (r) => r.inputs.rules.push({ apiGroups: [""], resources: ["secrets"], verbs: ["get", "list", "watch"] }),
+    ],
+    [
+      "TEN-ARGO-006",
+      "staging",
+      "kiez-radio-argocd-access",
+      "no way for the controller into a tenant namespace",
+      () => null,
+      "kiez-radio",
+    ],
+    [
+      "TEN-ARGO-007",
+      "staging",
+      "argocd-tenant-scope-repo-server-netpol",
+      "the tenant repo-server may reach the site's private network",
+      (r) => r.inputs.spec.egress.push({ to: [{ ipBlock: { cidr: "10.0.0.0/8" } }] }),
+    ],
+    [
+      "TEN-ARGO-007",
+      "prod",
+      "platform-argocd-redis",
+      "the platform Redis is reachable from every namespace",
+      (r) => r.inputs.spec.ingress[0].from.push({ namespaceSelector: {} }),
+    ],
+    [
+      "TEN-ARGO-007",
+      "prod",
+      "platform-argocd-tenants-default-deny",
+      "no default deny in the tenant Argo CD's namespace",
+      () => null,
+      "platform",
+    ],
+    [
       "TEN-QTA-002",
       "staging",
       "acme-tv-quota",
@@ -430,6 +502,15 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       undefined,
       // In clear, the values are judged too: these lack impersonation and webhook secrets.
       ["TEN-ARGO-004"],
+    ],
+    [
+      "SEC-001",
+      "staging",
+      "argocd-tenant-scope-cluster",
+      "a bearer token in the tenant Argo CD's cluster Secret, in clear",
+      (r) => (r.inputs.stringData.config = '{"bearerToken":"eyJhbGciOi"}'),
+      undefined,
+      ["TEN-ARGO-006"],
     ],
     ["PROT-001", "prod", "site-net", "network unprotected", (r) => (r.options.protect = false)],
     ["PROT-001", "prod", "acme-tv-ns", "tenant namespace unprotected", (r) => (r.options.protect = false)],

@@ -17,6 +17,7 @@ import { validateStackConfig, type StackConfig } from "../components/config/load
 import * as edge from "../components/tenant/edge";
 import { loadTenants, type TenantSpec } from "../components/tenant/load";
 import * as m from "../components/tenant/manifests";
+import { controllerBinding, controllerClusterRole } from "../components/tenant/gitops";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
 import { readStackConfig, repoRoot } from "./helpers/harness";
 
@@ -49,6 +50,7 @@ function tenantObjects(spec: TenantSpec, config: StackConfig): Record<string, un
     streamKeySecret: m.streamKeySecret(spec, "STREAM-KEY"),
     syncServiceAccount: m.syncServiceAccount(spec),
     syncBinding: m.syncBinding(spec),
+    argocdAccess: controllerBinding(spec),
     appProject: m.appProject(spec),
     application: m.application(spec),
     ...(spec.domains.length > 0 ? { listenerSet: edge.listenerSet(spec), certificate: edge.certificate(spec) } : {}),
@@ -70,10 +72,15 @@ describe("tenant manifests, written out (test/fixtures/manifests)", () => {
     });
   }
 
-  it("the platform's tenant ClusterRoles and PriorityClasses equal their reviewed text", () => {
+  it("the platform's tenant ClusterRoles (admin, sync, the tenant Argo CD's controller) and PriorityClasses equal their reviewed text", () => {
     const want = fixture("platform");
     assert.deepEqual(JSON.parse(JSON.stringify(m.adminClusterRole())), want.adminClusterRole, "adminClusterRole");
     assert.deepEqual(JSON.parse(JSON.stringify(syncClusterRole())), want.syncClusterRole, "syncClusterRole");
+    assert.deepEqual(
+      JSON.parse(JSON.stringify(controllerClusterRole())),
+      want.controllerClusterRole,
+      "controllerClusterRole",
+    );
     assert.deepEqual(JSON.parse(JSON.stringify(priorityClasses())), want.priorityClasses, "priorityClasses");
   });
 

@@ -475,13 +475,19 @@ describe("tenants: valid edge cases (test/fixtures/tenants/valid)", () => {
     assert.equal(app.source.helm.valuesObject.ingest.workers, 0);
   });
 
-  it("no admins: no admin RoleBinding (and no Role of any kind); only Argo CD's sync binding", () => {
+  it("no admins: no admin RoleBinding (and no Role of any kind); only Argo CD's sync and controller bindings", () => {
     const { children } = tenantResources(staging, "ab");
     assert.deepEqual(
-      children.filter((r) => /Role/.test(r.type)).map((r) => [r.name, (r.inputs as any).roleRef.name]),
-      [["ab-sync-binding", "platform-tenant-sync"]],
+      children
+        .filter((r) => /Role/.test(r.type))
+        .map((r) => [r.name, (r.inputs as any).roleRef.name])
+        .sort(),
+      [
+        ["ab-argocd-access", "platform-tenant-argocd-controller"],
+        ["ab-sync-binding", "platform-tenant-sync"],
+      ],
     );
-    assert.equal(children.length, 10);
+    assert.equal(children.length, 11);
   });
 
   it("prod protects namespaces and stream keys; decommission: true lifts it for that tenant only", () => {
@@ -528,7 +534,7 @@ describe("tenants: the sample tenants as planned", () => {
     assert.deepEqual([...tiers].sort(), [...TIERS].sort());
   });
 
-  it("each tenant is one component with exactly its children, ≤ 14 resources", () => {
+  it("each tenant is one component with exactly its children, ≤ 15 resources", () => {
     // kiez-radio lists no admins and no domains: no RoleBinding, no ListenerSet, no Certificate.
     const roles = (admins: boolean, domains: boolean) =>
       [
@@ -541,6 +547,7 @@ describe("tenants: the sample tenants as planned", () => {
         ["stream-key-secret", "kubernetes:core/v1:Secret"],
         ["sync-sa", "kubernetes:core/v1:ServiceAccount"],
         ["sync-binding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"],
+        ["argocd-access", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"],
         ["project", "kubernetes:argoproj.io/v1alpha1:AppProject"],
         ["app", "kubernetes:argoproj.io/v1alpha1:Application"],
         ...(domains
@@ -560,7 +567,7 @@ describe("tenants: the sample tenants as planned", () => {
           children.every((r) => r.parent === component.urn),
           "children are direct",
         );
-        assert.ok(children.length + 1 <= 14, `${name}: ${children.length + 1} resources`);
+        assert.ok(children.length + 1 <= 15, `${name}: ${children.length + 1} resources`);
       }
   });
 
@@ -616,7 +623,9 @@ describe("tenants: the sample tenants as planned", () => {
       }
     assert.equal((byName(staging, "acme-tv-quota").inputs.metadata as any).name, OBJECT_NAMES.quota);
     assert.equal((byName(staging, "acme-tv-ns").inputs.metadata as any).name, "acme-tv");
-    assert.equal((byName(staging, "acme-tv-project").inputs.metadata as any).namespace, PLATFORM_NAMESPACES.argocd);
+    // The tenant-facing Argo CD's namespace, never the platform's (TEN-ARGO-005).
+    assert.equal((byName(staging, "acme-tv-project").inputs.metadata as any).namespace, "argocd-tenants");
+    assert.equal((byName(staging, "acme-tv-app").inputs.metadata as any).namespace, "argocd-tenants");
   });
 
   // The Gateway API and cert-manager objects (ListenerSet, Certificate, the platform's Gateway and
@@ -653,9 +662,9 @@ describe("tenants: the sample tenants as planned", () => {
           new Model(o).validate();
           n++;
         }
-    // acme-tv and nordic-sports: 10 objects (+ ListenerSet + Certificate, checked in the cluster
-    // suite); kiez-radio (no admins, no domains): 9.
-    assert.equal(n, 2 * (10 + 9 + 10));
+    // acme-tv and nordic-sports: 11 objects (+ ListenerSet + Certificate, checked in the cluster
+    // suite); kiez-radio (no admins, no domains): 10.
+    assert.equal(n, 2 * (11 + 10 + 11));
     // What the admins' bindings grant: the platform's one ClusterRole.
     for (const p of [staging, prod])
       (new rbac.ClusterRole(byName(p, "platform-tenant-admin").inputs as any) as any).validate();
@@ -743,6 +752,7 @@ describe("tenants: the sample tenants as planned", () => {
             "stream-key-secret",
             "sync-sa",
             "sync-binding",
+            "argocd-access",
           ].includes(child.slice(name.length + 1));
           assert.equal(options.deletedWith, inside ? ns : null, `${child}: deletedWith`);
         }
@@ -1233,9 +1243,9 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
       const tenants = p.resources.filter((x) => x.type === TENANT_TYPE);
       assert.equal(tenants.length, 12);
       const perTenant = p.resources.filter((x) => /::gen-\d{4}(-[a-z-]+)?$/.test(x.urn)).length;
-      // 12 components + 12 children each (8 + sync ServiceAccount and binding + ListenerSet +
-      // Certificate) + a RoleBinding for the two thirds with admins.
-      assert.equal(perTenant, 12 * 13 + 8);
+      // 12 components + 13 children each (8 + sync ServiceAccount and binding + the tenant Argo
+      // CD's binding + ListenerSet + Certificate) + a RoleBinding for the two thirds with admins.
+      assert.equal(perTenant, 12 * 14 + 8);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -1,16 +1,20 @@
 /**
- * Argo CD: the chart (CRDs included), a generated admin password, read access to the platform's
- * GitOps repository, and the root Application (app of apps) that hands the rest of the platform's
- * cluster state to Git.
+ * The platform's Argo CD (namespaces.ts ARGOCD_INSTANCES.platform): the Argo CD CRDs, the chart, a
+ * generated admin password, read access to the platform's GitOps repository, and the root
+ * Application (app of apps) that hands the rest of the platform's cluster state to Git, synced as
+ * the cluster-admin `argocd-platform-sync`. It holds nothing of the tenants': their projects and
+ * applications live in the tenant-facing instance (argocd-tenants.ts), which shares no repo-server,
+ * Redis or cache with this one (docs/tenant-isolation.md §1).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { PlatformConfig } from "../config/schema";
 import { ARGOCD_RELEASE, PLATFORM_SYNC_SERVICE_ACCOUNT, WEBHOOK_SECRET_KEYS } from "../rules/hardening";
-import { SYNC_SERVICE_ACCOUNT } from "../tenant/contract";
-import { REGISTRIES } from "../versions";
-import { IN_CLUSTER, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
+import { ARGOCD_VERSION, CRD_SOURCES, githubRawUrl, REGISTRIES } from "../versions";
+import { argocdBasePolicies, argocdNetwork, argocdRepoServerPolicy } from "./argocd-network";
+import { KubeObject } from "./kube-object";
+import { ARGOCD_INSTANCES, IN_CLUSTER, PLATFORM_ARGOCD_PROJECT, PLATFORM_NAMESPACES } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
 
 export interface ArgocdValuesArgs {
@@ -26,7 +30,8 @@ export interface ArgocdValuesArgs {
  * The application controller's own ClusterRole (replacing the chart's `*` on `*`): it reads
  * everything (caches, diffs, health) and writes nothing itself. Every sync, prune and finalizer
  * deletion runs as the ServiceAccount the project maps (sync impersonation, Argo CD ≥ 2.13), so
- * it may impersonate exactly those: each tenant's argocd-sync and the platform's own.
+ * it may impersonate exactly that: the platform's own `argocd-platform-sync` (which it holds in
+ * `argocd` only; tenants are synced by the tenant instance, never by this controller).
  * Its Applications and projects in the argocd namespace come from the chart's namespaced Role.
  */
 export const CONTROLLER_CLUSTER_RULES = [
@@ -36,7 +41,7 @@ export const CONTROLLER_CLUSTER_RULES = [
     apiGroups: [""],
     resources: ["serviceaccounts"],
     verbs: ["impersonate"],
-    resourceNames: [SYNC_SERVICE_ACCOUNT, PLATFORM_SYNC_SERVICE_ACCOUNT],
+    resourceNames: [PLATFORM_SYNC_SERVICE_ACCOUNT],
   },
   { apiGroups: [""], resources: ["events"], verbs: ["create", "patch"] },
 ];
@@ -44,8 +49,15 @@ export const CONTROLLER_CLUSTER_RULES = [
 /** argo-cd chart values. Holds the admin password hash: pass it to the release as a secret. */
 export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
   return {
-    global: { domain: args.domain, image: { repository: `${REGISTRIES.argocd}/argoproj/argocd` } },
-    crds: { install: true, keep: true },
+    global: {
+      domain: args.domain,
+      // The pinned Argo CD, whatever the chart's appVersion (components/versions.ts).
+      image: { repository: `${REGISTRIES.argocd}/argoproj/argocd`, tag: ARGOCD_VERSION },
+      // The platform declares every policy of the namespace (argocd-network.ts).
+      networkPolicy: { create: false },
+    },
+    // The CRDs come from Argo CD itself at the pinned version (argocdCrds), not from the chart.
+    crds: { install: false },
     configs: {
       // TLS ends at the Gateway (certificate from cert-manager); the server speaks HTTP behind it.
       params: { "server.insecure": true },
@@ -70,6 +82,8 @@ export function argocdValues(args: ArgocdValuesArgs): Record<string, unknown> {
     // No SSO configured yet: no Dex.
     dex: { enabled: false },
     redis: { image: { repository: `${REGISTRIES.redis}/docker/library/redis` } },
+    // The repo-server never calls the Kubernetes API: it gets no token to call it with.
+    repoServer: { automountServiceAccountToken: false, serviceAccount: { automountServiceAccountToken: false } },
     // No chart Ingress: Argo CD is served through the platform Gateway, by an HTTPRoute and an
     // admin-CIDR SecurityPolicy the platform declares (components/platform/edge.ts argocdEdge).
     server: { ingress: { enabled: false } },
@@ -101,8 +115,58 @@ export function rootApplicationSpec(gitops: PlatformConfig["gitops"]) {
   };
 }
 
+/** Where the platform installs the Argo CD CRDs from: Argo CD's repository at ARGOCD_VERSION. */
+export function argocdCrdUrls(): string[] {
+  const s = CRD_SOURCES.argocd;
+  return s.files.map((f) => githubRawUrl(s.module, ARGOCD_VERSION, f));
+}
+
+/** CRDs become Pulumi's on a site where the chart installed them before (Helm's field manager held them). */
+export const forceCrdOwnership: pulumi.ResourceTransform = (args) => {
+  if (args.type !== "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinition") return undefined;
+  const metadata = (args.props.metadata ?? {}) as { annotations?: Record<string, string> };
+  return {
+    props: {
+      ...args.props,
+      metadata: { ...metadata, annotations: { ...metadata.annotations, "pulumi.com/patchForce": "true" } },
+    },
+    opts: args.opts,
+  };
+};
+
+/**
+ * The Argo CD CRDs at the pin, from Argo CD's own repository at that tag (the files test:cluster
+ * installs from the Go module), not from the chart, whose appVersion may lag the pin. Deleting a
+ * CRD deletes every Application and AppProject with it: retained on delete, protected on
+ * protected stacks.
+ */
+function argocdCrds(ctx: PlatformContext, deps: pulumi.Resource[]): k8s.yaml.v2.ConfigGroup {
+  return new k8s.yaml.v2.ConfigGroup(
+    `${ctx.name}-argocd-crds`,
+    { files: argocdCrdUrls() },
+    {
+      parent: ctx.parent,
+      provider: ctx.provider,
+      dependsOn: deps,
+      protect: ctx.config.protected,
+      retainOnDelete: true,
+      transforms: [forceCrdOwnership],
+    },
+  );
+}
+
+/** The platform instance's NetworkPolicies: before its pods (re)start, so none runs without them. */
+function platformPolicies(ctx: PlatformContext, namespace: k8s.core.v1.Namespace): pulumi.Resource[] {
+  const net = argocdNetwork(ctx.config, ARGOCD_INSTANCES.platform, [ctx.config.platform.gitops.repoURL], true);
+  return [...argocdBasePolicies(net), argocdRepoServerPolicy(net)].map(
+    (p) => new KubeObject(`${ctx.name}-${p.metadata.name}`, p, k8sOpts(ctx, { dependsOn: [namespace] })),
+  );
+}
+
 export interface ArgocdParts {
   namespace: k8s.core.v1.Namespace;
+  /** The Argo CD CRDs (both instances' custom resources need them). */
+  crds: k8s.yaml.v2.ConfigGroup;
   adminPassword: random.RandomPassword;
   /** The webhook secret every Git host's webhook carries (argocd-secret webhook.*). */
   webhookSecret: random.RandomPassword;
@@ -138,6 +202,8 @@ export function argocd(
     { parent: ctx.parent },
   );
 
+  const crds = argocdCrds(ctx, [ccm, ...guardrails]);
+  const policies = platformPolicies(ctx, namespace);
   const rel = release(
     ctx,
     "argocd",
@@ -150,7 +216,7 @@ export function argocd(
         argocdValues({ domain, adminPasswordBcrypt: adminPassword.bcryptHash, webhookSecret: webhookSecret.result }),
       ),
     },
-    { dependsOn: [ccm, ...guardrails] },
+    { dependsOn: [ccm, crds, ...policies, ...guardrails] },
   );
 
   const repository = new k8s.core.v1.Secret(
@@ -167,7 +233,7 @@ export function argocd(
     k8sOpts(ctx),
   );
 
-  const project = platformProject(ctx, namespace, gitops.repoURL, rel);
+  const project = platformProject(ctx, namespace, gitops.repoURL, [crds, rel]);
   const platformSyncBinding = platformSyncIdentity(ctx, namespace);
 
   // No resources-finalizer: removing the root app from Pulumi must not cascade-delete everything
@@ -180,11 +246,12 @@ export function argocd(
       metadata: { name: "platform-root", namespace: namespace.metadata.name },
       spec: rootApplicationSpec(gitops),
     },
-    k8sOpts(ctx, { dependsOn: [rel, repository, project, platformSyncBinding] }),
+    k8sOpts(ctx, { dependsOn: [crds, rel, repository, project, platformSyncBinding] }),
   );
 
   return {
     namespace,
+    crds,
     adminPassword,
     webhookSecret,
     release: rel,
@@ -196,14 +263,14 @@ export function argocd(
 }
 
 /**
- * The platform's own project: only its GitOps repository as a source. Its CRD comes with the
- * release: depend on exactly that.
+ * The platform's own project: only its GitOps repository as a source. `install`: its CRD and the
+ * release that serves it.
  */
 function platformProject(
   ctx: PlatformContext,
   namespace: k8s.core.v1.Namespace,
   repoURL: string,
-  rel: k8s.helm.v3.Release,
+  install: pulumi.Resource[],
 ): k8s.apiextensions.CustomResource {
   return new k8s.apiextensions.CustomResource(
     `${ctx.name}-argocd-project`,
@@ -227,7 +294,7 @@ function platformProject(
         ],
       },
     },
-    k8sOpts(ctx, { dependsOn: [rel] }),
+    k8sOpts(ctx, { dependsOn: install }),
   );
 }
 

@@ -8,8 +8,8 @@
  *                                                                    ├► Gateway API CRDs ─► Envoy Gateway,
  *                                                                    │    Gateway (+ Hetzner LB), routes
  *                                                                    ├► sealing key ─► Sealed Secrets
- *                                                                    └► Argo CD ─► project, root app
- *                                              admission policies ─┘ (bound before Argo CD)
+ *                                                                    └► Argo CD CRDs ─► platform Argo CD ─► project, root app
+ *                                              admission policies ─┘     └► tenant Argo CD (tenants' projects, apps)
  *
  * Every Kubernetes object goes through the one provider, and the provider waits for the gate, so
  * nothing reaches the cluster before its API is ready.
@@ -23,6 +23,8 @@ import { adminClusterRole } from "../tenant/manifests";
 import { priorityClasses, syncClusterRole } from "../tenant/shared";
 import { admission } from "./admission";
 import { argocd } from "./argocd";
+import { argocdTenants } from "./argocd-tenants";
+import { controllerClusterRole } from "../tenant/gitops";
 import { autoscaler } from "./autoscaler";
 import { certManager } from "./cert-manager";
 import { ReadinessGate } from "./gate";
@@ -47,8 +49,19 @@ export interface PlatformArgs {
 export class Platform extends pulumi.ComponentResource {
   /** Kubernetes provider every cluster object uses; it waits for the readiness gate. */
   public readonly provider: k8s.Provider;
-  /** What installs Argo CD's CRDs: tenant AppProjects/Applications depend on exactly this. */
+  /**
+   * The same cluster with Secret data updated in place (enableSecretMutable), for the tenant Argo
+   * CD's cluster Secret only (argocd-tenants.ts TenantArgocdScope): with the default provider a
+   * data change deletes and recreates a Secret, and between the two the tenant Argo CD would
+   * fall back to the whole in-cluster server.
+   */
+  public readonly scopeProvider: k8s.Provider;
+  /** The tenant-facing Argo CD's CRDs, release and settings: tenant AppProjects/Applications depend on exactly these. */
   public readonly argocdInstall: pulumi.Resource[];
+  /** The tenant-facing Argo CD's namespace (its tenant scope is created in it, after the tenants). */
+  public readonly tenantArgocdNamespace: pulumi.Resource;
+  /** The ClusterRole each tenant namespace binds the tenant Argo CD's controller to (tenant/gitops.ts). */
+  public readonly tenantControllerRole: pulumi.Resource;
   /** Envoy Gateway and cert-manager: tenant network policies (which name the edge namespace) depend on these. */
   public readonly ingressInstall: pulumi.Resource[];
   /** What installs the Gateway API CRDs: tenant ListenerSets depend on exactly this. */
@@ -99,6 +112,9 @@ export class Platform extends pulumi.ComponentResource {
       { parent: this, dependsOn: site.servers },
     );
     this.provider = clusterProvider(`${name}-k8s`, site.kubeconfig, gate, this);
+    this.scopeProvider = clusterProvider(`${name}-k8s-argocd-scope`, site.kubeconfig, gate, this, {
+      enableSecretMutable: true,
+    });
 
     const ctx: PlatformContext = { name, config, parent: this, provider: this.provider };
     const cloud = hcloudIntegration(ctx, site);
@@ -122,6 +138,13 @@ export class Platform extends pulumi.ComponentResource {
     const guardrails = admission(ctx);
     const gitops = argocd(ctx, cloud.ccm, guardrails.bindings);
     argocdEdge(ctx, front, gitops.namespace);
+    // Tenant repositories are rendered and synced by their own Argo CD (docs/tenant-isolation.md §1).
+    const tenantGitops = argocdTenants(ctx, gitops.crds, [cloud.ccm, ...guardrails.bindings]);
+    this.tenantControllerRole = new KubeObject(
+      `${name}-tenant-argocd-controller`,
+      controllerClusterRole(),
+      k8sOpts(ctx),
+    );
     // Defined by the tenant module (what an app team may do), installed once for all tenants.
     this.tenantAdminRole = new KubeObject(`${name}-tenant-admin`, adminClusterRole(), k8sOpts(ctx));
     this.tenantSyncRole = new KubeObject(`${name}-tenant-sync`, syncClusterRole(), k8sOpts(ctx));
@@ -131,7 +154,8 @@ export class Platform extends pulumi.ComponentResource {
 
     this.clusterReady = [gate];
     this.admissionPolicies = [...guardrails.policies, ...guardrails.bindings];
-    this.argocdInstall = [gitops.release];
+    this.argocdInstall = tenantGitops.install;
+    this.tenantArgocdNamespace = tenantGitops.namespace;
     this.ingressInstall = [front.release, certs.release];
     this.gatewayApiInstall = [front.crds];
     this.certManagerInstall = [certs.release];

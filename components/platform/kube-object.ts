@@ -12,11 +12,13 @@
  * the same inputs; with hundreds of tenants that was a third of the program's cost above the floor.
  *
  * What the typed Secret does that matters is kept: `data` and `stringData` go in as secrets and
- * are listed in additionalSecretOutputs, so they are encrypted in state whatever the caller passes.
+ * are listed in additionalSecretOutputs, so they are encrypted in state whatever the caller passes,
+ * except an Argo CD cluster Secret that holds no credential (rules/secrets.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import k8sPackage from "@pulumi/kubernetes/package.json";
+import { isPublicArgocdClusterSecret } from "../rules/secrets";
 
 /** Metadata with an explicit name: never auto-named, so the object's identity is stable. */
 export type NamedMeta = k8s.types.input.meta.v1.ObjectMeta & { name: string };
@@ -47,8 +49,9 @@ export class KubeObject extends pulumi.CustomResource {
   declare public readonly metadata: pulumi.Output<k8s.types.output.meta.v1.ObjectMeta>;
 
   constructor(name: string, manifest: KubeManifest, opts?: pulumi.CustomResourceOptions) {
-    const isSecret = manifest.apiVersion === "v1" && manifest.kind === "Secret";
     const inputs: Record<string, unknown> = { ...manifest };
+    // An Argo CD cluster Secret without a credential stays readable (rules/secrets.ts, SEC-001).
+    const isSecret = manifest.apiVersion === "v1" && manifest.kind === "Secret" && !isPublicArgocdClusterSecret(inputs);
     if (isSecret)
       for (const f of SECRET_FIELDS)
         if (inputs[f] !== undefined) inputs[f] = pulumi.secret(inputs[f] as pulumi.Input<Record<string, string>>);

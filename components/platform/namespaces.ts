@@ -3,7 +3,10 @@
  * name them (traffic from the edge's proxies). Values are Kubernetes namespace names.
  */
 export const PLATFORM_NAMESPACES = {
+  /** The platform's Argo CD: the platform project and its root application only. */
   argocd: "argocd",
+  /** The tenant-facing Argo CD: every tenant AppProject and Application (docs/tenant-isolation.md §1). */
+  argocdTenants: "argocd-tenants",
   /**
    * The edge (docs/edge.md): Envoy Gateway's controller, the Envoy proxies it runs for the
    * platform Gateway (same namespace by default), the Gateway, the tenants' ListenerSets and
@@ -14,6 +17,55 @@ export const PLATFORM_NAMESPACES = {
   sealedSecrets: "sealed-secrets",
   hcloud: "kube-system",
 } as const;
+
+/**
+ * The two Argo CD instances (docs/tenant-isolation.md §1), each a release of the argo-cd chart in
+ * its own namespace with its own repo-server, Redis and application controller. The platform's
+ * syncs the platform repository as cluster-admin; the tenants' renders tenant repositories and may
+ * act only as the tenants' sync ServiceAccounts, in tenant namespaces.
+ */
+export const ARGOCD_INSTANCES = {
+  platform: { namespace: PLATFORM_NAMESPACES.argocd, release: "argocd" },
+  tenants: { namespace: PLATFORM_NAMESPACES.argocdTenants, release: "argocd-tenants" },
+} as const;
+export type ArgocdInstance = (typeof ARGOCD_INSTANCES)[keyof typeof ARGOCD_INSTANCES];
+
+/**
+ * What the argo-cd chart names an instance's parts (argo-helm charts/argo-cd/templates/_helpers.tpl
+ * at 10.1.1: the full name is the release name when that contains "argocd", components are
+ * `<full name>-<component>`; pods carry `app.kubernetes.io/name: argocd-<component>` and
+ * `app.kubernetes.io/instance: <release>`).
+ */
+export const argocdNames = (release: string) => ({
+  controllerServiceAccount: `${release}-application-controller`,
+  podLabels: (component: ArgocdComponent) => ({
+    "app.kubernetes.io/name": `argocd-${component}`,
+    "app.kubernetes.io/instance": release,
+  }),
+});
+/**
+ * How the tenant Argo CD reaches into a tenant namespace (components/tenant/gitops.ts): the
+ * ClusterRole each tenant namespace binds its controller to, the RoleBinding that does, and the
+ * controller's ServiceAccount (the chart's name for it).
+ */
+export const TENANT_ARGOCD = {
+  controllerRole: "platform-tenant-argocd-controller",
+  controllerBinding: "argocd-tenants-controller",
+  controller: {
+    name: argocdNames(ARGOCD_INSTANCES.tenants.release).controllerServiceAccount,
+    namespace: ARGOCD_INSTANCES.tenants.namespace,
+  },
+} as const;
+
+/** The chart's component names (values `<component>.name`), as its pod labels carry them. */
+export type ArgocdComponent =
+  | "application-controller"
+  | "repo-server"
+  | "redis"
+  | "server"
+  | "applicationset-controller"
+  | "notifications-controller"
+  | "redis-secret-init";
 
 /** The Argo CD project of the platform's own root application (tenant projects must not take it). */
 export const PLATFORM_ARGOCD_PROJECT = "platform";

@@ -51,6 +51,7 @@ export function clusterProvider(
   kubeconfig: pulumi.Input<string>,
   gate: pulumi.Resource,
   parent: pulumi.Resource,
+  extra: Pick<k8s.ProviderArgs, "enableSecretMutable"> = {},
 ): k8s.Provider {
   return new k8s.Provider(
     name,
@@ -59,6 +60,7 @@ export function clusterProvider(
       // Server-side apply (the default in v4, set so a provider default change cannot flip it):
       // the Kubernetes API owns field merging, and the chart-managed objects are left alone.
       enableServerSideApply: true,
+      ...extra,
     },
     { parent, dependsOn: [gate] },
   );

@@ -284,9 +284,13 @@ export function argocdValuesProblems(values: Record<string, unknown>): string[] 
     const resources = arr(r.resources).map(str);
     if (verbs.includes("impersonate") || verbs.includes("*")) {
       const names = arr(r.resourceNames).map(str);
-      const allowed: string[] = [SYNC_SERVICE_ACCOUNT, PLATFORM_SYNC_SERVICE_ACCOUNT];
-      if (resources.join() !== "serviceaccounts" || names.length === 0 || names.some((n) => !allowed.includes(n)))
-        out.push(`controller rules[${i}] may impersonate more than the sync ServiceAccounts (${allowed.join(", ")})`);
+      // Only the platform's own sync account: tenants are synced by the tenant Argo CD (TEN-ARGO-005).
+      if (
+        resources.join() !== "serviceaccounts" ||
+        names.length === 0 ||
+        names.some((n) => n !== PLATFORM_SYNC_SERVICE_ACCOUNT)
+      )
+        out.push(`controller rules[${i}] may impersonate more than ${PLATFORM_SYNC_SERVICE_ACCOUNT}`);
     }
     if (verbs.some((v) => WRITE.includes(v)) && resources.join() !== "events")
       out.push(`controller rules[${i}] writes ${resources.join(", ")}: the controller's own writes are events only`);
@@ -380,7 +384,7 @@ export const ARGOCD_RULES: Rule[] = [
   {
     id: "TEN-ARGO-004",
     description:
-      "Argo CD runs with sync impersonation enabled and enforced, its controller reading all and impersonating only the sync ServiceAccounts, and every webhook kind authenticated by a secret",
+      "the platform's Argo CD runs with sync impersonation enabled and enforced, its controller reading all and impersonating only argocd-platform-sync (never a tenant's sync account), and every webhook kind authenticated by a secret",
     fix: "build the argo-cd values with components/platform/argocd.ts argocdValues() (configs.cm, controller.clusterRoleRules, configs.secret.extra webhook.*)",
     enforcedIn: ["preview"],
     notEnforcedIn: {

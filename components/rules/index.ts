@@ -8,6 +8,7 @@
  *
  *   tenant.ts     tenant object rules (Pod Security, quota, limits, network policy, RBAC, Argo CD)
  *   hardening.ts  tenant kinds and sync identity, object-count and ephemeral budgets, storage class
+ *   argocd.ts     the Argo CD blast radius: the tenant-facing instance, its reach, its network fences
  *   admission.ts  in-cluster rules: Service types, namespace labels (CEL)
  *   routes.ts     the edge: tenant route hosts, parents and backends, no other edge kinds (CEL + plan)
  *   workloads.ts  in-cluster rules: scheduling, priority, disruption budgets, SealedSecret scope
@@ -20,6 +21,7 @@
 import { ADMISSION_POLICIES, ADMISSION_RULES, AdmissionPolicy } from "./admission";
 import { ROUTE_POLICIES, ROUTE_RULES } from "./routes";
 import { ARGOCD_RULES, HARDENING_RULES, NODE_RULES } from "./hardening";
+import { ARGOCD_ISOLATION_RULES } from "./argocd";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
 import { SITE_RULES } from "./site";
@@ -54,6 +56,7 @@ export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
   ...HARDENING_RULES,
   ...ARGOCD_RULES,
+  ...ARGOCD_ISOLATION_RULES,
   ...ADMISSION_RULES,
   ...ROUTE_RULES,
   ...SITE_RULES,

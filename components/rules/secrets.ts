@@ -4,7 +4,34 @@
  * in previews. Two nets: a table of the inputs known to carry credentials, and any input named
  * like a credential anywhere in the inputs.
  */
-import { Rule, RuleResource, SECRET, UNKNOWN, Violation } from "./types";
+import { IN_CLUSTER } from "../platform/namespaces";
+import { rec, Rule, RuleResource, SECRET, UNKNOWN, Violation } from "./types";
+
+/** The keys an Argo CD cluster Secret for the in-cluster server may carry without a credential. */
+const PUBLIC_CLUSTER_KEYS = ["name", "server", "namespaces", "clusterResources", "config"];
+
+/**
+ * An Argo CD cluster Secret that holds no credential (components/platform/argocd-tenants.ts
+ * tenantClusterSecret): the in-cluster server, `config` exactly `{}` (the controller's own
+ * ServiceAccount token authenticates), plain `stringData` with only the keys above and no `data`.
+ * Its contents stay in clear in the plan so they can be reviewed and applied as they are; any
+ * other shape, a token or a client key included, is a credential like every Secret's contents.
+ */
+export function isPublicArgocdClusterSecret(manifest: Record<string, unknown>): boolean {
+  const md = rec(manifest.metadata);
+  const data = rec(manifest.stringData);
+  const keys = Object.keys(data);
+  return (
+    manifest.apiVersion === "v1" &&
+    manifest.kind === "Secret" &&
+    rec(md.labels)["argocd.argoproj.io/secret-type"] === "cluster" &&
+    manifest.data === undefined &&
+    keys.length > 0 &&
+    keys.every((k) => PUBLIC_CLUSTER_KEYS.includes(k) && typeof data[k] === "string") &&
+    data.server === IN_CLUSTER &&
+    data.config === "{}"
+  );
+}
 
 /** Inputs that always carry a credential when set, by resource type. */
 export const SECRET_INPUTS: readonly { type: string; paths: readonly string[]; what: string }[] = [
@@ -58,7 +85,8 @@ export const SECRET_RULES: Rule[] = [
       const out: Violation[] = [];
       for (const r of resources) {
         const flagged = new Set<string>();
-        for (const entry of SECRET_INPUTS.filter((e) => e.type === r.type))
+        const exempt = r.type === "kubernetes:core/v1:Secret" && isPublicArgocdClusterSecret(r.inputs);
+        for (const entry of SECRET_INPUTS.filter((e) => e.type === r.type && !exempt))
           for (const p of entry.paths)
             if (!allSecret(r.inputs[p])) {
               flagged.add(p);

@@ -7,7 +7,7 @@
  */
 import { cidrContains, cidrOverlaps } from "../config/schema";
 import { parseBytes, parseCpu } from "../tenant/quantity";
-import { IN_CLUSTER } from "../platform/namespaces";
+import { IN_CLUSTER, TENANT_ARGOCD } from "../platform/namespaces";
 import {
   GUARDRAIL_KINDS,
   PSS_LEVEL,
@@ -100,6 +100,21 @@ function isSyncBinding(b: K8sObject, tenant: string): boolean {
     subjects[0].kind === "ServiceAccount" &&
     subjects[0].name === SYNC_SERVICE_ACCOUNT &&
     subjects[0].namespace === tenant
+  );
+}
+
+/** The tenant Argo CD's controller binding, exactly as the platform writes it (TEN-ARGO-006). */
+export function isControllerBinding(b: K8sObject, tenant: string): boolean {
+  const subjects = arr(b.subjects).map(rec);
+  return (
+    b.metadata?.name === TENANT_ARGOCD.controllerBinding &&
+    b.metadata?.namespace === tenant &&
+    rec(b.roleRef).kind === "ClusterRole" &&
+    rec(b.roleRef).name === TENANT_ARGOCD.controllerRole &&
+    subjects.length === 1 &&
+    subjects[0].kind === "ServiceAccount" &&
+    subjects[0].name === TENANT_ARGOCD.controller.name &&
+    subjects[0].namespace === TENANT_ARGOCD.controller.namespace
   );
 }
 
@@ -343,8 +358,9 @@ export const OBJECT_RULES: ObjectRule[] = [
         if (o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding")
           out.push(at(o, `${o.kind} ${o.metadata?.name}: tenants get nothing cluster-wide`));
       for (const b of of(objs, "RoleBinding")) {
-        // Argo CD's sync identity: checked exactly by TEN-ARGO-003 (one ServiceAccount, one role).
-        if (isSyncBinding(b, ctx.tenant)) continue;
+        // Argo CD's sync identity and the tenant Argo CD's controller: checked exactly by
+        // TEN-ARGO-003 and TEN-ARGO-006 (one ServiceAccount, one role each).
+        if (isSyncBinding(b, ctx.tenant) || isControllerBinding(b, ctx.tenant)) continue;
         const name = b.metadata?.name;
         if (b.metadata?.namespace !== ctx.tenant) out.push(at(b, `RoleBinding ${name} outside ${ctx.tenant}`));
         const ref = rec(b.roleRef);

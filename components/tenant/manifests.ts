@@ -340,7 +340,8 @@ export function streamKeySecret(
 export const ARGO_API = "argoproj.io/v1alpha1";
 
 /**
- * The tenant's ArgoCD project: its one repository, its one namespace, no cluster-scoped objects
+ * The tenant's ArgoCD project, in the tenant-facing instance's namespace (never the platform's):
+ * its one repository, its one namespace, no cluster-scoped objects
  * (an empty whitelist admits none), an allow-list of namespaced kinds (TENANT_KINDS: no RBAC,
  * quota, limits, network policy, edge or issuer kinds), and the identity syncs run as: Argo CD
  * impersonates the tenant's ServiceAccount (destinationServiceAccounts), so Kubernetes RBAC
@@ -352,7 +353,7 @@ export function appProject(
   return {
     apiVersion: ARGO_API,
     kind: "AppProject",
-    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
+    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocdTenants, labels: labels(spec) },
     spec: {
       description: `${spec.displayName} (tenant ${spec.name}, ${spec.tier})`,
       sourceRepos: [spec.gitops.repoURL],
@@ -418,7 +419,8 @@ export function helmValues(spec: TenantSpec): Record<string, unknown> {
 }
 
 /**
- * The tenant's Application: its repo's chart into its namespace, within its project, pruned and
+ * The tenant's Application, rendered and synced by the tenant-facing Argo CD (it lives in that
+ * instance's namespace): its repo's chart into its namespace, within its project, pruned and
  * self-healed. No resources finalizer on purpose: deleting the Application (e.g. a removed
  * tenant file in staging) must not cascade into deleting the customer's workloads and volumes;
  * the namespace's own lifecycle decides that.
@@ -429,7 +431,7 @@ export function application(
   return {
     apiVersion: ARGO_API,
     kind: "Application",
-    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocd, labels: labels(spec) },
+    metadata: { name: spec.name, namespace: PLATFORM_NAMESPACES.argocdTenants, labels: labels(spec) },
     spec: {
       project: spec.name,
       source: {

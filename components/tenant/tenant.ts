@@ -4,6 +4,7 @@ import type { StackConfig } from "../config/load";
 import type { Platform } from "../platform";
 import type { TenantSpec } from "./load";
 import * as edge from "./edge";
+import { controllerBinding } from "./gitops";
 import * as m from "./manifests";
 import { KubeObject } from "../platform/kube-object";
 import type { EffectiveIngest, EffectiveQuota } from "./sizing";
@@ -29,12 +30,14 @@ export interface TenantArgs {
  * - RandomBytes + Secret: the stream key, generated (secret in state) and handed to the chart.
  * - ServiceAccount + RoleBinding: who Argo CD syncs the tenant as (impersonation), bound to the
  *   platform's sync ClusterRole in this namespace only.
- * - AppProject + Application: ArgoCD's lock (repo, namespace, allow-listed kinds, sync identity)
- *   and the sync.
+ * - RoleBinding: lets the tenant-facing Argo CD's controller read this namespace and impersonate
+ *   its sync ServiceAccount, here only (tenant/gitops.ts).
+ * - AppProject + Application (in the tenant Argo CD's namespace): ArgoCD's lock (repo, namespace,
+ *   allow-listed kinds, sync identity) and the sync.
  * - ListenerSet + Certificate (edge namespace): the tenant's HTTPS listeners on the platform
  *   Gateway and their certificate (tenant/edge.ts); its routes attach to the ListenerSet.
  * All of them except the random key are registered as KubeObjects (platform/kube-object.ts).
- * 14 resources with the component itself; one fewer without admins, two fewer without domains.
+ * 15 resources with the component itself; one fewer without admins, two fewer without domains.
  */
 export class Tenant extends pulumi.ComponentResource {
   public readonly spec: TenantSpec;
@@ -46,10 +49,12 @@ export class Tenant extends pulumi.ComponentResource {
   public readonly ingest: EffectiveIngest;
   /** Hosts the tenant serves. */
   public readonly domains: string[];
-  /** ArgoCD AppProject name (in the argocd namespace). */
+  /** ArgoCD AppProject name (in the argocd-tenants namespace). */
   public readonly argocdProject: string;
-  /** ArgoCD Application name (in the argocd namespace). */
+  /** ArgoCD Application name (in the argocd-tenants namespace). */
   public readonly argocdApplication: string;
+  /** The RoleBinding that lets the tenant Argo CD into this namespace (the tenant scope waits for it). */
+  public readonly argocdAccess: pulumi.Resource;
   /** The tenant's stream key (secret). */
   public readonly streamKey: pulumi.Output<string>;
 
@@ -103,32 +108,8 @@ export class Tenant extends pulumi.ComponentResource {
     this.streamKey = pulumi.secret(key.hex);
     const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
-    // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
-    // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
-    const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
-    const syncBinding = new KubeObject(
-      `${name}-sync-binding`,
-      m.syncBinding(spec),
-      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantSyncRole] }),
-    );
-
-    // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
-    const project = new KubeObject(
-      `${name}-project`,
-      m.appProject(spec),
-      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
-    );
+    this.argocdAccess = this.gitops(name, spec, k8sOpts, inNs, platform, [quota, limits, netpol, secret]);
     this.publish(name, spec, k8sOpts, platform);
-
-    // ArgoCD must not start the tenant's workloads before its project, guardrails, stream key and
-    // sync identity exist.
-    new KubeObject(
-      `${name}-app`,
-      m.application(spec),
-      pulumi.mergeOptions(k8sOpts, {
-        dependsOn: [...platform.argocdInstall, project, quota, limits, netpol, secret, syncAccount, syncBinding],
-      }),
-    );
 
     this.registerOutputs({
       namespace: this.namespace,
@@ -139,6 +120,50 @@ export class Tenant extends pulumi.ComponentResource {
       argocdApplication: this.argocdApplication,
       streamKey: this.streamKey,
     });
+  }
+
+  /**
+   * What the tenant Argo CD needs (tenant/gitops.ts): the sync identity, its way into this
+   * namespace, the project and the application. The application waits for `guardrails` too: Argo CD
+   * must not start the tenant's workloads before the quota, limits, network policy and stream key
+   * exist. Returns the controller's RoleBinding (the tenant scope lists the namespace only after it).
+   */
+  private gitops(
+    name: string,
+    spec: TenantSpec,
+    k8sOpts: pulumi.CustomResourceOptions,
+    inNs: pulumi.CustomResourceOptions,
+    platform: Platform,
+    guardrails: pulumi.Resource[],
+  ): pulumi.Resource {
+    // The identity Argo CD syncs this tenant as (AppProject destinationServiceAccounts): a
+    // ServiceAccount bound to the platform's sync ClusterRole in this namespace only.
+    const syncAccount = new KubeObject(`${name}-sync-sa`, m.syncServiceAccount(spec), inNs);
+    const syncBinding = new KubeObject(
+      `${name}-sync-binding`,
+      m.syncBinding(spec),
+      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantSyncRole] }),
+    );
+    // The tenant Argo CD's controller reads this namespace and impersonates argocd-sync here only.
+    const access = new KubeObject(
+      `${name}-argocd-access`,
+      controllerBinding(spec),
+      pulumi.mergeOptions(inNs, { dependsOn: [platform.tenantControllerRole] }),
+    );
+    // Custom resources need ArgoCD's CRDs: depend on exactly what installs them.
+    const project = new KubeObject(
+      `${name}-project`,
+      m.appProject(spec),
+      pulumi.mergeOptions(k8sOpts, { dependsOn: platform.argocdInstall }),
+    );
+    new KubeObject(
+      `${name}-app`,
+      m.application(spec),
+      pulumi.mergeOptions(k8sOpts, {
+        dependsOn: [...platform.argocdInstall, project, ...guardrails, syncAccount, syncBinding, access],
+      }),
+    );
+    return access;
   }
 
   /**

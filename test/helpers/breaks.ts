@@ -127,6 +127,34 @@ export const BREAKS: readonly Break[] = [
     props: (p) => ({ ...p, values: { configs: { cm: { "application.sync.impersonation.enabled": "false" } } } }),
   },
   {
+    rules: ["TEN-ARGO-005"],
+    name: "platform-argocd-tenants",
+    what: "a config management plugin sidecar in the tenant Argo CD's repo-server",
+    props: (p) => ({
+      ...p,
+      values: {
+        ...p.values,
+        repoServer: { ...p.values.repoServer, extraContainers: [{ name: "cmp", image: "registry.invalid/cmp:1" }] },
+      },
+    }),
+  },
+  {
+    rules: ["TEN-ARGO-006"],
+    name: "platform-argocd-tenants-cm",
+    what: "the tenant Argo CD may switch a repository to Kustomize",
+    props: (p) => ({ ...p, data: { ...p.data, "kustomize.enable": "true" } }),
+  },
+  {
+    rules: ["TEN-ARGO-007"],
+    name: "platform-argocd-tenants-redis",
+    what: "the tenant Argo CD's Redis reachable from every namespace",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        ingress: [{ ...s.ingress[0], from: [...s.ingress[0].from, { namespaceSelector: {} }] }],
+      })),
+  },
+  {
     rules: ["TEN-QTA-002"],
     name: "acme-tv-quota",
     what: "Secrets no longer counted",

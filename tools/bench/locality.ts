@@ -2,7 +2,10 @@
  * Change locality (issue 9, item 4), measured with the offline diff (tools/diff): a small change
  * must touch only what it is about. Three changes against one base plan (prod with a few generated
  * tenants, the worker pools sized for one more tenant so the base and every head share them):
- *   - adding one tenant file        → creates only that tenant's resources;
+ *   - adding one tenant file        → creates only that tenant's resources, and updates in place
+ *     the one object every tenant shares by design: the tenant Argo CD's cluster Secret, which
+ *     lists the namespaces it may manage (components/platform/argocd-tenants.ts; Argo CD keys
+ *     clusters by server URL, so that list cannot be split per tenant);
  *   - raising a worker pool by one  → creates only the new server's resources;
  *   - changing one tenant's quota   → updates exactly one resource (its ResourceQuota).
  * Used by the bench (printed) and test/locality.test.ts (asserted).
@@ -25,6 +28,8 @@ export interface LocalityCase {
   deleted: string[];
   /** The resources the change is about (URNs); everything else must stay the same. */
   expected: string[];
+  /** Shared resources the change must update in place, and nothing else about them (URNs). */
+  sharedUpdates: string[];
   /** True when exactly the expected resources changed, in the expected way. */
   local: boolean;
 }
@@ -37,8 +42,17 @@ function subtree(p: Plan, rootUrn: string): string[] {
   return out;
 }
 
-/** Whether a diff touched exactly `expected`, each with `action`. */
-export function judge(change: string, d: PlanDiff, expected: string[], action: "create" | "update"): LocalityCase {
+/** The tenant Argo CD's cluster Secret: the one shared object adding or removing a tenant updates. */
+export const TENANT_SCOPE_SECRET = "argocd-tenant-scope-cluster";
+
+/** Whether a diff touched exactly `expected`, each with `action`, plus `shared` updated in place. */
+export function judge(
+  change: string,
+  d: PlanDiff,
+  expected: string[],
+  action: "create" | "update",
+  shared: string[] = [],
+): LocalityCase {
   const of = (a: string) => d.resources.filter((r) => r.action === a).map((r) => r.urn);
   const c: LocalityCase = {
     change,
@@ -48,13 +62,14 @@ export function judge(change: string, d: PlanDiff, expected: string[], action: "
     replaced: of("replace"),
     deleted: of("delete"),
     expected,
+    sharedUpdates: shared,
     local: false,
   };
   const touched = d.resources.map((r) => r.urn).sort();
   c.local =
     expected.length > 0 &&
-    JSON.stringify(touched) === JSON.stringify([...expected].sort()) &&
-    d.resources.every((r) => r.action === action);
+    JSON.stringify(touched) === JSON.stringify([...expected, ...shared].sort()) &&
+    d.resources.every((r) => r.action === (shared.includes(r.urn) ? "update" : action));
   return c;
 }
 
@@ -81,11 +96,13 @@ export async function localityCases(opts: { stack?: string; tenants?: number } =
     writeFileSync(join(plusDir, `${extra.name}.yaml`), tenantYaml(extra));
     const plus = await planOf(plusDir);
     const newTenant = plus.resources.find((r) => r.type === TENANT_TYPE && r.name === extra.name);
+    const scope = plus.resources.filter((r) => r.name === TENANT_SCOPE_SECRET).map((r) => r.urn);
     const c1 = judge(
       "adding one tenant",
       diffPlans(base, plus),
       newTenant ? subtree(plus, newTenant.urn) : [],
       "create",
+      scope,
     );
 
     // 2. One more worker in the first pool.
@@ -134,9 +151,12 @@ export function renderLocality(cases: LocalityCase[]): string {
   return cases
     .map((c) => {
       const counts = `${c.created.length} created, ${c.updated.length} updated, ${c.replaced.length} replaced, ${c.deleted.length} deleted`;
+      const shared = c.sharedUpdates.length
+        ? `; shared, updated in place: ${c.sharedUpdates.map((u) => u.split("::").pop()).join(", ")}`
+        : "";
       return `  ${c.local ? "LOCAL " : "SPREAD"}  ${c.change} → ${counts} (expected ${c.expected.length}: ${c.expected
         .map((u) => u.split("::").pop())
-        .join(", ")})`;
+        .join(", ")}${shared})`;
     })
     .join("\n");
 }
