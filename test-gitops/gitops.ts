@@ -235,12 +235,17 @@ export async function legitimate(tenant: string): Promise<string> {
   return sha;
 }
 
-/** Everything Argo CD says about an Application: conditions, the sync's message and per-resource messages. */
-export function statusText(a: AppView): string {
+/**
+ * Everything Argo CD says about an Application: its conditions, and the sync's message and
+ * per-resource messages when that sync was of `revision` (default: the compared revision; an
+ * older sync's report says nothing about this commit).
+ */
+export function statusText(a: AppView, revision = a.revision): string {
+  const op = a.operation?.revision === revision ? a.operation : undefined;
   return [
     ...a.conditions.map((c) => `${c.type}: ${c.message}`),
-    ...(a.operation ? [`operation ${a.operation.phase}: ${a.operation.message}`] : []),
-    ...(a.operation?.resources ?? []).map(
+    ...(op ? [`operation ${op.phase}: ${op.message}`] : []),
+    ...(op?.resources ?? []).map(
       (r) => `${String(r.kind)}/${String(r.name)} ${String(r.status ?? "")}: ${String(r.message ?? "")}`,
     ),
   ].join("\n");

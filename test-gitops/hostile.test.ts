@@ -7,18 +7,7 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { collectionPath } from "../tools/cluster/client";
-import {
-  app,
-  chartWith,
-  get,
-  gitops,
-  LEGIT_OBJECTS,
-  push,
-  settled,
-  statusText,
-  terminateOperation,
-  until,
-} from "./gitops";
+import { app, chartWith, get, gitops, legitimate, LEGIT_OBJECTS, push, settled, statusText } from "./gitops";
 
 /** The fixture tenant whose repository turns hostile, and a neighbour it attacks. */
 const HOSTILE = "beta";
@@ -172,28 +161,131 @@ const CASES: HostileCase[] = [
       `${collectionPath("v1", "configmaps", gitops().namespace)}/planted`,
     ],
   },
+  {
+    title: "a chart that templates a privileged pod (privileged, host network, the node's root file system)",
+    files: () => ({
+      "templates/miner.yaml": yaml({
+        apiVersion: "apps/v1",
+        kind: "Deployment",
+        metadata: { name: "miner" },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: "miner" } },
+          template: {
+            metadata: { labels: { app: "miner" } },
+            spec: {
+              hostNetwork: true,
+              containers: [
+                {
+                  name: "m",
+                  image: "registry.invalid/m:1",
+                  securityContext: { privileged: true },
+                  volumeMounts: [{ name: "root", mountPath: "/host" }],
+                },
+              ],
+              volumes: [{ name: "root", hostPath: { path: "/" } }],
+            },
+          },
+        },
+      }),
+    }),
+    refusal: [
+      /deployments\.apps "miner" is forbidden: ValidatingAdmissionPolicy 'platform-tenant-pod-templates'/,
+      /privileged/,
+    ],
+    absent: () => [`${collectionPath("apps/v1", "deployments", ns(HOSTILE))}/miner`],
+  },
+  {
+    title: "an HTTPRoute for another tenant's hostname",
+    files: () => ({
+      "templates/steal.yaml": yaml({
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: "steal" },
+        spec: {
+          parentRefs: [
+            {
+              group: "gateway.networking.k8s.io",
+              kind: "ListenerSet",
+              namespace: "envoy-gateway-system",
+              name: HOSTILE,
+            },
+          ],
+          hostnames: ["live.alpha.example"],
+          rules: [{ backendRefs: [{ name: "web", port: 8080 }] }],
+        },
+      }),
+    }),
+    refusal: [
+      /httproutes\.gateway\.networking\.k8s\.io "steal" is forbidden: ValidatingAdmissionPolicy 'platform-tenant-route-hosts'/,
+      /every spec\.hostnames entry must be one of the tenant domains \[live\.beta\.example\]/,
+    ],
+    absent: () => [`${collectionPath("gateway.networking.k8s.io/v1", "httproutes", ns(HOSTILE))}/steal`],
+  },
+  {
+    title: ".argocd-source.yaml: a remote values file (the repo server fetching a URL for the tenant)",
+    files: () => ({ ".argocd-source.yaml": yaml({ helm: { valueFiles: ["https://evil.example/values.yaml"] } }) }),
+    refusal: [/ComparisonError/, /the URL scheme 'https' is not allowed/],
+    absent: () => [],
+    unreached: ["evil.example"],
+  },
+  {
+    title: ".argocd-source.yaml: a values file outside the repository (path traversal)",
+    files: () => ({ ".argocd-source.yaml": yaml({ helm: { valueFiles: ["../../../../../../etc/passwd"] } }) }),
+    refusal: [/ComparisonError/, /resolved to outside repository root/],
+    absent: () => [],
+  },
+  {
+    title: ".argocd-source.yaml: switching the tool to Kustomize (with a remote base) or to a config management plugin",
+    files: () => ({
+      ".argocd-source.yaml": yaml({ helm: null, kustomize: { namePrefix: "x-" } }),
+      "kustomization.yaml": "resources:\n  - https://evil.example/base\n",
+      ".argocd-source-beta.yaml": yaml({ plugin: { name: "evil" } }),
+    }),
+    refusal: [
+      /ComparisonError/,
+      /multiple application sources defined: (Kustomize,Helm,Plugin|Kustomize,Helm|Helm,Plugin)/,
+    ],
+    absent: () => [],
+    unreached: ["evil.example"],
+  },
+  {
+    title: ".argocd-source.yaml: overriding the platform's values (a system PriorityClass for the tenant's pods)",
+    files: () => ({
+      ".argocd-source.yaml": yaml({ helm: { valuesObject: { priorityClassName: "system-node-critical" } } }),
+    }),
+    refusal: [
+      /deployments\.apps "web" is forbidden: ValidatingAdmissionPolicy 'platform-tenant-priority'/,
+      /priorityClassName system-node-critical is not a tenant class/,
+    ],
+    absent: () => [],
+  },
+  {
+    title: "an oversized render (60 ConfigMaps of 200 kB: above the repo server's message bound)",
+    files: () => ({
+      "templates/bulk.yaml":
+        "{{- range $i := until 60 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bulk-{{ $i }}\ndata:\n  blob: {{ randAlphaNum 200000 | quote }}\n{{- end }}\n",
+    }),
+    refusal: [/ComparisonError/, /larger than max/],
+    absent: () => Array.from({ length: 60 }, (_, i) => `${collectionPath("v1", "configmaps", ns(HOSTILE))}/bulk-${i}`),
+  },
 ];
 
 describe("a hostile tenant repository: Argo CD refuses, says why, and nothing of it exists", () => {
-  after(async () => {
-    // The repository turns legitimate again (the restore test expects every tenant Synced).
-    await terminateOperation(HOSTILE);
-    const sha = await push(HOSTILE, chartWith({}), "back to the legitimate chart");
-    const a = await settled(HOSTILE, sha);
-    assert.equal(a.sync, "Synced", statusText(a));
-  });
-
   for (const c of CASES)
     it(c.title, async () => {
-      await terminateOperation(HOSTILE);
+      await legitimate(HOSTILE);
       const sha = await push(HOSTILE, chartWith(c.files()), c.title);
       const a = await settled(HOSTILE, sha);
-      const text = statusText(a);
+      const text = statusText(a, sha);
       assert.notEqual(a.sync, "Synced", `Argo CD reports Synced:\n${text}`);
       for (const re of c.refusal) assert.match(text, re);
       for (const path of c.absent()) assert.equal((await get(path)).status, 404, `${path} exists`);
       for (const o of LEGIT_OBJECTS)
         assert.equal((await get(o.path(ns(HOSTILE)))).status, 200, `the tenant's ${o.kind} is gone`);
+      // The chart's values stay the platform's: the Deployment keeps its tenant class.
+      const web = await get(`${collectionPath("apps/v1", "deployments", ns(HOSTILE))}/web`);
+      assert.equal((web.body.spec as any).template.spec.priorityClassName, "tenant-standard");
       for (const host of c.unreached ?? [])
         assert.doesNotMatch(
           readFileSync(gitops().gitLog, "utf8"),
@@ -203,12 +295,9 @@ describe("a hostile tenant repository: Argo CD refuses, says why, and nothing of
     });
 
   it("the repository made legitimate again syncs (the refusals left nothing stuck)", async () => {
-    await terminateOperation(HOSTILE);
-    const sha = await push(HOSTILE, chartWith({}), "legitimate");
-    const a = await until("Synced", async () => {
-      const v = await settled(HOSTILE, sha);
-      return v.sync === "Synced" ? v : undefined;
-    });
-    assert.equal((await app(HOSTILE)).revision, sha, statusText(a));
+    const sha = await legitimate(HOSTILE);
+    const a = await app(HOSTILE);
+    assert.equal(a.sync, "Synced", statusText(a));
+    assert.equal(a.revision, sha);
   });
 });

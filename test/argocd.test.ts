@@ -193,7 +193,18 @@ describe("Argo CD: the tenant-facing instance, written out", () => {
       notifications: { enabled: false },
       applicationSet: { replicas: 0 },
       server: { replicas: 0 },
-      repoServer: { automountServiceAccountToken: false, serviceAccount: { automountServiceAccountToken: false } },
+      // The name the tenant namespaces' RoleBindings grant; the chart's default would be
+      // argocd-application-controller.
+      // A render above 8 MiB is refused whole by both ends of the repo-server call.
+      controller: {
+        serviceAccount: { name: "argocd-tenants-application-controller" },
+        env: [{ name: "ARGOCD_GRPC_MAX_SIZE_MB", value: "8" }],
+      },
+      repoServer: {
+        automountServiceAccountToken: false,
+        serviceAccount: { automountServiceAccountToken: false },
+        env: [{ name: "ARGOCD_GRPC_MAX_SIZE_MB", value: "8" }],
+      },
       redis: { image: { repository: "ecr-public.aws.com/docker/library/redis" } },
     });
   });

@@ -46,7 +46,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 34);
+    assert.equal(RULES.length, 35);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -804,6 +804,11 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         policy: "platform-tenant-namespace-labels",
         resources: ["namespaces"],
         operations: ["UPDATE"],
+      },
+      "pod-templates": {
+        policy: "platform-tenant-pod-templates",
+        resources: ["deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE"],
       },
       priority: {
         policy: "platform-tenant-priority",

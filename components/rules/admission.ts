@@ -16,6 +16,7 @@ import { K8sObject } from "./tenant-objects";
 import { platformUrn } from "./view";
 import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
 import { WORKLOAD_POLICIES, WORKLOAD_RULE_TEXT } from "./workloads";
+import { POD_TEMPLATE_POLICIES, POD_TEMPLATE_RULE_TEXT } from "./pod-templates";
 
 /** Namespace annotation listing the tenant's hosts, comma-separated (written by the Tenant component). */
 export const DOMAINS_ANNOTATION = "platform.video/domains";
@@ -156,6 +157,8 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
   },
   // Tenant hardening (issue 14): scheduling, priority, disruption budgets, SealedSecret scope.
   ...WORKLOAD_POLICIES,
+  // Workload pod templates at Pod Security restricted (issue 26).
+  ...POD_TEMPLATE_POLICIES,
 ];
 
 const isEmpty = (v: unknown) =>
@@ -285,7 +288,7 @@ export const ADMISSION_RULES: Rule[] = [
     check: (resources) => declarationProblems(resources, policyOf("TEN-NSL-001")),
   },
   // Tenant hardening (issue 14): each policy's plan check is its declaration.
-  ...WORKLOAD_RULE_TEXT.map((r): Rule => ({
+  ...[...WORKLOAD_RULE_TEXT, ...POD_TEMPLATE_RULE_TEXT].map((r): Rule => ({
     ...r,
     enforcedIn: ["plan", "preview", "cluster"],
     check: (resources) => declarationProblems(resources, policyOf(r.id)),

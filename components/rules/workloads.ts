@@ -68,7 +68,7 @@ const POD_RESOURCES = [
 ];
 
 /** The pod spec and pod labels of a Pod, a CronJob or any other workload (spec.template). */
-const POD_VARIABLES = [
+export const POD_VARIABLES = [
   {
     name: "template",
     expression:

@@ -41,7 +41,8 @@ export function argocdReleases(resources: readonly PlannedRelease[]): ArgoReleas
   return resources
     .filter((r) => r.type === RELEASE_TYPE && isArgoCdChart(r.inputs.chart))
     .map((r) => {
-      const values = r.revealedInputs?.values;
+      // Values that are no secret are readable in any plan; a secret's only when revealed.
+      const values = r.revealedInputs?.values ?? r.inputs.values;
       if (!values || typeof values !== "object" || Array.isArray(values))
         throw new Error(
           `${r.urn}: the argo-cd release's values are not readable; plan with reveal: ["${RELEASE_TYPE}"] (tools/plan/runtime.ts)`,

@@ -314,10 +314,14 @@ function componentEnv(
 const valuesKey = (component: typeof CONTROLLER | typeof REPO_SERVER) =>
   component === CONTROLLER ? "controller" : "repoServer";
 
-/** `<component>.env` of the release's values, as env sources. */
+/** `global.env` then `<component>.env` of the release's values (the chart concatenates them), as env sources. */
 function chartEnv(inst: GitopsInstance, component: typeof CONTROLLER | typeof REPO_SERVER): EnvSource[] {
-  const env = rec(inst.release.values[valuesKey(component)]).env;
-  if (!Array.isArray(env) || !env.length) return [];
+  const list = (v: unknown) => (Array.isArray(v) ? v : []);
+  const env = [
+    ...list(rec(inst.release.values.global).env),
+    ...list(rec(inst.release.values[valuesKey(component)]).env),
+  ];
+  if (!env.length) return [];
   const asManifest = JSON.stringify({ spec: { template: { spec: { containers: [{ name: component, env }] } } } });
   return containerEnv(asManifest, component, `values.${valuesKey(component)}.env`);
 }

@@ -113,3 +113,14 @@ export function pushChart(repo: TenantRepo, chartDir: string, message: string): 
     rmSync(work, { recursive: true, force: true });
   }
 }
+
+/**
+ * A `--tenant-repos` directory giving every tenant file of `tenantsDir` the same chart
+ * (`<out>/<tenant>/`, a copy of `chartDir`): what test:gitops and the bench start from.
+ */
+export function sameChartForEveryTenant(tenantsDir: string, chartDir: string, out: string): string {
+  mkdirSync(out, { recursive: true });
+  for (const f of readdirSync(tenantsDir))
+    if (/\.ya?ml$/.test(f)) cpSync(chartDir, join(out, f.replace(/\.ya?ml$/, "")), { recursive: true });
+  return out;
+}

@@ -4,20 +4,24 @@
  * also when up or the suite fails. Exits with mocha's status (1 when up failed).
  */
 import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { reportFailure } from "../cli/args";
 import { repoRoot } from "../plan/runtime";
 import { STATE_DIR, up } from "../cluster/cli";
 import { COMPONENTS, runningPid, StartError, stopControlPlane } from "../cluster/controlplane";
 import { GITOPS_PROCESSES, stopGitops } from "./gitops";
+import { sameChartForEveryTenant } from "./repos";
 
 export const FIXTURE_TENANTS = join("test-gitops", "fixtures", "tenants");
-export const FIXTURE_REPOS = join("test-gitops", "fixtures", "repos");
+/** The chart every fixture tenant's repository starts with (the tests push the others). */
+export const FIXTURE_CHART = join("test-gitops", "fixtures", "charts", "legit");
 
 async function main(): Promise<number> {
   const started = Date.now();
   let code = 1;
+  const repos = mkdtempSync(join(tmpdir(), "vp-gitops-repos-"));
   try {
     // A fresh datastore and fresh Git repositories each run, unless the developer's cluster is up.
     if ([...COMPONENTS, ...GITOPS_PROCESSES].every((c) => runningPid(STATE_DIR, c) === undefined))
@@ -26,7 +30,7 @@ async function main(): Promise<number> {
       stack: "staging",
       tenants: join(repoRoot, FIXTURE_TENANTS),
       gitops: true,
-      tenantRepos: join(repoRoot, FIXTURE_REPOS),
+      tenantRepos: sameChartForEveryTenant(join(repoRoot, FIXTURE_TENANTS), join(repoRoot, FIXTURE_CHART), repos),
     });
     const mocha = spawnSync(
       process.execPath,
@@ -40,6 +44,7 @@ async function main(): Promise<number> {
     code = 1;
   } finally {
     const stopped = [...(await stopGitops(STATE_DIR)), ...(await stopControlPlane(STATE_DIR))];
+    rmSync(repos, { recursive: true, force: true });
     process.stderr.write(
       `cluster: stopped ${stopped.join(", ") || "nothing"}; test:gitops took ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
     );

@@ -48,7 +48,7 @@ export interface ClusterArgs {
   tenants?: string;
   json: boolean;
   /** up: also start the tenant-facing Argo CD against the cluster. */
-  gitops: boolean;
+  gitops?: true;
   /** up --gitops: a directory with one chart directory per tenant (`<dir>/<tenant>/`). */
   tenantRepos?: string;
 }
@@ -80,7 +80,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
     throw new ClusterUsageError(
       err.message
         .replace(/^Unknown option '(--[^']+)'.*$/m, `unknown argument $1 for ${command}`)
-        .replace(/^Option '(--\w+)[^']*' argument missing.*$/m, "$1 needs a value"),
+        .replace(/^Option '(--[\w-]+)[^']*' argument missing.*$/m, "$1 needs a value"),
     );
   }
   const stack = typeof flags.stack === "string" ? flags.stack : "staging";
@@ -93,7 +93,7 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
     stack,
     ...(typeof flags.tenants === "string" ? { tenants: flags.tenants } : {}),
     json: flags.json === true,
-    gitops: flags.gitops === true,
+    ...(flags.gitops === true ? { gitops: true as const } : {}),
     ...(typeof tenantRepos === "string" ? { tenantRepos } : {}),
   };
 }
@@ -173,6 +173,30 @@ function readApplied(dir: string): { stack: string; tenants: string | null } | u
 
 export class ClusterStateError extends Error {}
 
+/**
+ * One stack per datastore: another stack's objects would clash (immutable fields) or linger. A
+ * state directory of another stack or tenant set is removed, unless its processes still run.
+ */
+function oneStackPerDatastore(dir: string, args: { stack: string; tenants?: string }): void {
+  const previous = readApplied(dir);
+  if (!previous || (previous.stack === args.stack && (previous.tenants ?? null) === (args.tenants ?? null))) return;
+  if ([...COMPONENTS, ...GITOPS_PROCESSES].some((c) => runningPid(dir, c) !== undefined))
+    throw new ClusterStateError(
+      `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
+    );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** build/cluster/bin/kubectl: the cluster's kubectl with its admin kubeconfig. */
+function writeKubectl(dir: string, binDir: string, kubeconfigFile: string): void {
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  writeFileSync(
+    join(dir, "bin", "kubectl"),
+    `#!/bin/sh\n# The local cluster's kubectl (npm run cluster -- up), with its admin kubeconfig.\nexec '${binDir}/kubectl' --kubeconfig='${kubeconfigFile}' "$@"\n`,
+    { mode: 0o755 },
+  );
+}
+
 /** Everything `up` does; the bench and the tests call it too. */
 export async function up(args: {
   stack: string;
@@ -192,15 +216,7 @@ export async function up(args: {
     say(
       `k3s config keys not mapped to the local control plane (classify them in tools/cluster/flags.ts): ${unknown.join(", ")}`,
     );
-  // One stack per datastore: another stack's objects would clash (immutable fields) or linger.
-  const previous = readApplied(dir);
-  if (previous && (previous.stack !== args.stack || (previous.tenants ?? null) !== (args.tenants ?? null))) {
-    if ([...COMPONENTS, ...GITOPS_PROCESSES].some((c) => runningPid(dir, c) !== undefined))
-      throw new ClusterStateError(
-        `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
-      );
-    rmSync(dir, { recursive: true, force: true });
-  }
+  oneStackPerDatastore(dir, args);
   const binDir = ensureBinaries(repoRoot);
   // Built before anything starts: a cold build takes minutes and must not eat a restore's clock.
   const argocdBin = args.gitops ? ensureArgocd(repoRoot) : undefined;
@@ -210,12 +226,7 @@ export async function up(args: {
   const readyAt = Date.now();
   const startSeconds = (readyAt - t0) / 1000;
   say(`control plane ready at ${state.server} in ${startSeconds.toFixed(1)} s`);
-  mkdirSync(join(dir, "bin"), { recursive: true });
-  writeFileSync(
-    join(dir, "bin", "kubectl"),
-    `#!/bin/sh\n# The local cluster's kubectl (npm run cluster -- up), with its admin kubeconfig.\nexec '${binDir}/kubectl' --kubeconfig='${state.kubeconfig}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  writeKubectl(dir, binDir, state.kubeconfig);
   const k: Kubectl = {
     bin: join(binDir, "kubectl"),
     kubeconfig: state.kubeconfig,
