@@ -5,7 +5,11 @@
  */
 import { strict as assert } from "node:assert";
 import { collectionPath } from "../tools/cluster/client";
+import { pushChart } from "../tools/argocd/repos";
 import { app, auditEvents, chartWith, client, get, gitops, push, settled, statusText, until } from "./gitops";
+
+/** The chart's ConfigMap with a changed value: a commit whose effect is visible in the cluster. */
+const POLLED_CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: player-config\ndata:\n  title: polled\n";
 
 /** A tenant whose repository the harness serves and whose chart is the legitimate one: the first. */
 const tenant = () => {
@@ -68,8 +72,39 @@ describe("drift: Argo CD reverts changes made by hand, and prunes what Git no lo
       revert < reconciliation,
       `reverted after ${revert} s; the reconciliation interval is ${reconciliation} s`,
     );
-    const a = await app(t.name);
-    assert.equal(a.sync, "Synced", statusText(a));
+    // Argo CD reports it Synced again once its self-heal sync's result is recorded.
+    await until("Synced after the self-heal", async () => ((await app(t.name)).sync === "Synced" ? true : undefined));
+  });
+
+  it("polling: without a webhook or refresh, a pushed commit is synced within the reconciliation interval, its jitter and the repo server's revision cache", async function () {
+    // The tenant instance runs no API server, so no Git webhook reaches it: tenants' pushes land
+    // by polling. Argo CD's defaults where the platform sets nothing: 60 s of jitter
+    // (timeout.reconciliation.jitter) and a 3 min cache of resolved revisions in the repo server
+    // (argocd-repo-server --revision-cache-expiration).
+    const reconciliation = seconds(gitops().cm["timeout.reconciliation"] ?? "120s");
+    const jitter = seconds(gitops().cm["timeout.reconciliation.jitter"] ?? "60s");
+    const bound = reconciliation + jitter + 180 + 30;
+    this.timeout((bound + 60) * 1000);
+    const t = tenant();
+    const repo = gitops().tenants[t.name].repo!;
+    const t0 = Date.now();
+    const sha = pushChart(repo, chartWith({ "templates/configmap.yaml": POLLED_CONFIGMAP }), "polled change");
+    await until(
+      "the polled commit Synced",
+      async () => {
+        const a = await app(t.name);
+        return a.revision === sha && a.sync === "Synced" ? true : undefined;
+      },
+      bound * 1000,
+    );
+    const polled = (Date.now() - t0) / 1000;
+    process.stdout.write(
+      `      polling: a push was synced after ${polled.toFixed(0)} s (timeout.reconciliation ${reconciliation} s + jitter up to ${jitter} s + revision cache 180 s)\n`,
+    );
+    const cm = await get(`${collectionPath("v1", "configmaps", t.namespace)}/player-config`);
+    assert.equal((cm.body.data as Record<string, string>).title, "polled");
+    const back = await push(t.name, chartWith({}), "back to the legitimate chart");
+    assert.equal((await settled(t.name, back)).sync, "Synced");
   });
 
   it("prune: a ConfigMap removed from Git is deleted from the cluster, by the tenant's sync identity", async () => {

@@ -212,12 +212,13 @@ export async function settled(tenant: string, revision: string, timeoutMs = 180_
       // A failed sync the Application's retry strategy will try again (phase stays Running).
       if (op?.revision === revision && op.phase === "Running" && /Retrying attempt #\d+/.test(op.message)) return a;
       if (op?.phase === "Running" || op?.phase === "Terminating") return undefined;
-      if (a.revision !== revision) {
-        const fresh = (status.conditions ?? []).some(
-          (c) => c.type === "ComparisonError" && Date.parse(c.lastTransitionTime ?? "") >= since,
-        );
-        return fresh ? a : undefined;
-      }
+      // A comparison that failed since the push (the manifests, or the live state, could not be
+      // read): Argo CD does not sync until it can compare.
+      const compareFailed = (status.conditions ?? []).some(
+        (c) => c.type === "ComparisonError" && Date.parse(c.lastTransitionTime ?? "") >= since,
+      );
+      if (compareFailed) return a;
+      if (a.revision !== revision) return undefined;
       if (a.sync === "Synced") return a;
       if (op?.revision === revision && ["Failed", "Error", "Succeeded"].includes(op.phase)) return a;
       return undefined;

@@ -35,131 +35,165 @@ const cm = (name: string, namespace?: string) =>
     data: { a: "b" },
   });
 
+/** Argo CD's words when its controller may not even read a kind (the tenant instance reads the tenant kinds only). */
+const unreadable = (resource: string, name: string) =>
+  new RegExp(
+    `ComparisonError: Failed to load live state: .*${resource.replace(/\./g, "\\.")} "${name}" is forbidden: User "system:serviceaccount:[^"]+" cannot get resource`,
+  );
+/** ... when the AppProject does not allow a kind the controller can read. */
+const notPermitted = (groupKind: string) =>
+  new RegExp(`resource ${groupKind.replace(/\./g, "\\.")} is not permitted in project beta`);
+/** ... for a cluster-scoped kind (the tenant instance manages its cluster in namespaced mode). */
+const clusterLevel = (kind: string, name: string) =>
+  new RegExp(
+    `ComparisonError: Failed to load live state: cluster level ${kind} "${name}" can not be managed when in namespaced mode`,
+  );
+
+/** One commit per object: Argo CD reports the first refusal of a render, so each gets its own. */
+const single = (what: string, object: Record<string, any>, refusal: RegExp, absent: () => string): HostileCase => ({
+  title: what,
+  files: () => ({ "templates/hostile.yaml": yaml(object) }),
+  refusal: [refusal],
+  absent: () => [absent()],
+});
+
+const inNs = (group: string, resource: string, name: string) => () =>
+  `${collectionPath(group, resource, ns(HOSTILE))}/${name}`;
+
 const CASES: HostileCase[] = [
+  // Kinds outside the AppProject's allow-list (namespaced).
+  single(
+    "a Role granting everything in the namespace",
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "Role",
+      metadata: { name: "escalate" },
+      rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
+    },
+    unreadable("roles.rbac.authorization.k8s.io", "escalate"),
+    inNs("rbac.authorization.k8s.io/v1", "roles", "escalate"),
+  ),
+  single(
+    "a RoleBinding of admin to every authenticated user",
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "RoleBinding",
+      metadata: { name: "escalate" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
+      subjects: [{ kind: "Group", name: "system:authenticated", apiGroup: "rbac.authorization.k8s.io" }],
+    },
+    unreadable("rolebindings.rbac.authorization.k8s.io", "escalate"),
+    inNs("rbac.authorization.k8s.io/v1", "rolebindings", "escalate"),
+  ),
+  single(
+    "a NetworkPolicy opening the namespace",
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "open" },
+      spec: { podSelector: {}, ingress: [{}], egress: [{}] },
+    },
+    unreadable("networkpolicies.networking.k8s.io", "open"),
+    inNs("networking.k8s.io/v1", "networkpolicies", "open"),
+  ),
+  single(
+    "a second, bigger ResourceQuota",
+    {
+      apiVersion: "v1",
+      kind: "ResourceQuota",
+      metadata: { name: "bigger" },
+      spec: { hard: { "requests.cpu": "1000" } },
+    },
+    unreadable("resourcequotas", "bigger"),
+    inNs("v1", "resourcequotas", "bigger"),
+  ),
+  single(
+    "a LimitRange",
+    {
+      apiVersion: "v1",
+      kind: "LimitRange",
+      metadata: { name: "none" },
+      spec: { limits: [{ type: "Container", max: { cpu: "1000" } }] },
+    },
+    unreadable("limitranges", "none"),
+    inNs("v1", "limitranges", "none"),
+  ),
+  single(
+    "a plain Secret (secrets reach a tenant's repository sealed)",
+    { apiVersion: "v1", kind: "Secret", metadata: { name: "plain" }, stringData: { a: "b" } },
+    unreadable("secrets", "plain"),
+    inNs("v1", "secrets", "plain"),
+  ),
+  single(
+    "an Ingress",
+    {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "side-door" },
+      spec: { defaultBackend: { service: { name: "web", port: { number: 8080 } } } },
+    },
+    unreadable("ingresses.networking.k8s.io", "side-door"),
+    inNs("networking.k8s.io/v1", "ingresses", "side-door"),
+  ),
+  single(
+    "a bare Pod",
+    {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "bare" },
+      spec: { containers: [{ name: "c", image: "registry.invalid/x:1" }] },
+    },
+    notPermitted(":Pod"),
+    inNs("v1", "pods", "bare"),
+  ),
+  // Cluster-scoped objects.
+  single(
+    "a Namespace",
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "beta-extra" } },
+    clusterLevel("Namespace", "beta-extra"),
+    () => "/api/v1/namespaces/beta-extra",
+  ),
+  single(
+    "a ClusterRole",
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRole",
+      metadata: { name: "beta-everything" },
+      rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
+    },
+    clusterLevel("ClusterRole", "beta-everything"),
+    () => "/apis/rbac.authorization.k8s.io/v1/clusterroles/beta-everything",
+  ),
+  single(
+    "a ClusterRoleBinding to cluster-admin",
+    {
+      apiVersion: "rbac.authorization.k8s.io/v1",
+      kind: "ClusterRoleBinding",
+      metadata: { name: "beta-admin" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "default", namespace: "beta" }],
+    },
+    clusterLevel("ClusterRoleBinding", "beta-admin"),
+    () => "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/beta-admin",
+  ),
+  single(
+    "a PriorityClass",
+    { apiVersion: "scheduling.k8s.io/v1", kind: "PriorityClass", metadata: { name: "beta-first" }, value: 1000000000 },
+    clusterLevel("PriorityClass", "beta-first"),
+    () => "/apis/scheduling.k8s.io/v1/priorityclasses/beta-first",
+  ),
+  // Objects for other namespaces.
   {
-    title:
-      "namespaced kinds outside the AppProject's allow-list (Role, RoleBinding, NetworkPolicy, ResourceQuota, LimitRange, Secret, Pod, Ingress)",
-    files: () => ({
-      "templates/role.yaml": yaml({
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "Role",
-        metadata: { name: "escalate" },
-        rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
-      }),
-      "templates/rolebinding.yaml": yaml({
-        apiVersion: "rbac.authorization.k8s.io/v1",
-        kind: "RoleBinding",
-        metadata: { name: "escalate" },
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "admin" },
-        subjects: [{ kind: "Group", name: "system:authenticated", apiGroup: "rbac.authorization.k8s.io" }],
-      }),
-      "templates/netpol.yaml": yaml({
-        apiVersion: "networking.k8s.io/v1",
-        kind: "NetworkPolicy",
-        metadata: { name: "open" },
-        spec: { podSelector: {}, ingress: [{}], egress: [{}] },
-      }),
-      "templates/quota.yaml": yaml({
-        apiVersion: "v1",
-        kind: "ResourceQuota",
-        metadata: { name: "bigger" },
-        spec: { hard: { "requests.cpu": "1000" } },
-      }),
-      "templates/limits.yaml": yaml({
-        apiVersion: "v1",
-        kind: "LimitRange",
-        metadata: { name: "none" },
-        spec: { limits: [{ type: "Container", max: { cpu: "1000" } }] },
-      }),
-      "templates/secret.yaml": yaml({
-        apiVersion: "v1",
-        kind: "Secret",
-        metadata: { name: "plain" },
-        stringData: { a: "b" },
-      }),
-      "templates/pod.yaml": yaml({
-        apiVersion: "v1",
-        kind: "Pod",
-        metadata: { name: "bare" },
-        spec: { containers: [{ name: "c", image: "registry.invalid/x:1" }] },
-      }),
-      "templates/ingress.yaml": yaml({
-        apiVersion: "networking.k8s.io/v1",
-        kind: "Ingress",
-        metadata: { name: "side-door" },
-        spec: { defaultBackend: { service: { name: "web", port: { number: 8080 } } } },
-      }),
-    }),
-    refusal: [
-      /resource rbac\.authorization\.k8s\.io:Role is not permitted in project beta/,
-      /resource rbac\.authorization\.k8s\.io:RoleBinding is not permitted in project beta/,
-      /resource networking\.k8s\.io:NetworkPolicy is not permitted in project beta/,
-      /resource :ResourceQuota is not permitted in project beta/,
-      /resource :LimitRange is not permitted in project beta/,
-      /resource :Secret is not permitted in project beta/,
-      /resource :Pod is not permitted in project beta/,
-      /resource networking\.k8s\.io:Ingress is not permitted in project beta/,
-    ],
-    absent: () => [
-      `${collectionPath("rbac.authorization.k8s.io/v1", "roles", ns(HOSTILE))}/escalate`,
-      `${collectionPath("rbac.authorization.k8s.io/v1", "rolebindings", ns(HOSTILE))}/escalate`,
-      `${collectionPath("networking.k8s.io/v1", "networkpolicies", ns(HOSTILE))}/open`,
-      `${collectionPath("v1", "resourcequotas", ns(HOSTILE))}/bigger`,
-      `${collectionPath("v1", "limitranges", ns(HOSTILE))}/none`,
-      `${collectionPath("v1", "secrets", ns(HOSTILE))}/plain`,
-      `${collectionPath("v1", "pods", ns(HOSTILE))}/bare`,
-      `${collectionPath("networking.k8s.io/v1", "ingresses", ns(HOSTILE))}/side-door`,
-    ],
+    title: "a ConfigMap for another tenant's namespace",
+    files: () => ({ "templates/hostile.yaml": cm("planted", NEIGHBOUR) }),
+    refusal: [/namespace gamma is not permitted in project 'beta'/],
+    absent: () => [`${collectionPath("v1", "configmaps", ns(NEIGHBOUR))}/planted`],
   },
   {
-    title: "cluster-scoped objects (Namespace, ClusterRole, ClusterRoleBinding, PriorityClass)",
-    files: () => ({
-      "templates/cluster.yaml": [
-        yaml({ apiVersion: "v1", kind: "Namespace", metadata: { name: "beta-extra" } }),
-        yaml({
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "ClusterRole",
-          metadata: { name: "beta-everything" },
-          rules: [{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }],
-        }),
-        yaml({
-          apiVersion: "rbac.authorization.k8s.io/v1",
-          kind: "ClusterRoleBinding",
-          metadata: { name: "beta-admin" },
-          roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
-          subjects: [{ kind: "ServiceAccount", name: "default", namespace: "beta" }],
-        }),
-        yaml({
-          apiVersion: "scheduling.k8s.io/v1",
-          kind: "PriorityClass",
-          metadata: { name: "beta-first" },
-          value: 1000000000,
-        }),
-      ].join("\n---\n"),
-    }),
-    refusal: [
-      /resource :Namespace is not permitted in project beta/,
-      /resource rbac\.authorization\.k8s\.io:ClusterRole is not permitted in project beta/,
-      /resource rbac\.authorization\.k8s\.io:ClusterRoleBinding is not permitted in project beta/,
-      /resource scheduling\.k8s\.io:PriorityClass is not permitted in project beta/,
-    ],
-    absent: () => [
-      "/api/v1/namespaces/beta-extra",
-      "/apis/rbac.authorization.k8s.io/v1/clusterroles/beta-everything",
-      "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/beta-admin",
-      "/apis/scheduling.k8s.io/v1/priorityclasses/beta-first",
-    ],
-  },
-  {
-    title: "objects for another tenant's namespace and for the Argo CD namespace",
-    files: () => ({
-      "templates/elsewhere.yaml": [cm("planted", NEIGHBOUR), cm("planted", gitops().namespace)].join("\n---\n"),
-    }),
-    refusal: [/namespace gamma is not permitted in project 'beta'/, /is not permitted in project 'beta'/],
-    absent: () => [
-      `${collectionPath("v1", "configmaps", ns(NEIGHBOUR))}/planted`,
-      `${collectionPath("v1", "configmaps", gitops().namespace)}/planted`,
-    ],
+    title: "a ConfigMap for the Argo CD namespace",
+    files: () => ({ "templates/hostile.yaml": cm("planted", gitops().namespace) }),
+    refusal: [new RegExp(`namespace "${gitops().namespace}" for ConfigMap "planted" is not managed`)],
+    absent: () => [`${collectionPath("v1", "configmaps", gitops().namespace)}/planted`],
   },
   {
     title: "a chart that templates a privileged pod (privileged, host network, the node's root file system)",
@@ -191,7 +225,8 @@ const CASES: HostileCase[] = [
     }),
     refusal: [
       /deployments\.apps "miner" is forbidden: ValidatingAdmissionPolicy 'platform-tenant-pod-templates'/,
-      /privileged/,
+      // The policy reports the first control a template breaks.
+      /tenant workload pod templates must meet Pod Security restricted: hostNetwork, hostPID and hostIPC must be unset or false/,
     ],
     absent: () => [`${collectionPath("apps/v1", "deployments", ns(HOSTILE))}/miner`],
   },
@@ -266,7 +301,8 @@ const CASES: HostileCase[] = [
       "templates/bulk.yaml":
         "{{- range $i := until 60 }}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bulk-{{ $i }}\ndata:\n  blob: {{ randAlphaNum 200000 | quote }}\n{{- end }}\n",
     }),
-    refusal: [/ComparisonError/, /larger than max/],
+    // 8 MiB: the tenant instance's bound (components/platform/argocd-tenants.ts), written out.
+    refusal: [/ComparisonError/, /message larger than max \(\d+ vs\. 8388608\)/],
     absent: () => Array.from({ length: 60 }, (_, i) => `${collectionPath("v1", "configmaps", ns(HOSTILE))}/bulk-${i}`),
   },
 ];
