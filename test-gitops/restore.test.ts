@@ -30,8 +30,9 @@ describe("restore after a site loss", () => {
     });
     const synced = await waitAllSynced(STATE, 900_000);
     const seconds = (synced.last - result.readyAt) / 1000;
+    const at = (t: number) => ((t - result.readyAt) / 1000).toFixed(1);
     process.stdout.write(
-      `      restore: ${Object.keys(synced.tenants).length} tenants Synced ${seconds.toFixed(1)} s after the empty API server answered (apply ${result.applySeconds.toFixed(1)} s)\n`,
+      `      restore: ${Object.keys(synced.tenants).length} tenants Synced ${seconds.toFixed(1)} s after the empty API server answered (applied at ${at(result.appliedAt)} s, quotas counting at ${at(result.countedAt)} s, Argo CD running at ${at(result.gitopsAt ?? result.countedAt)} s)\n`,
     );
     assert.deepEqual(
       Object.keys(synced.tenants).sort(),

@@ -1,5 +1,6 @@
 /**
  * `npm run bench:cluster -- [--sizes 10,100,200] [--repeats 3] [--stack staging] [--write-model]`
+ * `npm run bench:cluster -- --restore 3,50 [--repeats 3] [--write-model]`: restore after a site loss (tools/bench/restore.ts)
  *
  * How fast a real API server takes the plan's Kubernetes layer: for each N, N generated tenants
  * (the scale bench's generator, pools scaled to fit) are planned offline, then applied
@@ -9,7 +10,7 @@
  * round trip). `--write-model` records the median seconds/object of the largest N in
  * tools/model/measured.ts, which the from-scratch time model uses for plain Kubernetes objects.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { plan, readStackConfig, repoRoot } from "../plan/runtime";
@@ -19,15 +20,20 @@ import { ensureBinaries, startControlPlane, stopControlPlane } from "../cluster/
 import { loadCrds } from "../cluster/crds";
 import { renderedServerConfig } from "../cluster/flags";
 import { generateTenants, scaledStackConfig } from "./generate";
+import { measuredRestore, RestoreRow, restoreRow } from "./restore";
+import { MEASURED_APPLY, MEASURED_RESTORE } from "../model/measured";
 
 interface Args {
   sizes: number[];
   repeats: number;
   stack: string;
   writeModel: boolean;
+  /** Tenant counts for the restore bench (tools/bench/restore.ts) instead of the apply bench. */
+  restore?: number[];
 }
 
-const USAGE = "usage: npm run bench:cluster -- [--sizes 10,100,200] [--repeats 3] [--stack <name>] [--write-model]";
+const USAGE =
+  "usage: npm run bench:cluster -- [--sizes 10,100,200 | --restore 3,50] [--repeats 3] [--stack <name>] [--write-model]";
 
 function parse(argv: string[]): Args {
   const a: Args = { sizes: [10, 100, 200], repeats: 3, stack: "staging", writeModel: false };
@@ -41,9 +47,14 @@ function parse(argv: string[]): Args {
     else if (argv[i] === "--repeats") a.repeats = Number(v());
     else if (argv[i] === "--stack") a.stack = v();
     else if (argv[i] === "--write-model") a.writeModel = true;
+    else if (argv[i] === "--restore") a.restore = v().split(",").map(Number);
     else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
   }
-  if (a.sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(a.repeats) || a.repeats < 1)
+  if (
+    [...a.sizes, ...(a.restore ?? [])].some((n) => !Number.isInteger(n) || n < 1) ||
+    !Number.isInteger(a.repeats) ||
+    a.repeats < 1
+  )
     throw new Error(`--sizes wants positive integers, --repeats a positive integer\n${USAGE}`);
   return a;
 }
@@ -64,6 +75,7 @@ export interface ClusterBenchRow {
 
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
+  if (args.restore) return restoreBench(args, args.restore);
   const binDir = ensureBinaries(repoRoot);
   const k3s = renderedServerConfig(stackK3s(args.stack));
   const crds = loadCrds();
@@ -113,31 +125,67 @@ async function main(argv: string[]): Promise<number> {
       `${String(r.tenants).padStart(7)}  ${String(r.objects).padStart(7)}  ${r.medianSeconds.toFixed(2).padStart(8)}  ${r.objectsPerSecond.toFixed(1).padStart(9)}  ${(r.secondsPerObject * 1000).toFixed(1).padStart(9)}  (${r.seconds.map((s) => s.toFixed(2)).join(", ")})\n`,
     );
   const out = join(repoRoot, "bench-results", "cluster.json");
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ stack: args.stack, repeats: args.repeats, rows }, null, 2)}\n`);
   process.stdout.write(`written to ${out}\n`);
   if (args.writeModel) {
     const largest = rows.reduce((a, b) => (b.tenants > a.tenants ? b : a));
-    writeFileSync(join(repoRoot, "tools", "model", "measured.ts"), measuredSource(largest, args.repeats));
+    writeFileSync(
+      join(repoRoot, "tools", "model", "measured.ts"),
+      measuredSource({ apply: measuredApply(largest, args.repeats), restore: MEASURED_RESTORE }),
+    );
     process.stdout.write("tools/model/measured.ts updated (run prettier on it before committing)\n");
   }
   return 0;
 }
 
-/** tools/model/measured.ts for a bench row. */
-export function measuredSource(row: ClusterBenchRow, repeats: number): string {
+/** The restore bench (tools/bench/restore.ts): a table, bench-results/cluster-restore.json, the model. */
+async function restoreBench(args: Args, sizes: number[]): Promise<number> {
+  const rows: RestoreRow[] = [];
+  for (const n of sizes) rows.push(await restoreRow(n, args.repeats, args.stack));
+  process.stdout.write("tenants  median s  (runs: Synced s; applied / quotas counting / Argo CD running s)\n");
+  for (const r of rows)
+    process.stdout.write(
+      `${String(r.tenants).padStart(7)}  ${r.medianSeconds.toFixed(1).padStart(8)}  (${r.runs.map((x) => `${x.seconds.toFixed(1)}; ${x.applied.toFixed(1)}/${x.counted.toFixed(1)}/${x.argo.toFixed(1)}`).join(", ")})\n`,
+    );
+  mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
+  const out = join(repoRoot, "bench-results", "cluster-restore.json");
+  writeFileSync(out, `${JSON.stringify({ stack: args.stack, repeats: args.repeats, rows }, null, 2)}\n`);
+  process.stdout.write(`written to ${out}\n`);
+  if (args.writeModel) {
+    writeFileSync(
+      join(repoRoot, "tools", "model", "measured.ts"),
+      measuredSource({ apply: MEASURED_APPLY, restore: measuredRestore(rows, args.repeats) }),
+    );
+    process.stdout.write("tools/model/measured.ts updated (run prettier on it before committing)\n");
+  }
+  return 0;
+}
+
+/** MEASURED_APPLY's value for a bench row. */
+export function measuredApply(row: ClusterBenchRow, repeats: number) {
+  return {
+    secondsPerObject: Number(row.secondsPerObject.toFixed(4)),
+    objectsPerSecond: Number(row.objectsPerSecond.toFixed(1)),
+    tenants: row.tenants,
+    objects: row.objects,
+    repeats,
+    measuredOn: new Date().toISOString().slice(0, 10),
+  };
+}
+
+/** tools/model/measured.ts with both measurements (the one not re-measured is kept as it was). */
+export function measuredSource(m: { apply: unknown; restore: unknown }): string {
   return [
     "// Generated by `npm run bench:cluster -- --write-model` (tools/bench/cluster.ts): do not edit by hand.",
     "/** Per-object server-side apply time measured against the local kube-apiserver (tools/cluster). */",
-    "export const MEASURED_APPLY = {",
-    `  secondsPerObject: ${row.secondsPerObject.toFixed(4)},`,
-    `  objectsPerSecond: ${row.objectsPerSecond.toFixed(1)},`,
-    `  tenants: ${row.tenants},`,
-    `  objects: ${row.objects},`,
-    `  repeats: ${repeats},`,
-    `  measuredOn: "${new Date().toISOString().slice(0, 10)}",`,
-    "} as const;",
+    `export const MEASURED_APPLY = ${JSON.stringify(m.apply, null, 2)} as const;`,
+    "",
+    "/**",
+    " * Restore after a site loss measured on the real software (`npm run bench:cluster -- --restore`,",
+    " * tools/bench/restore.ts): empty API server -> every tenant's Application Synced, median seconds.",
+    " */",
+    `export const MEASURED_RESTORE = ${JSON.stringify(m.restore, null, 2)} as const;`,
     "",
   ].join("\n");
 }

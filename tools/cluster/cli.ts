@@ -156,6 +156,10 @@ export interface UpResult {
   changed: string[];
   /** When the API server answered /readyz (ms since the epoch): the start of a restore's clock. */
   readyAt: number;
+  /** When the layer was applied, when every quota counted its keys, when Argo CD ran (ms since the epoch). */
+  appliedAt: number;
+  countedAt: number;
+  gitopsAt?: number;
   /** With --gitops: what runs and where (also in build/cluster/gitops/gitops.json). */
   gitops?: GitopsState;
 }
@@ -250,7 +254,9 @@ export async function up(args: {
     if (Object.values(before).some((v) => v.startsWith("missing")))
       applySeconds += applyStream(k, join(dir, "objects.yaml"), objects);
     const after = await resourceVersions(client, objects);
+    const appliedAt = Date.now();
     await quotasCounting(client, objects);
+    const countedAt = Date.now();
     const missing = Object.entries(after).filter(([, v]) => v.startsWith("missing"));
     if (missing.length) throw new Error(`applied but not found: ${missing.map(([k2, v]) => `${k2} ${v}`).join(", ")}`);
     const changed = Object.keys(after).filter((key) => before[key] !== after[key]);
@@ -285,7 +291,9 @@ export async function up(args: {
       startSeconds,
       changed,
       readyAt,
-      ...(gitops ? { gitops } : {}),
+      appliedAt,
+      countedAt,
+      ...(gitops ? { gitops, gitopsAt: Date.now() } : {}),
     };
   } finally {
     client.close();

@@ -8,3 +8,13 @@ export const MEASURED_APPLY = {
   repeats: 3,
   measuredOn: "2026-11-30",
 } as const;
+
+/**
+ * Restore after a site loss measured on the real software (`npm run bench:cluster -- --restore`,
+ * tools/bench/restore.ts): empty API server -> every tenant's Application Synced, median seconds.
+ */
+export const MEASURED_RESTORE = {
+  points: [] as { tenants: number; seconds: number }[],
+  repeats: 0,
+  measuredOn: "",
+};
