@@ -15,37 +15,64 @@ export const DEFAULT_VERSIONS = {
    * version, upstream release date, the version it moved from, and what was checked when, where.
    */
   charts: {
-    // hcloud CCM v1.35.0 (2026-08-11), from 1.26.0. Checked 2026-11-30 in hetznercloud/hcloud-cloud-controller-manager
-    // at tag v1.35.0 (chart/Chart.yaml, docs/reference/version-policy.md): supports Kubernetes 1.33-1.36, e2e on k3s
-    // v1.33-v1.36; 1.37 is not yet in that matrix (newest upstream snapshot readable here: 2026-08-19). Renovate proposes
-    // the release that adds 1.37.
-    hcloudCcm: { repo: "https://charts.hetzner.cloud", chart: "hcloud-cloud-controller-manager", version: "1.35.0" },
-    // hcloud CSI v2.22.1 (2026-07-30), from 2.16.0. Checked 2026-11-30 in hetznercloud/csi-driver at tag v2.22.1
-    // (chart/Chart.yaml, docs/kubernetes/reference/version-policy.md): v2.20.2+ supports Kubernetes 1.33-1.36; 1.37 is
-    // not yet in that matrix (newest upstream snapshot readable here: 2026-08-21).
-    hcloudCsi: { repo: "https://charts.hetzner.cloud", chart: "hcloud-csi", version: "2.22.1" },
+    // hcloud CCM v1.35.0 (2026-08-11), from 1.26.0. Re-checked 2026-12-06 in hetznercloud/hcloud-cloud-controller-manager
+    // (the newest copy readable here, 2026-08-20: no release after v1.35.0; the Go module proxy does not serve the module):
+    // docs/reference/version-policy.md at v1.35.0 lists Kubernetes 1.33-1.36, e2e on k3s v1.33-v1.36. The stacks
+    // therefore run k3s 1.36 (`kubernetes` below; config validation refuses a minor outside it). Renovate proposes the
+    // release that adds 1.37; record its matrix here and in this comment in the same PR (test/renovate.test.ts).
+    hcloudCcm: {
+      repo: "https://charts.hetzner.cloud",
+      chart: "hcloud-cloud-controller-manager",
+      version: "1.35.0",
+      kubernetes: { min: "1.33", max: "1.36" },
+    },
+    // hcloud CSI v2.22.1 (2026-07-30), from 2.16.0. Re-checked 2026-12-06 in hetznercloud/csi-driver (newest copy
+    // readable here 2026-08-22, no release after v2.22.1): docs/kubernetes/reference/version-policy.md at v2.22.1:
+    // v2.20.2+ supports Kubernetes 1.33-1.36.
+    hcloudCsi: {
+      repo: "https://charts.hetzner.cloud",
+      chart: "hcloud-csi",
+      version: "2.22.1",
+      kubernetes: { min: "1.33", max: "1.36" },
+    },
     /**
-     * The Gateway API edge (docs/edge.md): Envoy Gateway v1.9.1, checked 2026-11-30 against the
-     * upstream tag (github.com/envoyproxy/gateway v1.9.1, released 2026-08-28, whose go.mod pins
-     * sigs.k8s.io/gateway-api v1.6.1 and whose gateway-crds-helm templates carry the Gateway API
-     * bundle v1.6.1, standard channel). Both charts are OCI artifacts, so `repo` is the OCI
+     * The Gateway API edge (docs/edge.md): Envoy Gateway v1.9.1 (2026-08-28), the newest release
+     * on the Go module proxy on 2026-12-06 (github.com/envoyproxy/gateway: v1.9.0, v1.9.1). 1.9 is
+     * the supported line (site/content/en/news/releases/matrix.md: v1.9 end of life 2027-02-14,
+     * v1.8 ended 2026-11-08; Kubernetes 1.33-1.36; Gateway API v1.6.1). v1.9.1 fixes
+     * GHSA-w42f-28h3-998w (EnvoyProxy securityContext replacing the hardened default) and
+     * CVE-2026-47775 (OIDC cookie padding oracle) (release-notes/v1.9.1.yaml). Its Envoy is the
+     * compiled-in default, not overridden here: docker.io/envoyproxy/envoy:distroless-v1.39.1,
+     * pinned by digest (api/v1alpha1/shared_types.go DefaultEnvoyProxyImage at v1.9.1).
+     * gateway-crds-helm v1.9.1 carries the Gateway API bundle v1.6.1, standard channel (its go.mod
+     * pins sigs.k8s.io/gateway-api v1.6.1). Both charts are OCI artifacts, so `repo` is the OCI
      * location and releases.ts passes `<repo>/<chart>` as the chart reference. The CRDs come from
      * their own chart (Gateway API standard channel + Envoy Gateway's CRDs), installed before the
      * controller chart (which then skips its bundled, experimental-channel copy).
      */
     gatewayCrds: { repo: "oci://docker.io/envoyproxy", chart: "gateway-crds-helm", version: "v1.9.1" },
-    envoyGateway: { repo: "oci://docker.io/envoyproxy", chart: "gateway-helm", version: "v1.9.1" },
-    // cert-manager v1.21.2 (2026-09-10; chart version = app version), from v1.18.2. Checked 2026-11-30: tag on the Go
-    // module proxy (github.com/cert-manager/cert-manager@v1.21.2), values reviewed against deploy/charts/cert-manager
-    // at v1.21.1 (crds.enabled/keep and <component>.image.repository unchanged).
+    // Envoy Gateway v1.9.1, the same release as gatewayCrds (above), re-checked 2026-12-06: supports Kubernetes 1.33-1.36.
+    envoyGateway: {
+      repo: "oci://docker.io/envoyproxy",
+      chart: "gateway-helm",
+      version: "v1.9.1",
+      kubernetes: { min: "1.33", max: "1.36" },
+    },
+    // cert-manager v1.21.2 (2026-09-10; chart version = app version), from v1.18.2, unchanged: re-checked 2026-12-06,
+    // the newest tag on the Go module proxy (github.com/cert-manager/cert-manager: v1.21.0, v1.21.1, v1.21.2); values
+    // reviewed against deploy/charts/cert-manager at v1.21.2 (crds.enabled/keep, <component>.image.repository).
     certManager: { repo: "https://charts.jetstack.io", chart: "cert-manager", version: "v1.21.2" },
-    // Sealed Secrets chart 2.18.5 = controller 0.36.6 (2026-04-09), from 2.17.3 (0.30.0). Checked 2026-11-30 in
-    // bitnami-labs/sealed-secrets helm/sealed-secrets/Chart.yaml. Controller v0.40.0 (Go module tag 2026-09-10) is
-    // out, but no source readable here names the chart that ships it: Renovate's first helm PR proposes it.
+    // Sealed Secrets chart 2.19.3 (controller 0.39.1 as shipped; IMAGE_OVERRIDES.sealedSecrets runs 0.40.0), from 2.18.5
+    // (0.36.6). Checked 2026-12-06: upstream patches only its newest release; the Go module proxy lists controller
+    // v0.40.0 (2026-09-10), whose tree still carries helm/sealed-secrets/Chart.yaml 2.19.3 (appVersion 0.39.1): the chart
+    // that ships 0.40.0 is in no source readable here. Since 2026-06-15 the project lives at github.com/bitnami and
+    // publishes its chart repository at bitnami.github.io (README "helm repo add"). Values reviewed against
+    // helm/sealed-secrets/values.yaml at v0.40.0 (fullnameOverride, image.registry/repository/tag, keyrenewperiod,
+    // podAnnotations unchanged).
     sealedSecrets: {
-      repo: "https://bitnami-labs.github.io/sealed-secrets",
+      repo: "https://bitnami.github.io/sealed-secrets",
       chart: "sealed-secrets",
-      version: "2.18.5",
+      version: "2.19.3",
     },
     // argo-cd chart 10.1.1 (ships v3.4.4) is the newest chart whose templates and values.yaml can be read here: the
     // argo-helm snapshot readable on 2026-12-06 ends at 10.1.1 (2026-07-02), and no readable source names the chart that
@@ -82,6 +109,66 @@ export const DEFAULT_VERSIONS = {
 export type ChartName = keyof typeof DEFAULT_VERSIONS.charts;
 export const REGISTRIES = DEFAULT_VERSIONS.registries;
 
+/**
+ * Images run newer than their chart's appVersion, because upstream has released a fix the charts
+ * readable here do not ship yet. Each is `{ image: "<registry>/<repository>", tag: "<tag>" }`
+ * (renovate.json's docker manager reads that shape); drop an entry once its chart ships the tag.
+ */
+export const IMAGE_OVERRIDES = {
+  // Sealed Secrets controller v0.40.0 (2026-09-10, Go module proxy), over chart 2.19.3's 0.39.1: upstream patches only
+  // the newest release, and 0.40.0 stops /v1/rotate acting as a decryption oracle (bitnami/sealed-secrets#2049; 0.39.0
+  // fixed the same for /v1/verify, #2019). Its chart is not readable here (charts.sealedSecrets above). Same registry
+  // and repository as the chart's values (image.registry, image.repository).
+  sealedSecrets: { image: "docker.io/bitnami/sealed-secrets-controller", tag: "0.40.0" },
+} as const;
+
+/** Charts whose supported Kubernetes range is recorded beside their pin (`kubernetes: { min, max }`). */
+export interface KubernetesSupport {
+  /** The chart key in DEFAULT_VERSIONS.charts. */
+  name: ChartName;
+  /** The chart's name and pinned version. */
+  chart: string;
+  version: string;
+  /** Oldest and newest Kubernetes minor the pinned release supports, like "1.33". */
+  min: string;
+  max: string;
+}
+
+/** Every pinned chart with a recorded Kubernetes range. */
+export function kubernetesSupport(): KubernetesSupport[] {
+  const out: KubernetesSupport[] = [];
+  for (const [name, pin] of Object.entries(DEFAULT_VERSIONS.charts) as [
+    ChartName,
+    ChartPin & { kubernetes?: { min: string; max: string } },
+  ][])
+    if (pin.kubernetes) out.push({ name, chart: pin.chart, version: pin.version, ...pin.kubernetes });
+  return out;
+}
+
+/** `1.36` → 36 (Kubernetes minors compare by their second number). */
+const minorNumber = (minor: string) => Number(minor.split(".")[1]);
+
+/**
+ * Why a k3s release cannot run with the pinned cloud integration (the hcloud CCM and CSI, Envoy
+ * Gateway: each chart's `kubernetes` range above), or undefined when every range holds its minor.
+ * An unsupported CCM can leave nodes uninitialised or misaddressed, an unsupported CSI driver
+ * volumes unattached; config validation refuses such a `k3s.version` (components/config/load.ts).
+ */
+export function k3sSupportProblem(k3sVersion: string, all = kubernetesSupport()): string | undefined {
+  const minor = kubernetesMinor(k3sVersion);
+  const n = minorNumber(minor);
+  const out = all.filter((s) => n < minorNumber(s.min) || n > minorNumber(s.max));
+  if (!out.length) return undefined;
+  const charts = out.map((s) => `${s.chart} ${s.version} (Kubernetes ${s.min}–${s.max})`).join(", ");
+  const lo = Math.max(...all.map((s) => minorNumber(s.min)));
+  const hi = Math.min(...all.map((s) => minorNumber(s.max)));
+  const fix =
+    lo <= hi
+      ? `pin a k3s release of Kubernetes 1.${lo}–1.${hi} (runbook 10)`
+      : "no Kubernetes minor is in every pinned range: move a chart first";
+  return `Kubernetes ${minor} (${k3sVersion}) is outside what the pinned ${charts} support (components/versions.ts): ${fix}, or move those charts to releases that support ${minor} and record their range there`;
+}
+
 /** Where a chart comes from and which exact version a stack installs. */
 export interface ChartPin {
   repo: string;
@@ -102,10 +189,12 @@ export function chartPin(name: ChartName, overrides: Partial<Record<ChartName, {
  * pools. No chart: the platform declares the autoscaler's objects itself
  * (components/platform/autoscaler.ts), so the image is pinned here rather than by a chart.
  *
- * Newest patch per minor as tagged in kubernetes/autoscaler (checked 2026-11-30 against a copy
- * of the repository taken 2026-08-22). 1.37: the release branch existed, no tag yet in that copy;
- * v1.37.0 is the first release of the branch: confirm it on registry.k8s.io before the first
- * `pulumi up` with k3s 1.37, and raise it to the newest 1.37 patch.
+ * Newest patch per minor as tagged in kubernetes/autoscaler, re-checked 2026-12-06 against the
+ * newest copy readable here (2026-08-22). k8s.io/autoscaler/cluster-autoscaler is a nested module,
+ * but its releases are tagged `cluster-autoscaler-<x.y.z>` (not the `cluster-autoscaler/v<x.y.z>`
+ * form Go needs), so the Go module proxy serves no version of it; the image tag is `v<x.y.z>`.
+ * 1.36: tag cluster-autoscaler-1.36.1 (2026-07-22, commit 35e8a280). 1.37: the release branch
+ * exists, no tag yet, so no entry: the stacks run 1.36 (the hcloud CCM/CSI matrix, DEFAULT_VERSIONS).
  */
 export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
   "1.32": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.32.7",
@@ -113,7 +202,6 @@ export const CLUSTER_AUTOSCALER_IMAGES: Readonly<Record<string, string>> = {
   "1.34": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.34.5",
   "1.35": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.35.2",
   "1.36": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.36.1",
-  "1.37": "registry.k8s.io/autoscaling/cluster-autoscaler:v1.37.0",
 };
 
 /** The Kubernetes minor of a k3s release (`v<major>.<minor>.<patch>+k3s<n>` → `<major>.<minor>`). */
@@ -129,7 +217,7 @@ export function kubernetesMinor(k3sVersion: string): string {
  * its chart ships (the module proxy serves every tagged release; no chart repository is reachable
  * from CI). `files` are paths inside the module; `helmTemplate` marks copies that are chart
  * templates whose few `{{ }}` guards tools/cluster/crds.ts renders deterministically.
- * Checked against the Go module proxy on 2026-11-30.
+ * Checked against the Go module proxy on 2026-11-30 and 2026-12-06.
  */
 export const CRD_SOURCES = {
   argocd: {
@@ -162,6 +250,10 @@ export const CRD_SOURCES = {
     helmTemplate: true,
   },
   gatewayApi: {
+    // The bundle gateway-crds-helm v1.9.1 installs. Re-checked 2026-12-06: the proxy also lists v1.6.2, v1.6.3
+    // (2026-10-06) and v1.7.0 (2026-10-29); v1.6.3's standard CRDs differ from v1.6.1's only in descriptions, the
+    // bundle-version annotation and whitespace (conformance-test fixes), and v1.7.0 is outside Envoy Gateway 1.9's
+    // Gateway API v1.6. Moves with the chart.
     module: "sigs.k8s.io/gateway-api",
     version: "v1.6.1",
     // The standard channel; the upstream directory also holds a safe-upgrades
@@ -182,9 +274,10 @@ export const CRD_SOURCES = {
     helmTemplate: false,
   },
   sealedSecrets: {
-    // The controller sealed-secrets chart 2.18.5 ships (charts.sealedSecrets above).
+    // The controller the site runs: IMAGE_OVERRIDES.sealedSecrets (0.40.0, over chart 2.19.3). The proxy serves
+    // the release under its old path; the tree's go.mod already says github.com/bitnami/sealed-secrets.
     module: "github.com/bitnami-labs/sealed-secrets",
-    version: "v0.36.6",
+    version: "v0.40.0",
     files: ["helm/sealed-secrets/crds/bitnami.com_sealedsecrets.yaml"],
     helmTemplate: false,
   },

@@ -68,6 +68,14 @@ const svc = (name: string, spec: Record<string, unknown>) => ({
   spec: { ports: [{ port: 80, targetPort: 8080 }], ...spec },
 });
 
+/** A SealedSecret as a tenant's repository carries one (its ciphertext is never unsealed here). */
+const sealedSecret = (name: string, metadata: Record<string, unknown> = {}, spec: Record<string, unknown> = {}) => ({
+  apiVersion: "bitnami.com/v1alpha1",
+  kind: "SealedSecret",
+  metadata: { name, ...metadata },
+  spec: { encryptedData: { key: "AgBy3i4OJSWK+PiTySYZZA==" }, ...spec },
+});
+
 const SERVICE_TYPE = (type: string) =>
   new RegExp(`Service type ${type} is not allowed in tenant namespaces: traffic enters through the platform Gateway`);
 
@@ -543,7 +551,7 @@ export const MORE_CASES: Case[] = [
     id: "disruption-budgets",
     rules: ["TEN-PDB-001"],
     title:
-      "cannot create a PodDisruptionBudget that blocks drains (maxUnavailable 0, minAvailable 100%); maxUnavailable 1 is admitted",
+      "cannot create a PodDisruptionBudget that blocks drains in any form (maxUnavailable 0, minAvailable 99%, 51%, 100% or a count); maxUnavailable 1 or 25% is admitted",
     async run({ t, as }) {
       const path = collectionPath("policy/v1", "poddisruptionbudgets", t.namespace);
       const pdb = (name: string, spec: Record<string, unknown>) => ({
@@ -557,8 +565,148 @@ export const MORE_CASES: Case[] = [
         403,
         /may not set maxUnavailable to 0 or 0%/,
       );
-      rejected(await create(path, pdb("all", { minAvailable: "100%" }), as), 403, /may not set minAvailable to 100%/);
+      // 99 % of up to 100 pods rounds up to all of them; 51 % (any percentage) of one replica too;
+      // a count meets the replicas when they shrink to it.
+      for (const [name, minAvailable] of [
+        ["most", "99%"],
+        ["half-of-one", "51%"],
+        ["all", "100%"],
+        ["one", 1],
+      ] as const)
+        rejected(
+          await create(path, pdb(`min-${name}`, { minAvailable }), as),
+          403,
+          /a tenant PodDisruptionBudget may not set minAvailable \(other than 0\): 99% or 51% of one replica rounds up to every pod/,
+        );
       admitted(await create(path, pdb("one", { maxUnavailable: 1 }), as));
+      admitted(await create(path, pdb("quarter", { maxUnavailable: "25%" }), as));
+    },
+  },
+  {
+    id: "host-pinning",
+    rules: ["TEN-SCHED-001"],
+    title:
+      "cannot pin pods to a chosen node by host name (nodeSelector or affinity on kubernetes.io/hostname, k3s.io/hostname); spreading by host name is admitted",
+    async run({ t, as }) {
+      const path = collectionPath("apps/v1", "deployments", t.namespace);
+      for (const key of ["kubernetes.io/hostname", "k3s.io/hostname"])
+        rejected(
+          await create(path, deployment("pinned", { nodeSelector: { [key]: "staging-general-1" } }), as),
+          403,
+          /tenant pods may not select nodes by kubernetes\.io\/hostname or k3s\.io\/hostname/,
+        );
+      const required = (key: string) => ({
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [{ matchExpressions: [{ key, operator: "In", values: ["staging-general-1"] }] }],
+            },
+          },
+        },
+      });
+      rejected(
+        await create(path, deployment("pinned", required("kubernetes.io/hostname")), as),
+        403,
+        /tenant node affinity may not name kubernetes\.io\/hostname/,
+      );
+      rejected(
+        await create(path, deployment("pinned", required("k3s.io/internal-ip")), as),
+        403,
+        /tenant node affinity may not name/,
+      );
+      const spread = {
+        affinity: {
+          podAntiAffinity: {
+            preferredDuringSchedulingIgnoredDuringExecution: [
+              {
+                weight: 50,
+                podAffinityTerm: {
+                  topologyKey: "kubernetes.io/hostname",
+                  labelSelector: { matchLabels: { app: "web" } },
+                },
+              },
+            ],
+          },
+        },
+      };
+      admitted(await create(path, deployment("spread", spread), as));
+    },
+  },
+  {
+    id: "ingest-priority",
+    rules: ["TEN-SCHED-001", "TEN-PRIO-002"],
+    title:
+      "an ingest pod may tolerate the ingest taint only at priority tenant-live (whose quota is the file's ingest workers); at tenant-live it is admitted",
+    async run({ t, as }) {
+      const path = collectionPath("apps/v1", "deployments", t.namespace);
+      const ingest = (priorityClassName: string) => {
+        const d = deployment("ingest", {
+          priorityClassName,
+          tolerations: [{ key: "platform.video/dedicated", operator: "Equal", value: "ingest", effect: "NoSchedule" }],
+        });
+        d.spec.selector.matchLabels = { app: "ingest" };
+        (d.spec.template.metadata as { labels: Record<string, string> }).labels = {
+          app: "ingest",
+          "platform.video/workload": "ingest",
+        };
+        return d;
+      };
+      rejected(
+        await create(path, ingest("tenant-standard"), as),
+        403,
+        /ingest pods \(label platform\.video\/workload=ingest, priorityClassName tenant-live\) of tenants with ingest workers/,
+      );
+      // Every tenant of the staging plan has ingest workers (its namespace label says so).
+      admitted(await create(path, ingest("tenant-live"), as));
+    },
+  },
+  {
+    id: "sync-identity-pods",
+    rules: ["TEN-CRED-002"],
+    title:
+      "cannot run a workload as the ServiceAccount Argo CD syncs the tenant as; its own ServiceAccount is admitted",
+    async run({ t, as }) {
+      const path = collectionPath("apps/v1", "deployments", t.namespace);
+      rejected(
+        await create(path, deployment("as-sync", { serviceAccountName: "argocd-sync" }), as),
+        403,
+        /tenant pods may not run as the ServiceAccount argocd-sync/,
+      );
+      admitted(await create(path, deployment("as-default", { serviceAccountName: "default" }), as));
+    },
+  },
+  {
+    id: "platform-service-account",
+    rules: ["TEN-OWN-001"],
+    title:
+      "cannot change or delete the platform's ServiceAccount argocd-sync, nor forge the platform label on its own; its own ServiceAccount is admitted",
+    async run({ t, as }) {
+      const sa = `${core(t.namespace, "serviceaccounts")}/argocd-sync`;
+      const owned =
+        /the ServiceAccount argocd-sync carries the label platform\.video\/tenant: the platform declares it for the tenant/;
+      rejected(await mergePatch(sa, { automountServiceAccountToken: true }, as), 403, owned);
+      rejected(await mergePatch(sa, { metadata: { labels: { "platform.video/tenant": null } } }, as), 403, owned);
+      rejected(await client().request("DELETE", sa, undefined, { as, dryRun: true }), 403, owned);
+      rejected(
+        await create(
+          core(t.namespace, "serviceaccounts"),
+          {
+            apiVersion: "v1",
+            kind: "ServiceAccount",
+            metadata: { name: "forged", labels: { "platform.video/tenant": t.namespace } },
+          },
+          as,
+        ),
+        403,
+        /carries the label platform\.video\/tenant/,
+      );
+      admitted(
+        await create(
+          core(t.namespace, "serviceaccounts"),
+          { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "app", labels: { team: "video" } } },
+          as,
+        ),
+      );
     },
   },
   {
@@ -567,25 +715,98 @@ export const MORE_CASES: Case[] = [
     title: "cannot create a cluster-wide or namespace-wide SealedSecret; a strict one is admitted",
     async run({ t, as }) {
       const path = collectionPath("bitnami.com/v1alpha1", "sealedsecrets", t.namespace);
-      const sealed = (name: string, annotations: Record<string, string> = {}) => ({
-        apiVersion: "bitnami.com/v1alpha1",
-        kind: "SealedSecret",
-        metadata: { name, annotations },
-        spec: { encryptedData: { key: "AgBy3i4OJSWK+PiTySYZZA==" } },
-      });
       for (const scope of ["cluster-wide", "namespace-wide"])
         rejected(
-          await create(path, sealed(scope, { [`sealedsecrets.bitnami.com/${scope}`]: "true" }), as),
+          await create(
+            path,
+            sealedSecret(scope, { annotations: { [`sealedsecrets.bitnami.com/${scope}`]: "true" } }),
+            as,
+          ),
           403,
           /tenant SealedSecrets must be strict-scoped/,
         );
-      admitted(await create(path, sealed("strict"), as));
+      admitted(await create(path, sealedSecret("strict"), as));
+    },
+  },
+];
+
+/** The admin group's and the sync identity's own cases for what the platform owns and mints. */
+export const CREDENTIAL_CASES: Case[] = [
+  {
+    id: "platform-stream-key",
+    rules: ["TEN-OWN-001"],
+    title: "cannot change, unlabel or delete the platform's stream-key Secret; a Secret of its own is admitted",
+    async run({ t, as }) {
+      const path = `${core(t.namespace, "secrets")}/stream-key`;
+      const owned =
+        /the Secret stream-key carries the label platform\.video\/tenant: the platform declares it for the tenant/;
+      rejected(await mergePatch(path, { stringData: { "stream-key": "chosen-by-the-tenant" } }, as), 403, owned);
+      rejected(await mergePatch(path, { metadata: { labels: { "platform.video/tenant": null } } }, as), 403, owned);
+      rejected(await client().request("DELETE", path, undefined, { as, dryRun: true }), 403, owned);
+      admitted(
+        await create(
+          core(t.namespace, "secrets"),
+          { apiVersion: "v1", kind: "Secret", metadata: { name: "encoder" }, stringData: { key: "x" } },
+          as,
+        ),
+      );
+    },
+  },
+  {
+    id: "token-secret",
+    rules: ["TEN-CRED-001"],
+    title:
+      "cannot create a Secret of type kubernetes.io/service-account-token (a token that never expires); an Opaque Secret is admitted",
+    async run({ t, as }) {
+      rejected(
+        await create(
+          core(t.namespace, "secrets"),
+          {
+            apiVersion: "v1",
+            kind: "Secret",
+            metadata: { name: "forever", annotations: { "kubernetes.io/service-account.name": "default" } },
+            type: "kubernetes.io/service-account-token",
+          },
+          as,
+        ),
+        403,
+        /a Secret of type kubernetes\.io\/service-account-token \(or a SealedSecret that unseals into one\) cannot be created in a tenant namespace/,
+      );
+      admitted(
+        await create(
+          core(t.namespace, "secrets"),
+          { apiVersion: "v1", kind: "Secret", metadata: { name: "opaque" }, type: "Opaque", stringData: { a: "b" } },
+          as,
+        ),
+      );
+    },
+  },
+  {
+    id: "token-sealed-secret",
+    rules: ["TEN-CRED-001"],
+    title: "cannot create a SealedSecret that unseals into a service-account-token Secret; an Opaque one is admitted",
+    async run({ t, as }) {
+      const path = collectionPath("bitnami.com/v1alpha1", "sealedsecrets", t.namespace);
+      const sealed = (name: string, type: string) =>
+        sealedSecret(
+          name,
+          {},
+          {
+            template: { type, metadata: { annotations: { "kubernetes.io/service-account.name": "default" } } },
+          },
+        );
+      rejected(
+        await create(path, sealed("forever", "kubernetes.io/service-account-token"), as),
+        403,
+        /a Secret of type kubernetes\.io\/service-account-token \(or a SealedSecret that unseals into one\) cannot be created/,
+      );
+      admitted(await create(path, sealed("opaque", "Opaque"), as));
     },
   },
 ];
 
 export function caseById(id: string): Case {
-  const c = [...CASES, ...MORE_CASES].find((x) => x.id === id);
+  const c = [...CASES, ...MORE_CASES, ...CREDENTIAL_CASES].find((x) => x.id === id);
   if (!c) throw new Error(`no isolation case ${id}`);
   return c;
 }

@@ -6,16 +6,26 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
 import { ApiResponse, collectionPath, Impersonate, KubeClient } from "../tools/cluster/client";
 import type { Identities, TenantIdentity } from "../tools/cluster/identities";
+import type { KubeObject } from "../tools/cluster/objects";
 
 export const STATE = join(__dirname, "..", "..", "build", "cluster");
+
+/** One Argo CD instance of the plan and its application controller (tools/cluster/prereqs.ts). */
+export interface AppliedArgocd {
+  release: string;
+  namespace: string;
+  controller: { user: string; groups: string[]; namespace: string; name: string };
+}
 
 export interface Applied {
   stack: string;
   server: string;
   kubectl: string;
   identities: Identities;
+  argocd: AppliedArgocd[];
   objects: string[];
 }
 
@@ -25,6 +35,13 @@ export function applied(): Applied {
   } catch {
     throw new Error("no build/cluster/applied.json: run `npm run cluster -- up` first (npm run test:cluster does)");
   }
+}
+
+/** Every object `up` applied, as the plan declared it (build/cluster/objects.yaml). */
+export function appliedObjects(): KubeObject[] {
+  return parseAllDocuments(readFileSync(join(STATE, "objects.yaml"), "utf8"))
+    .map((d) => d.toJS() as KubeObject)
+    .filter(Boolean);
 }
 
 let shared: KubeClient | undefined;

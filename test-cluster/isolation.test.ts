@@ -22,17 +22,22 @@ const EVERY_ACTOR = [
   "control-plane-scheduling",
   "system-priority",
   "disruption-budgets",
+  "host-pinning",
+  "ingest-priority",
+  "sync-identity-pods",
+  "platform-service-account",
 ];
 
 /** Which cases run for which actor here. */
 export const ISOLATION: Readonly<Record<string, readonly string[]>> = {
   // Admins may create bare Pods, so Pod Security meets them directly.
-  "admin group": [...EVERY_ACTOR, "privileged-pods"],
+  // Secrets are theirs too, but not the platform's stream key, and no token Secrets.
+  "admin group": [...EVERY_ACTOR, "privileged-pods", "platform-stream-key", "token-secret"],
   // What Argo CD applies from the tenant's repository: it syncs as the tenant's own ServiceAccount
   // (AppProject destinationServiceAccounts), so RBAC confines it like the admins, and admission
   // checks what it may create. It creates no bare Pods: Pod Security meets its workloads' pods. Its
   // secrets arrive sealed, so the SealedSecret scope is its case.
-  "sync identity": [...EVERY_ACTOR, "sync-pods-via-workloads", "sealed-secret-scope"],
+  "sync identity": [...EVERY_ACTOR, "sync-pods-via-workloads", "sealed-secret-scope", "token-sealed-secret"],
 };
 
 describe("tenant isolation against the real API server", function () {

@@ -6,31 +6,23 @@
 import { strict as assert } from "node:assert";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { parseAllDocuments } from "yaml";
 import { kubeconfigFor } from "./kubectl";
 import { applyStream, resourceVersions } from "../tools/cluster/apply";
-import type { KubeObject } from "../tools/cluster/objects";
-import { applied, client, eventually, STATE } from "./cluster";
+import { applied, appliedObjects, client, eventually, STATE } from "./cluster";
 import { clusterReady } from "./ready";
-
-function appliedObjects(): KubeObject[] {
-  return parseAllDocuments(readFileSync(join(STATE, "objects.yaml"), "utf8"))
-    .map((d) => d.toJS() as KubeObject)
-    .filter(Boolean);
-}
 
 describe("the plan's Kubernetes objects on the real API server", function () {
   before(clusterReady);
 
-  it("serves /version v1.37.2, the Kubernetes of the stacks' k3s v1.37.2+k3s1", async () => {
+  it("serves /version v1.36.4, the Kubernetes of the stacks' k3s v1.36.4+k3s1", async () => {
     const r = await client().request("GET", "/version");
-    assert.equal(r.body.gitVersion, "v1.37.2");
+    assert.equal(r.body.gitVersion, "v1.36.4");
     assert.equal(r.body.major, "1");
-    assert.equal(r.body.minor, "37");
+    assert.equal(r.body.minor, "36");
     for (const stack of ["staging", "prod"])
       assert.match(
         readFileSync(join(STATE, "..", "..", `Pulumi.${stack}.yaml`), "utf8"),
-        /^\s+version: v1\.37\.2\+k3s1$/m,
+        /^\s+version: v1\.36\.4\+k3s1$/m,
       );
   });
 
@@ -60,6 +52,15 @@ describe("the plan's Kubernetes objects on the real API server", function () {
       "StorageClass",
     ])
       assert.ok(kinds.has(k), `no ${k} applied`);
+  });
+
+  it("etcd runs with the datastore quota of the site's k3s config (etcd-arg quota-backend-bytes)", async () => {
+    const ports = JSON.parse(readFileSync(join(STATE, "ports.json"), "utf8")) as { etcdClient: number };
+    const metrics = await (await fetch(`http://127.0.0.1:${ports.etcdClient}/metrics`)).text();
+    const quota = /^etcd_server_quota_backend_bytes (\S+)$/m.exec(metrics);
+    assert.ok(quota, "etcd reports no quota_backend_bytes");
+    // Half the control planes' memory: staging's cx33 has 8 GB, prod's cx43 16 GB (8 GiB: etcd's cap).
+    assert.equal(Number(quota[1]), applied().stack === "prod" ? 8589934592 : 4294967296);
   });
 
   it("a second server-side apply of the same objects changes nothing (resourceVersions unchanged)", async function () {

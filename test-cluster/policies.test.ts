@@ -1,38 +1,50 @@
 /**
- * TEN-NSL-001 on its own: an operator whom RBAC allows to patch namespaces (so RBAC is not what
- * stops it) still cannot change the platform's labels and annotations on a tenant namespace; other
- * labels are fine. Only system:masters (Pulumi) may.
+ * The admission policies on their own, with RBAC out of the way (an operator bound to the verbs):
+ * TEN-NSL-001 (the platform's namespace labels), TEN-EDGE-001 (edge kinds), TEN-OWN-001 (the
+ * platform's objects in a tenant namespace, and the namespace controller still deleting them on
+ * decommission). Events, which only platform components write: TEN-EVT-001's size bound and
+ * EventRateLimit's per-namespace burst, as the cluster admin.
  */
 import { Impersonate } from "../tools/cluster/client";
-import { admitted, client, create, mergePatch, rbacGranted, rejected, tenants } from "./cluster";
+import { strict as assert } from "node:assert";
+import { admitted, client, create, eventually, mergePatch, rbacGranted, rejected, tenants } from "./cluster";
 import { clusterReady } from "./ready";
 
 const OPERATOR: Impersonate = { user: "operator@platform.invalid", groups: ["system:authenticated"] };
+const RBAC = "/apis/rbac.authorization.k8s.io/v1";
+
+/** Binds `user` cluster-wide to a ClusterRole `name` of `rules`: RBAC out of the way. */
+async function grant(name: string, user: string, rules: Record<string, unknown>[]): Promise<void> {
+  await client().request("POST", `${RBAC}/clusterroles`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRole",
+    metadata: { name },
+    rules,
+  });
+  await client().request("POST", `${RBAC}/clusterrolebindings`, {
+    apiVersion: "rbac.authorization.k8s.io/v1",
+    kind: "ClusterRoleBinding",
+    metadata: { name },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name },
+    subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: user }],
+  });
+}
+
+/** Removes what grant() made. */
+async function revoke(name: string): Promise<void> {
+  await client().request("DELETE", `${RBAC}/clusterrolebindings/${name}`);
+  await client().request("DELETE", `${RBAC}/clusterroles/${name}`);
+}
 
 describe("[TEN-NSL-001] tenant namespace labels, with RBAC out of the way", function () {
   before(async () => {
     await clusterReady();
-    const rbac = "/apis/rbac.authorization.k8s.io/v1";
-    await client().request("POST", `${rbac}/clusterroles`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "conformance-namespace-editor" },
-      rules: [{ apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch", "update"] }],
-    });
-    await client().request("POST", `${rbac}/clusterrolebindings`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "conformance-namespace-editor" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "conformance-namespace-editor" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: OPERATOR.user }],
-    });
+    await grant("conformance-namespace-editor", OPERATOR.user, [
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "patch", "update"] },
+    ]);
     for (const [name] of tenants()) await rbacGranted(OPERATOR.user, "patch", "", "namespaces", name);
   });
-  after(async () => {
-    const rbac = "/apis/rbac.authorization.k8s.io/v1";
-    await client().request("DELETE", `${rbac}/clusterrolebindings/conformance-namespace-editor`);
-    await client().request("DELETE", `${rbac}/clusterroles/conformance-namespace-editor`);
-  });
+  after(() => revoke("conformance-namespace-editor"));
 
   for (const [name, t] of tenants()) {
     it(`${name}: Pod Security level, tenant label and domains annotation cannot change; a team label can`, async () => {
@@ -68,33 +80,17 @@ describe("[TEN-NSL-001] tenant namespace labels, with RBAC out of the way", func
 
 describe("[TEN-EDGE-001] edge kinds in tenant namespaces, with RBAC out of the way", function () {
   const EDGE_OPERATOR: Impersonate = { user: "edge-operator@platform.invalid", groups: ["system:authenticated"] };
-  const rbac = "/apis/rbac.authorization.k8s.io/v1";
   before(async () => {
     await clusterReady();
-    await client().request("POST", `${rbac}/clusterroles`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRole",
-      metadata: { name: "conformance-edge-writer" },
-      rules: [
-        { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] },
-        { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "referencegrants"], verbs: ["create"] },
-        { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
-      ],
-    });
-    await client().request("POST", `${rbac}/clusterrolebindings`, {
-      apiVersion: "rbac.authorization.k8s.io/v1",
-      kind: "ClusterRoleBinding",
-      metadata: { name: "conformance-edge-writer" },
-      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "conformance-edge-writer" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "User", name: EDGE_OPERATOR.user }],
-    });
+    await grant("conformance-edge-writer", EDGE_OPERATOR.user, [
+      { apiGroups: ["networking.k8s.io"], resources: ["ingresses"], verbs: ["create"] },
+      { apiGroups: ["gateway.networking.k8s.io"], resources: ["gateways", "referencegrants"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["create"] },
+    ]);
     for (const [name] of tenants())
       await rbacGranted(EDGE_OPERATOR.user, "create", "networking.k8s.io", "ingresses", name);
   });
-  after(async () => {
-    await client().request("DELETE", `${rbac}/clusterrolebindings/conformance-edge-writer`);
-    await client().request("DELETE", `${rbac}/clusterroles/conformance-edge-writer`);
-  });
+  after(() => revoke("conformance-edge-writer"));
 
   for (const [name, t] of tenants()) {
     it(`${name}: an Ingress or a Gateway is refused by the policy itself; a ConfigMap is admitted`, async () => {
@@ -132,4 +128,145 @@ describe("[TEN-EDGE-001] edge kinds in tenant namespaces, with RBAC out of the w
       );
     });
   }
+});
+
+describe("[TEN-OWN-001] the platform's objects in tenant namespaces, with RBAC out of the way", function () {
+  // An operator whom RBAC lets edit ConfigMaps everywhere: the policy itself must stop it.
+  const EDITOR: Impersonate = { user: "cm-editor@platform.invalid", groups: ["system:authenticated"] };
+  const NS = "conformance-decommission";
+  before(async () => {
+    await clusterReady();
+    await grant("conformance-cm-editor", EDITOR.user, [
+      { apiGroups: [""], resources: ["configmaps"], verbs: ["get", "create", "patch", "delete"] },
+    ]);
+    // A namespace shaped like a tenant's, with an object the platform declared in it (the cluster
+    // admin writes both, as Pulumi does).
+    admitted(
+      await create(
+        "/api/v1/namespaces",
+        { apiVersion: "v1", kind: "Namespace", metadata: { name: NS, labels: { "platform.video/tenant": NS } } },
+        undefined,
+        false,
+      ),
+    );
+    admitted(
+      await create(
+        `/api/v1/namespaces/${NS}/configmaps`,
+        {
+          apiVersion: "v1",
+          kind: "ConfigMap",
+          metadata: { name: "declared", labels: { "platform.video/tenant": NS } },
+        },
+        undefined,
+        false,
+      ),
+    );
+    await rbacGranted(EDITOR.user, "delete", "", "configmaps", NS);
+  });
+  after(async () => {
+    await revoke("conformance-cm-editor");
+    await client().request("DELETE", `/api/v1/namespaces/${NS}`);
+  });
+
+  it("an operator cannot change, unlabel or delete a labelled object, nor label one of its own; an unlabelled one is admitted", async () => {
+    const path = `/api/v1/namespaces/${NS}/configmaps`;
+    const owned =
+      /the ConfigMap declared carries the label platform\.video\/tenant: the platform declares it for the tenant \(Pulumi, from the tenant file\), and only the platform may create, change or delete it/;
+    rejected(await mergePatch(`${path}/declared`, { data: { a: "b" } }, EDITOR), 403, owned);
+    rejected(
+      await mergePatch(`${path}/declared`, { metadata: { labels: { "platform.video/tenant": null } } }, EDITOR),
+      403,
+      owned,
+    );
+    rejected(await client().request("DELETE", `${path}/declared`, undefined, { as: EDITOR, dryRun: true }), 403, owned);
+    rejected(
+      await create(
+        path,
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "forged", labels: { "platform.video/tenant": NS } } },
+        EDITOR,
+      ),
+      403,
+      /carries the label platform\.video\/tenant/,
+    );
+    admitted(await create(path, { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "own" } }, EDITOR));
+    // The platform (cluster admins: Pulumi) still changes what it declared.
+    admitted(await mergePatch(`${path}/declared`, { data: { a: "b" } }));
+  });
+
+  it("deleting the namespace (decommission) removes the platform's objects in it: the namespace controller may", async function () {
+    this.timeout(120_000);
+    admitted(await client().request("DELETE", `/api/v1/namespaces/${NS}`));
+    await eventually(
+      `${NS} deleted by the namespace controller`,
+      async () => (await client().request("GET", `/api/v1/namespaces/${NS}`)).status === 404,
+      90_000,
+    );
+  });
+});
+
+describe("events about tenant objects: size (TEN-EVT-001) and rate (EventRateLimit)", function () {
+  const event = (name: string, namespace: string, message: string) => ({
+    apiVersion: "v1",
+    kind: "Event",
+    metadata: { name },
+    involvedObject: { kind: "Pod", name: "web", namespace, apiVersion: "v1" },
+    reason: "Probe",
+    message,
+    type: "Warning",
+    source: { component: "kubelet" },
+  });
+  before(clusterReady);
+
+  it("[TEN-EVT-001] an Event in a tenant namespace with a 2049-character message is refused; 2048 are admitted", async () => {
+    const [, t] = tenants()[0];
+    const path = `/api/v1/namespaces/${t.namespace}/events`;
+    rejected(
+      await create(path, event("long", t.namespace, "x".repeat(2049))),
+      403,
+      /an Event about a tenant object may carry at most 2048 characters of message/,
+    );
+    admitted(await create(path, event("short", t.namespace, "x".repeat(2048))));
+  });
+
+  it("a namespace's burst of events (100) is cut off with 429 by EventRateLimit; another namespace still takes events", async function () {
+    this.timeout(120_000);
+    const namespaces = ["conformance-events-a", "conformance-events-b"];
+    for (const ns of namespaces)
+      admitted(
+        await create(
+          "/api/v1/namespaces",
+          { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } },
+          undefined,
+          false,
+        ),
+      );
+    try {
+      // Real writes: the plugin lets dry runs through (they never reach etcd).
+      const started = Date.now();
+      let refused: { at: number; message: string } | undefined;
+      for (let i = 0; i < 400 && !refused; i++) {
+        const r = await create(
+          `/api/v1/namespaces/${namespaces[0]}/events`,
+          event(`e-${i}`, namespaces[0], "m"),
+          undefined,
+          false,
+        );
+        if (r.status === 429) refused = { at: i, message: String(r.body.message) };
+        else admitted(r);
+      }
+      const seconds = (Date.now() - started) / 1000;
+      assert.ok(refused, "400 events in one namespace were all admitted: no rate limit");
+      assert.match(refused.message, new RegExp(`limit reached on type Namespace for key ${namespaces[0]}`));
+      // The burst, plus one refill a second while the loop ran.
+      assert.ok(
+        refused.at >= 100 && refused.at <= 100 + Math.ceil(seconds) + 1,
+        `refused after ${refused.at} events in ${seconds} s`,
+      );
+      admitted(
+        await create(`/api/v1/namespaces/${namespaces[1]}/events`, event("e-0", namespaces[1], "m"), undefined, false),
+      );
+    } finally {
+      for (const ns of namespaces) await client().request("DELETE", `/api/v1/namespaces/${ns}`);
+    }
+  });
 });

@@ -5,8 +5,19 @@
  * holds for every tier; the refusal messages are Kubernetes' own, written out here.
  */
 import { strict as assert } from "node:assert";
-import { ApiResponse, Impersonate } from "../tools/cluster/client";
-import { actors, admitted, client, core, create, eventually, rejected, restrictedPod, tenants } from "./cluster";
+import { ApiResponse, collectionPath, Impersonate } from "../tools/cluster/client";
+import {
+  actors,
+  admitted,
+  appliedObjects,
+  client,
+  core,
+  create,
+  eventually,
+  rejected,
+  restrictedPod,
+  tenants,
+} from "./cluster";
 import { clusterReady } from "./ready";
 
 /** cpu quantity -> millicores ("1500m", "4", "0.5"). */
@@ -33,14 +44,33 @@ async function quota(ns: string): Promise<Quota> {
 }
 
 const LABEL = "platform.video/conformance-fill";
-/** Object counts in the quota: the resource path and the quota key that counts it. */
-const COUNTED: [string, string][] = [
-  ["pods", "pods"],
-  ["services", "services"],
-  ["persistentvolumeclaims", "persistentvolumeclaims"],
-  ["configmaps", "count/configmaps"],
-  ["secrets", "count/secrets"],
+/** Object counts in the quota: the resource, its API version and the quota key that counts it. */
+const COUNTED: [string, string, string][] = [
+  ["pods", "v1", "pods"],
+  ["services", "v1", "services"],
+  ["persistentvolumeclaims", "v1", "persistentvolumeclaims"],
+  ["configmaps", "v1", "count/configmaps"],
+  ["secrets", "v1", "count/secrets"],
+  ["serviceaccounts", "v1", "count/serviceaccounts"],
+  ["replicasets", "apps/v1", "count/replicasets.apps"],
 ];
+const pathOf = (ns: string, resource: string) =>
+  collectionPath(COUNTED.find((c) => c[0] === resource)?.[1] ?? "v1", resource, ns);
+
+/** A ReplicaSet of no replicas: nothing runs, but etcd stores it (a flood of them once filled etcd). */
+const emptyReplicaSet = (i: number) => {
+  const pod = restrictedPod(`fill-${i}`);
+  return {
+    apiVersion: "apps/v1",
+    kind: "ReplicaSet",
+    metadata: { name: `fill-${i}` },
+    spec: {
+      replicas: 0,
+      selector: { matchLabels: { fill: String(i) } },
+      template: { metadata: { labels: { fill: String(i) } }, spec: pod.spec },
+    },
+  };
+};
 
 /**
  * Waits until the quota's `used` counts equal what the namespace really holds. The quota
@@ -51,8 +81,8 @@ const COUNTED: [string, string][] = [
 async function settled(ns: string): Promise<void> {
   await eventually(`${ns}: quota usage settled`, async () => {
     const q = await quota(ns);
-    for (const [r, key] of COUNTED) {
-      const list = await client().request("GET", core(ns, r));
+    for (const [r, , key] of COUNTED) {
+      const list = await client().request("GET", pathOf(ns, r));
       if (Number(q.used[key] ?? "0") !== (list.body.items as unknown[]).length) return false;
     }
     return true;
@@ -64,11 +94,11 @@ describe("quota admission against the real API server", function () {
   for (const [name, t] of tenants()) {
     // Its admin group where it has one, else its sync identity: whoever creates objects there.
     const { label, as } = actors(name, t)[0] as { label: string; as: Impersonate };
-    // Bare Pods and plain Secrets are not the sync identity's to create (its role holds neither:
-    // Pods come from its workloads, Secrets as SealedSecrets); quota admission binds everyone, so
-    // for those the cluster admin fills the namespace.
+    // Bare Pods, plain Secrets and ReplicaSets are not the sync identity's to create (its role
+    // holds none: Pods and ReplicaSets come from its workloads, Secrets as SealedSecrets); quota
+    // admission binds everyone, so for those the cluster admin fills the namespace.
     const asFor = (resource: string) =>
-      label === "sync identity" && (resource === "pods" || resource === "secrets") ? undefined : as;
+      label === "sync identity" && ["pods", "secrets", "replicasets"].includes(resource) ? undefined : as;
     describe(`${name} as its ${label}`, function () {
       it("[TEN-QTA-001 TEN-LIM-001] a pod asking more CPU than the quota is refused; a small pod is admitted", async () => {
         const q = await quota(t.namespace);
@@ -126,6 +156,48 @@ describe("quota admission against the real API server", function () {
         admitted(await create(core(t.namespace, "persistentvolumeclaims"), pvc("data", "1Gi"), as));
       });
 
+      it("[TEN-PRIO-002] tenant-live pods up to the file's ingest workers are admitted, one more is refused", async function () {
+        this.timeout(120_000);
+        // What the tenant's chart is told to run as ingest workers: its Application's values, as
+        // the plan declared them (in whichever namespace its Argo CD instance reads them from).
+        const app = appliedObjects().find(
+          (o) =>
+            o.kind === "Application" &&
+            (o.metadata.labels as Record<string, string> | undefined)?.["platform.video/tenant"] === name,
+        );
+        assert.ok(app, `no Application labelled for ${name}`);
+        const ingest = (app as any).spec.source.helm.valuesObject.ingest as { workers: number };
+        const live = (await client().request("GET", `${core(t.namespace, "resourcequotas")}/tenant-live`)).body as any;
+        assert.deepEqual(live.spec.scopeSelector, {
+          matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["tenant-live"] }],
+        });
+        assert.equal(live.spec.hard.pods, String(ingest.workers));
+        const path = core(t.namespace, "pods");
+        const livePod = (i: number) => {
+          const p = restrictedPod(`live-${i}`, { priorityClassName: "tenant-live" });
+          (p.metadata as Record<string, unknown>).labels = { [LABEL]: "true" };
+          return p;
+        };
+        try {
+          for (let i = 0; i < ingest.workers; i++) admitted(await create(path, livePod(i), asFor("pods"), false));
+          rejected(
+            await create(path, livePod(ingest.workers), asFor("pods"), false),
+            403,
+            new RegExp(
+              `exceeded quota: tenant-live, requested: pods=1, used: pods=${ingest.workers}, limited: pods=${ingest.workers}`,
+            ),
+          );
+          // The tenant's other pods are not tenant-live's: a standard one is still admitted.
+          admitted(
+            await create(path, restrictedPod("standard", { priorityClassName: "tenant-standard" }), asFor("pods")),
+          );
+        } finally {
+          await client().request("DELETE", path, undefined, {
+            query: { labelSelector: LABEL, gracePeriodSeconds: "0" },
+          });
+        }
+      });
+
       for (const [resource, key, make] of [
         ["pods", "pods", (i: number) => restrictedPod(`fill-${i}`)],
         [
@@ -162,10 +234,18 @@ describe("quota admission against the real API server", function () {
           "count/secrets",
           (i: number) => ({ apiVersion: "v1", kind: "Secret", metadata: { name: `fill-${i}` } }),
         ],
+        [
+          "serviceaccounts",
+          "count/serviceaccounts",
+          (i: number) => ({ apiVersion: "v1", kind: "ServiceAccount", metadata: { name: `fill-${i}` } }),
+        ],
+        // The ReplicaSet flood of issue 25: thousands of zero-replica ReplicaSets near the 1.5 MiB
+        // object limit filled etcd; now the quota stops them at the tier's count.
+        ["replicasets", "count/replicasets.apps", emptyReplicaSet],
       ] as [string, string, (i: number) => { metadata: Record<string, unknown> }][]) {
         it(`[${key.startsWith("count/") ? "TEN-QTA-002" : "TEN-QTA-001"}] ${key}: objects up to the quota's count are admitted, one more is refused`, async function () {
           this.timeout(180_000);
-          const path = core(t.namespace, resource);
+          const path = pathOf(t.namespace, resource);
           try {
             await settled(t.namespace);
             const q = await quota(t.namespace);
@@ -196,7 +276,7 @@ describe("quota admission against the real API server", function () {
             const all = await client().request("GET", path);
             assert.equal((all.body.items as unknown[]).length, hard, `${resource} in ${t.namespace} at the refusal`);
           } finally {
-            // Services have no deletecollection: delete one by one.
+            // Services have no deletecollection: delete one by one (ReplicaSets' pods first: none).
             const list = await client().request("GET", path, undefined, { query: { labelSelector: LABEL } });
             for (const item of (list.body.items as { metadata: { name: string } }[]) ?? [])
               await client().request("DELETE", `${path}/${item.metadata.name}`, undefined, {

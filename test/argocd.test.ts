@@ -5,14 +5,29 @@
  * chart. Expectations are literal (issue 18): a weakened builder fails here, not only the rules.
  */
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { argocdCrdUrls, argocdValues, forceCrdOwnership } from "../components/platform/argocd";
 import { apiServiceIp, gitPorts } from "../components/platform/argocd-network";
 import { argocdTenantSettings, argocdTenantValues, tenantClusterSecret } from "../components/platform/argocd-tenants";
-import { checkResources, siteContext } from "../components/rules";
+import { checkResources, RULES, siteContext } from "../components/rules";
 import { gitPort } from "../components/rules/argocd";
 import { isPublicArgocdClusterSecret } from "../components/rules/secrets";
 import { CRD_SOURCES, DEFAULT_VERSIONS, githubRawUrl } from "../components/versions";
-import { byName, input, Plan, PlannedResource, planStack, readStackConfig } from "./helpers/harness";
+import { chartPrerequisites } from "../tools/cluster/prereqs";
+import { argocdReleases } from "../tools/argocd/chart";
+import { PLAN_REVEAL } from "../tools/cluster/apply";
+import {
+  byName,
+  input,
+  plan,
+  Plan,
+  PlannedResource,
+  planStack,
+  readStackConfig,
+  repoRoot,
+  serial,
+} from "./helpers/harness";
 
 const STACKS = ["staging", "prod"] as const;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -445,5 +460,93 @@ describe("Argo CD: the network fences' inputs", () => {
       for (const r of policies.filter((x) => !x.name.startsWith("argocd-tenant-scope")))
         assert.ok(rel.options.dependsOn.includes(r.urn), `${r.name} before ${rel.name}`);
     }
+  });
+});
+
+describe("docs/tenant-isolation.md §1: every Argo CD path names its rule and a test that exists", () => {
+  it("the table's rule ids are the catalog's, every TEN-ARGO rule is in it, and each quoted test title is in its file", () => {
+    const doc = readFileSync(join(repoRoot, "docs", "tenant-isolation.md"), "utf8");
+    const section = doc.slice(doc.indexOf("\n## 1. "), doc.indexOf("\n## 2. "));
+    const rows = section
+      .split("\n")
+      .filter((l) => l.startsWith("| ") && !l.startsWith("| Path") && !l.startsWith("| ---"))
+      .map((l) => l.split(" | ").map((c) => c.replace(/^\| |\s*\|$/g, "").trim()));
+    assert.ok(rows.length >= 8, `${rows.length} paths`);
+    const ids = new Set(RULES.map((r) => r.id));
+    const named = new Set<string>();
+    for (const [path, , rule, proof] of rows) {
+      assert.ok(proof, `${path}: a proving test`);
+      for (const id of rule.match(/[A-Z]+-[A-Z]+-\d{3}/g) ?? []) {
+        assert.ok(ids.has(id), `${path}: ${id} is no rule of the catalog`);
+        named.add(id);
+      }
+      // `<file>` then the quoted titles (or parts of them) that file must contain.
+      let file = "";
+      let quotes = 0;
+      for (const m of proof.matchAll(/`([^`]+\.ts)`|"([^"]+)"/g)) {
+        if (m[1]) file = m[1];
+        else {
+          assert.ok(file, `${path}: "${m[2]}" names no file`);
+          assert.ok(readFileSync(join(repoRoot, file), "utf8").includes(m[2]), `${file} has no test "${m[2]}"`);
+          quotes++;
+        }
+      }
+      assert.ok(quotes > 0, `${path}: no test title quoted`);
+    }
+    assert.deepEqual(
+      [...ids].filter((id) => id.startsWith("TEN-ARGO-") && !named.has(id)),
+      ["TEN-ARGO-002"],
+      "every Argo CD rule but the Application's own shape (§1's sync identities paragraph) has a path",
+    );
+  });
+});
+
+describe("test:cluster's chart stand-ins come from the plan's argo-cd releases (tools/cluster/prereqs.ts)", function () {
+  this.timeout(120_000);
+  it("the tenant instance gets its controller's ServiceAccount and no cluster-wide role; the platform's, its values' ClusterRole and binding", async () => {
+    // The platform's values are a secret in the plan (the admin password hash): planned with reveal, as `up` does.
+    const p = await serial(() => plan({ stack: "staging", reveal: PLAN_REVEAL }));
+    const objects = chartPrerequisites([], argocdReleases(p.resources), {}).filter((o) =>
+      ["ServiceAccount", "ClusterRole", "ClusterRoleBinding"].includes(o.kind),
+    );
+    assert.deepEqual(
+      objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`),
+      [
+        "ServiceAccount argocd/argocd-application-controller",
+        "ClusterRole /argocd-application-controller",
+        "ClusterRoleBinding /argocd-application-controller",
+        "ServiceAccount argocd-tenants/argocd-tenants-application-controller",
+      ],
+    );
+    const role = objects.find((o) => o.kind === "ClusterRole") as any;
+    assert.deepEqual(role.rules[2], {
+      apiGroups: [""],
+      resources: ["serviceaccounts"],
+      verbs: ["impersonate"],
+      resourceNames: ["argocd-platform-sync"],
+    });
+    // A release whose values are masked is refused rather than guessed.
+    const masked = p.resources.map((r) =>
+      r.name === "platform-argocd-tenants"
+        ? { ...r, inputs: { ...r.inputs, values: "[secret]" }, revealedInputs: undefined }
+        : r,
+    );
+    assert.throws(
+      () => argocdReleases(masked),
+      /platform-argocd-tenants: the argo-cd release's values are not readable/,
+    );
+    // Without createClusterRoles: false, the chart's default role is everything.
+    const open = p.resources.map((r) => {
+      if (r.name !== "platform-argocd-tenants") return r;
+      const values = { ...(r.inputs.values as object), createClusterRoles: true };
+      return { ...r, inputs: { ...r.inputs, values }, revealedInputs: undefined };
+    });
+    const wide = chartPrerequisites([], argocdReleases(open), {}).find(
+      (o) => o.kind === "ClusterRole" && o.metadata.name === "argocd-tenants-application-controller",
+    ) as any;
+    assert.deepEqual(wide.rules, [
+      { apiGroups: ["*"], resources: ["*"], verbs: ["*"] },
+      { nonResourceURLs: ["*"], verbs: ["*"] },
+    ]);
   });
 });

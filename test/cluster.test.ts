@@ -36,6 +36,8 @@ const UPSTREAM = [
   "\tk8s.io/klog/v2 v2.130.1",
   ")",
   "",
+  "require go.etcd.io/etcd/server/v3 v3.6.8 // indirect",
+  "",
   "replace (",
   "\tk8s.io/api => ./staging/src/k8s.io/api",
   "\tk8s.io/client-go => ./staging/src/k8s.io/client-go",
@@ -75,19 +77,25 @@ describe("tools/kube: the wrapper go.mod generator", function () {
     );
     const first = renderWrapperGoMod(undefined, UPSTREAM, "v1.37.2");
     assert.match(first, /^require k8s\.io\/kubernetes v1\.37\.2$/m);
+    // etcd is the server that Kubernetes release requires, not whatever tidy would settle on.
+    assert.match(first, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.6\.8$/m);
     assert.match(first, /^tool \(\n\tk8s\.io\/kubernetes\/cmd\/kube-apiserver\n/m);
     // Re-rendering at a new version swaps the block and the requirement in place.
     const next = renderWrapperGoMod(first, UPSTREAM, "v1.38.0");
     assert.match(next, /^require k8s\.io\/kubernetes v1\.38\.0$/m);
     assert.equal(committedReplaceBlock(next), replaceBlock(UPSTREAM, "v1.38.0"));
     assert.equal(next.split("// BEGIN generated").length, 2);
+    const etcdMoved = renderWrapperGoMod(first, UPSTREAM.replace("v3.6.8", "v3.7.1"), "v1.38.0");
+    assert.match(etcdMoved, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.7\.1$/m);
+    assert.throws(() => renderWrapperGoMod(first, UPSTREAM.replace(/^require go.*$/m, ""), "v1.38.0"), /no go\.etcd/);
   });
 
-  it("the committed tools/kube/go.mod pins k8s.io/kubernetes v1.37.2 and carries a generated block", () => {
+  it("the committed tools/kube/go.mod pins k8s.io/kubernetes v1.36.4, its etcd v3.6.8, and carries a generated block", () => {
     const gomod = readFileSync(join(root, "tools", "kube", "go.mod"), "utf8");
-    assert.match(gomod, /^\s*k8s\.io\/kubernetes v1\.37\.2\b/m);
+    assert.match(gomod, /^\s*k8s\.io\/kubernetes v1\.36\.4\b/m);
+    assert.match(gomod, /^require go\.etcd\.io\/etcd\/server\/v3 v3\.6\.8$/m);
     const block = committedReplaceBlock(gomod) ?? "";
-    assert.match(block, /\tk8s\.io\/apiserver => k8s\.io\/apiserver v0\.37\.2\n/);
+    assert.match(block, /\tk8s\.io\/apiserver => k8s\.io\/apiserver v0\.36\.4\n/);
     assert.doesNotMatch(block, /=> \.\/staging/);
   });
 });
@@ -97,6 +105,7 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
     version: "v1.37.2+k3s1",
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
+    etcdQuotaBytes: 4294967296,
   });
 
   it("every key of the k3s server config is either mapped or dropped with a reason", () => {
@@ -104,14 +113,25 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
     assert.deepEqual(unclassifiedKeys({ ...k3s, "new-k3s-setting": true }), ["new-k3s-setting"]);
   });
 
+  it("an etcd argument the local etcd does not take is refused, naming where to classify it", () => {
+    assert.throws(
+      () => controlPlaneFlags({ ...k3s, "etcd-arg": ["quota-backend-bytes=1", "max-wals=2"] }, "/state", "a2V5"),
+      /k3s etcd-arg max-wals is not mapped to the local etcd: classify it in tools\/cluster\/flags\.ts/,
+    );
+  });
+
   it("keeps the admission plugins and Pod Security config, relocating host files under the state dir", () => {
     const f = controlPlaneFlags(k3s, "/state", "a2V5");
     assert.ok(
       f.apiserver.includes(
-        "--enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+        "--enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages,EventRateLimit",
       ),
     );
-    assert.ok(f.apiserver.includes("--admission-control-config-file=/state/psa.yaml"));
+    assert.ok(f.apiserver.includes("--admission-control-config-file=/state/admission.yaml"));
+    assert.ok(f.apiserver.includes("--event-ttl=1h"));
+    // The site's datastore quota reaches the local etcd; the kubelet's settings do not (no kubelet).
+    assert.deepEqual(f.etcd, ["--quota-backend-bytes=4294967296"]);
+    assert.ok(![...f.apiserver, ...f.controllerManager].some((a) => a.includes("pod-max-pids")));
     assert.ok(f.apiserver.includes("--audit-policy-file=/state/audit.yaml"));
     assert.ok(f.apiserver.includes("--audit-log-path=/state/logs/audit.log"));
     assert.ok(f.apiserver.includes("--service-cluster-ip-range=10.43.0.0/16"));
@@ -119,9 +139,11 @@ describe("tools/cluster: the local control plane's flags come from the rendered 
     assert.ok(!f.apiserver.some((a) => a.includes("/var/lib/rancher")), "no k3s host path left");
     assert.ok(f.controllerManager.includes("--use-service-account-credentials=true"));
     assert.ok(f.controllerManager.includes("--cluster-cidr=10.42.0.0/16"));
-    const psa = f.files.find((x) => x.path === "psa.yaml")?.content ?? "";
-    assert.match(psa, /enforce: baseline/);
-    assert.match(psa, /kind: PodSecurityConfiguration/);
+    const admission = f.files.find((x) => x.path === "admission.yaml")?.content ?? "";
+    assert.match(admission, /enforce: baseline/);
+    assert.match(admission, /kind: PodSecurityConfiguration/);
+    assert.match(admission, /- name: EventRateLimit\n/);
+    assert.match(admission, /type: Namespace\n\s+qps: 1\n\s+burst: 100\n/);
     assert.match(f.files.find((x) => x.path === "encryption.yaml")?.content ?? "", /secret: a2V5/);
   });
 });

@@ -21,9 +21,17 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { parse, parseDocument } from "yaml";
 import { LOCATION_PRICE_FACTOR, OTHER_PRICES, SERVER_TYPES } from "../components/site/catalog";
-import { diffAgainstRef, DiffResult, diffPlans, newDigestKey, PlanDiff, renderMarkdown } from "../tools/diff";
+import {
+  diffAgainstRef,
+  DiffResult,
+  diffPlans,
+  newDigestKey,
+  PlanDiff,
+  renderMarkdown,
+  renderText,
+} from "../tools/diff";
 import type { ChildPlanOptions } from "../tools/diff/refs";
-import { COMMENT_LIMIT, commentMarker } from "../tools/diff/markdown";
+import { COMMENT_LIMIT, commentMarker, listDelta } from "../tools/diff/markdown";
 import { coversPath, formatPath, parsePath, touches } from "../tools/diff/paths";
 import { REPLACEMENT_RULES } from "../tools/diff/rules";
 import { tenantReview } from "../tools/diff/tenants";
@@ -421,6 +429,89 @@ const tenantUrn = (p: Plan, name: string) => {
   return t.urn;
 };
 
+describe("diff: what a reviewer sees of lists, CPU and a removed tenant (issue 24)", () => {
+  const hosts = (n: number) => Array.from({ length: n }, (_, i) => `live.tenant-with-a-long-name-${i}.example`);
+  const meta = (review: ReturnType<typeof tenantReview>) => ({
+    baseRef: "main",
+    baseCommit: "0123456789abcdef",
+    review,
+  });
+
+  it("a changed list output shows the items added and removed, whole, never 80-character prefixes", () => {
+    const before = [...hosts(6), "gone.example"];
+    const after = [...hosts(6), "live.new-tenant.example"];
+    const base = { ...planOf(site), outputs: { ingressHosts: before } };
+    const head = { ...planOf(site), outputs: { ingressHosts: after } };
+    const review = tenantReview(base as Plan, head as Plan);
+    const md = renderMarkdown(diffPlans(base as Plan, head as Plan), meta(review));
+    assert.match(
+      md,
+      /\| <code>ingressHosts<\/code> \| − <code>"gone\.example"<\/code> \| \+ <code>"live\.new-tenant\.example"<\/code><br>\(6 unchanged\) \|/,
+    );
+    assert.doesNotMatch(md, /chars\)/, "nothing cut");
+    const text = renderText(diffPlans(base as Plan, head as Plan), meta(review));
+    assert.match(text, /output ingressHosts: added "live\.new-tenant\.example"; removed "gone\.example"; 6 unchanged/);
+    assert.deepEqual(listDelta(["a", "a", "b"], ["a", "c"]), { added: ["c"], removed: ["a", "b"], kept: 1 });
+    assert.equal(listDelta("a", ["a"]), undefined);
+  });
+
+  it("an input list that grows names the new item (a tenant's added domain)", () => {
+    const cert = (dnsNames: string[]) =>
+      res("t-cert", "kubernetes:cert-manager.io/v1:Certificate", { spec: { dnsNames } }, {}, site);
+    const d = diffPlans(planOf(site, cert(hosts(3))), planOf(site, cert([...hosts(3), "vod.t.example"])));
+    const md = renderMarkdown(d, { baseRef: "main", baseCommit: "0123456789abcdef" });
+    assert.match(md, /<code>spec\.dnsNames<\/code>: added <code>"vod\.t\.example"<\/code>; 3 unchanged/);
+  });
+
+  it("every CPU figure of the tenant review is in cores", () => {
+    const tenantOut = (cpu: string) => ({
+      t: { tier: "small", quota: { cpu, memory: "4Gi" }, domains: [], decommission: false },
+    });
+    const base = { ...planOf(site), outputs: { tenants: {} } };
+    const head = { ...planOf(site), outputs: { tenants: tenantOut("1500m") } };
+    const siteConfig = { workerPools: [{ count: 2, serverType: "cx43" }], overcommit: 2 } as never;
+    const review = tenantReview(base as Plan, head as Plan, siteConfig);
+    assert.match(review.added[0].spec.quota, /^cpu 1\.5 cores, memory 4Gi,/);
+    assert.equal(review.capacity?.cpu.used, "1.5 cores");
+    assert.match(review.capacity?.cpu.total ?? "", /^[\d.]+ cores$/);
+    assert.match(review.capacity?.cpu.left ?? "", /^[\d.]+ cores$/);
+  });
+
+  it("a removed tenant file whose tenant is deployed and protected names decommission: true and runbook 05", () => {
+    const tenant = res("gone", "platform:tenant:Tenant", {}, {}, stackRes, false);
+    const ns = res(
+      "gone-ns",
+      "kubernetes:core/v1:Namespace",
+      { metadata: { name: "gone" } },
+      { protect: true },
+      tenant,
+    );
+    const out = { tenants: { gone: { tier: "small", quota: {}, domains: [], decommission: false } } };
+    const base = { ...planOf(tenant, ns), outputs: out };
+    const head = { ...planOf(), outputs: { tenants: {} } };
+    const review = tenantReview(base as Plan, head as Plan);
+    assert.deepEqual([review.removed, review.protected], [["gone"], ["gone"]]);
+    const d = diffPlans(base as Plan, head as Plan);
+    const warning = d.resources.find((r) => r.name === "gone-ns")!.warnings[0];
+    assert.match(warning, /^protected: `pulumi up` refuses to delete it while tenant gone is deployed/);
+    for (const text of [warning, renderMarkdown(d, meta(review)), renderText(d, meta(review))]) {
+      assert.match(text, /decommission: true/);
+      assert.match(text, /runbook 05, docs\/runbooks\/05-decommission-tenant\.md/);
+    }
+    // Decommissioned first (unprotected in the base): removing the file is the second, clean step.
+    const lifted = {
+      ...base,
+      resources: base.resources.map((r) => (r === ns ? { ...ns, options: { ...ns.options, protect: false } } : r)),
+    };
+    const second = tenantReview(lifted as Plan, head as Plan);
+    assert.deepEqual(second.protected, []);
+    assert.match(
+      renderMarkdown(diffPlans(lifted as Plan, head as Plan), meta(second)),
+      /its namespace and everything in it go/,
+    );
+  });
+});
+
 /**
  * The only update adding, removing or renaming a tenant may make: the tenant Argo CD's cluster
  * Secret, in place, its namespace list alone changed. Returns [namespaces added, removed].
@@ -558,8 +649,8 @@ describe("diff: against a temporary git repository", function () {
     );
     const spec = added[0].spec;
     assert.match(spec.tier, /^(small|standard|premium)$/);
-    assert.match(spec.quota, /^cpu \S+, memory \S+, storage \S+, pods \d+, services \d+, PVCs \d+$/);
-    assert.match(spec.ingest, /^\d+ × \(\S+, \S+\)$/);
+    assert.match(spec.quota, /^cpu [\d.]+ cores?, memory \S+, storage \S+, pods \d+, services \d+, PVCs \d+$/);
+    assert.match(spec.ingest, /^\d+ × \([\d.]+ cores?, \S+\)$/);
     assert.match(spec.repo, /^https:\/\/|^git@/);
     assert.ok(spec.path && spec.revision, "path and revision");
     const md = renderMarkdown(diff, meta);
@@ -577,7 +668,7 @@ describe("diff: against a temporary git repository", function () {
       assert.ok(md.includes(`| ${field} | <code>`), `the comment shows ${field}`);
     assert.match(
       md,
-      /Site capacity after this change: CPU <code>[^<]+<\/code> of <code>[^<]+<\/code> requested \(<code>[^<]+<\/code> left\)/,
+      /Site capacity after this change: CPU <code>[\d.]+ cores?<\/code> of <code>[\d.]+ cores<\/code> requested \(<code>[\d.]+ cores?<\/code> left\)/,
     );
     const expected = subtree(headPlan, tenantUrn(headPlan, "diff-probe"));
     assert.ok(expected.length >= 5, `tenant subtree has ${expected.length} resources`);
@@ -592,7 +683,7 @@ describe("diff: against a temporary git repository", function () {
     const src = fixture();
     const name = src.replace(/\.yaml$/, "");
     const quota = stagingBase!.resources.find(
-      (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.urn.includes(`::${name}-`),
+      (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.urn.endsWith(`::${name}-quota`),
     );
     assert.ok(quota, "the fixture tenant has a ResourceQuota");
     const pods = Number((quota.inputs as any).spec.hard.pods);

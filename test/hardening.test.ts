@@ -7,8 +7,7 @@
  * under test. The cluster-side proof of the same objects is the integrator's (real API server).
  */
 import { strict as assert } from "node:assert";
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { k3sSchema, siteSchema } from "../components/config/schema";
@@ -17,70 +16,14 @@ import { ClusterSettings, KUBE_APISERVER_ARGS, NodeSpec } from "../components/si
 import { planSite } from "../components/site/nodes";
 import { RULES } from "../components/rules";
 import { argocdValuesProblems } from "../components/rules/hardening";
-import { ADMISSION_POLICIES, AdmissionPolicy } from "../components/rules/admission";
 import { argocdValues } from "../components/platform/argocd";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
-import { cel } from "./helpers/cel";
+import { denials, Request, tenantNs } from "./helpers/admission";
 import { byName, planStack, readStackConfig } from "./helpers/harness";
+import { tenantStorageOnly } from "./helpers/tenant-properties";
+import { needTool, nftCheck } from "./helpers/tools";
+import { planSample } from "./helpers/tenants";
 
-// --- CEL, evaluated the way the API server applies one policy -------------------------------
-
-interface Request {
-  operation?: "CREATE" | "UPDATE";
-  group: string;
-  resource: string;
-  object: Record<string, any>;
-  oldObject?: Record<string, any>;
-  namespace?: Record<string, any>;
-}
-
-/** Denial messages of `policy` for `req` (undefined: the policy does not match the request). */
-function denials(rule: string, req: Request): string[] | undefined {
-  const p = ADMISSION_POLICIES.find((x) => x.rule === rule) as AdmissionPolicy;
-  assert.ok(p, `no admission policy for ${rule}`);
-  const op = req.operation ?? "CREATE";
-  const mc = p.spec.matchConstraints as any;
-  const matches = (mc.resourceRules as any[]).some(
-    (r) => r.apiGroups.includes(req.group) && r.resources.includes(req.resource) && r.operations.includes(op),
-  );
-  const ns = req.namespace ?? tenantNs();
-  const selected = (mc.namespaceSelector?.matchExpressions ?? []).every(
-    (e: any) => e.operator === "Exists" && e.key in (ns.metadata.labels ?? {}),
-  );
-  if (!matches || !selected) return undefined;
-  const ctx: Record<string, unknown> = {
-    object: req.object,
-    oldObject: req.oldObject ?? null,
-    namespaceObject: ns,
-    request: { operation: op, userInfo: { username: "system:serviceaccount:acme-tv:argocd-sync", groups: [] } },
-  };
-  for (const c of p.spec.matchConditions ?? []) if (cel(c.expression, ctx) !== true) return undefined;
-  const variables: Record<string, unknown> = {};
-  ctx.variables = variables;
-  for (const v of p.spec.variables ?? []) variables[v.name] = cel(v.expression, ctx);
-  const out: string[] = [];
-  for (const v of p.spec.validations) {
-    const ok = cel(v.expression, ctx);
-    assert.equal(typeof ok, "boolean", v.expression);
-    if (!ok) out.push(String(v.messageExpression ? cel(v.messageExpression, ctx) : v.message));
-  }
-  return out;
-}
-
-function tenantNs(extra: Record<string, string> = {}) {
-  return {
-    metadata: {
-      name: "acme-tv",
-      labels: {
-        "kubernetes.io/metadata.name": "acme-tv",
-        "platform.video/tenant": "acme-tv",
-        "pod-security.kubernetes.io/enforce": "restricted",
-        ...extra,
-      },
-      annotations: { "platform.video/domains": "live.acme-tv.example" },
-    },
-  };
-}
 const ingestNs = () => tenantNs({ "platform.video/ingest": "true" });
 
 /** A pod spec Pod Security "restricted" admits, with the tolerations DefaultTolerationSeconds adds. */
@@ -90,7 +33,7 @@ function podSpec(extra: Record<string, unknown> = {}) {
     containers: [
       {
         name: "app",
-        image: "registry.acme-tv.example/player:1.4.2",
+        image: "registry.demo-tv.example/player:1.4.2",
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
       },
     ],
@@ -104,7 +47,7 @@ function podSpec(extra: Record<string, unknown> = {}) {
 const deployment = (spec: Record<string, unknown> = {}, labels: Record<string, string> = { app: "player" }) => ({
   apiVersion: "apps/v1",
   kind: "Deployment",
-  metadata: { name: "player", namespace: "acme-tv" },
+  metadata: { name: "player", namespace: "demo-tv" },
   spec: { replicas: 2, selector: { matchLabels: labels }, template: { metadata: { labels }, spec: podSpec(spec) } },
 });
 const deploy = (spec: Record<string, unknown> = {}, labels?: Record<string, string>, namespace = tenantNs()) => ({
@@ -160,7 +103,7 @@ const NORMAL: [string, Request][] = [
       object: {
         kind: "HTTPRoute",
         spec: {
-          hostnames: ["live.acme-tv.example"],
+          hostnames: ["live.demo-tv.example"],
           rules: [{ backendRefs: [{ name: "player", port: 80 }] }],
         },
       },
@@ -216,11 +159,11 @@ const NORMAL: [string, Request][] = [
     },
   ],
   [
-    "PodDisruptionBudget with minAvailable 50%",
+    "PodDisruptionBudget with maxUnavailable 25%",
     {
       group: "policy",
       resource: "poddisruptionbudgets",
-      object: { kind: "PodDisruptionBudget", spec: { minAvailable: "50%" } },
+      object: { kind: "PodDisruptionBudget", spec: { maxUnavailable: "25%" } },
     },
   ],
   [
@@ -231,7 +174,7 @@ const NORMAL: [string, Request][] = [
       object: {
         apiVersion: "bitnami.com/v1alpha1",
         kind: "SealedSecret",
-        metadata: { name: "db", namespace: "acme-tv", annotations: { "sealedsecrets.bitnami.com/managed": "true" } },
+        metadata: { name: "db", namespace: "demo-tv", annotations: { "sealedsecrets.bitnami.com/managed": "true" } },
         spec: { encryptedData: { password: "AgB..." } },
       },
     },
@@ -320,6 +263,55 @@ describe("TEN-SCHED-001: tenant pods stay off control planes and dedicated pools
       "nodeSelector pinning a host",
       deploy({ nodeSelector: { "kubernetes.io/hostname": "prod-cp-1" } }),
       /may not select/,
+    ],
+    // The address labels k3s keeps on nodes that had them: each names one node.
+    [
+      "nodeSelector on k3s.io/hostname",
+      deploy({ nodeSelector: { "k3s.io/hostname": "prod-general-1" } }),
+      /may not select/,
+    ],
+    [
+      "nodeSelector on k3s.io/internal-ip",
+      deploy({ nodeSelector: { "k3s.io/internal-ip": "10.20.1.1" } }),
+      /may not select/,
+    ],
+    [
+      "required affinity on k3s.io/external-ip",
+      deploy({
+        affinity: {
+          nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+              nodeSelectorTerms: [
+                { matchExpressions: [{ key: "k3s.io/external-ip", operator: "In", values: ["203.0.113.9"] }] },
+              ],
+            },
+          },
+        },
+      }),
+      /node affinity may not/,
+    ],
+    [
+      "the ingest taint by an ingest pod without the tenant-live class (its budget)",
+      deploy(
+        {
+          priorityClassName: "tenant-standard",
+          tolerations: [{ key: "platform.video/dedicated", operator: "Equal", value: "ingest", effect: "NoSchedule" }],
+        },
+        { app: "ingest", "platform.video/workload": "ingest" },
+        ingestNs(),
+      ),
+      /ingest pods \(label platform\.video\/workload=ingest, priorityClassName tenant-live\)/,
+    ],
+    [
+      "the ingest taint by an ingest pod with no class",
+      deploy(
+        {
+          tolerations: [{ key: "platform.video/dedicated", operator: "Equal", value: "ingest", effect: "NoSchedule" }],
+        },
+        { app: "ingest", "platform.video/workload": "ingest" },
+        ingestNs(),
+      ),
+      /tolerate only/,
     ],
     [
       "required affinity on control-plane",
@@ -431,11 +423,22 @@ describe("TEN-PDB-001: tenant disruption budgets cannot block drains", () => {
     resource: "poddisruptionbudgets",
     object: { kind: "PodDisruptionBudget", spec: { selector: { matchLabels: { app: "player" } }, ...spec } },
   });
+  const minAvailable =
+    /^a tenant PodDisruptionBudget may not set minAvailable \(other than 0\): 99% or 51% of one replica rounds up to every pod, and any count blocks every node drain once the replicas shrink to it; set maxUnavailable \(1, or a percentage, which the disruption controller rounds up to at least one pod\)$/;
   for (const [what, spec, message] of [
     ["maxUnavailable 0", { maxUnavailable: 0 }, /maxUnavailable to 0 or 0%/],
     ['maxUnavailable "0%"', { maxUnavailable: "0%" }, /maxUnavailable to 0 or 0%/],
     ['maxUnavailable "00"', { maxUnavailable: "00" }, /maxUnavailable/],
-    ['minAvailable "100%"', { minAvailable: "100%" }, /minAvailable to 100%/],
+    ['minAvailable "100%"', { minAvailable: "100%" }, minAvailable],
+    // The disruption controller rounds a percentage up: 99 % of up to 100 pods, or 51 % (any
+    // percentage) of one, is every pod.
+    ['minAvailable "99%"', { minAvailable: "99%" }, minAvailable],
+    ['minAvailable "51%"', { minAvailable: "51%" }, minAvailable],
+    ['minAvailable "1%"', { minAvailable: "1%" }, minAvailable],
+    // A count meets the replicas as soon as they shrink to it (an HPA, a scale to 1).
+    ["minAvailable 1", { minAvailable: 1 }, minAvailable],
+    ["minAvailable 3", { minAvailable: 3 }, minAvailable],
+    ['minAvailable "10"', { minAvailable: "10" }, minAvailable],
   ] as const)
     it(`denies ${what} (on create and update)`, () => {
       for (const op of ["CREATE", "UPDATE"] as const) {
@@ -444,9 +447,17 @@ describe("TEN-PDB-001: tenant disruption budgets cannot block drains", () => {
         assert.match(d[0], message);
       }
     });
-  it("admits maxUnavailable 1 or 25%, minAvailable 1 or 50% (minAvailable = replicas is not visible here)", () => {
-    for (const spec of [{ maxUnavailable: 1 }, { maxUnavailable: "25%" }, { minAvailable: 1 }, { minAvailable: "50%" }])
-      assert.deepEqual(denials("TEN-PDB-001", pdb(spec)), []);
+  it("admits maxUnavailable 1, 2, 1% or 25%, minAvailable 0 or 0% (which block nothing), and no field at all", () => {
+    for (const spec of [
+      { maxUnavailable: 1 },
+      { maxUnavailable: 2 },
+      { maxUnavailable: "1%" },
+      { maxUnavailable: "25%" },
+      { minAvailable: 0 },
+      { minAvailable: "0%" },
+      {},
+    ])
+      assert.deepEqual(denials("TEN-PDB-001", pdb(spec)), [], JSON.stringify(spec));
   });
 });
 
@@ -457,7 +468,7 @@ describe("TEN-SEAL-001: tenant SealedSecrets are strict-scoped", () => {
     object: {
       apiVersion: "bitnami.com/v1alpha1",
       kind: "SealedSecret",
-      metadata: { name: "db", namespace: "acme-tv", ...(annotations ? { annotations } : {}) },
+      metadata: { name: "db", namespace: "demo-tv", ...(annotations ? { annotations } : {}) },
       spec: { encryptedData: { password: "AgB..." } },
     },
   });
@@ -491,10 +502,10 @@ describe("TEN-SEAL-001: tenant SealedSecrets are strict-scoped", () => {
 
 describe("tenant hardening in the plan (issue 14)", () => {
   it("Argo CD syncs each tenant as its own ServiceAccount, within an allow-list of kinds", async () => {
-    const p = await planStack("prod");
-    const project = byName(p, "acme-tv-project").inputs.spec as any;
+    const p = await planSample("prod");
+    const project = byName(p, "demo-tv-project").inputs.spec as any;
     assert.deepEqual(project.destinationServiceAccounts, [
-      { server: "https://kubernetes.default.svc", namespace: "acme-tv", defaultServiceAccount: "acme-tv:argocd-sync" },
+      { server: "https://kubernetes.default.svc", namespace: "demo-tv", defaultServiceAccount: "demo-tv:argocd-sync" },
     ]);
     assert.deepEqual(project.clusterResourceWhitelist, []);
     assert.deepEqual(project.namespaceResourceWhitelist, [
@@ -530,17 +541,17 @@ describe("tenant hardening in the plan (issue 14)", () => {
       assert.ok(!kinds.includes(`"kind":"${never.replace('"', "")}"`), never);
     assert.equal(project.namespaceResourceBlacklist, undefined);
 
-    const sa = byName(p, "acme-tv-sync-sa").inputs as any;
+    const sa = byName(p, "demo-tv-sync-sa").inputs as any;
     assert.deepEqual(sa.metadata.name, "argocd-sync");
-    assert.deepEqual(sa.metadata.namespace, "acme-tv");
+    assert.deepEqual(sa.metadata.namespace, "demo-tv");
     assert.equal(sa.automountServiceAccountToken, false);
-    const binding = byName(p, "acme-tv-sync-binding").inputs as any;
+    const binding = byName(p, "demo-tv-sync-binding").inputs as any;
     assert.deepEqual(
       [binding.metadata.namespace, binding.roleRef, binding.subjects],
       [
-        "acme-tv",
+        "demo-tv",
         { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "platform-tenant-sync" },
-        [{ kind: "ServiceAccount", name: "argocd-sync", namespace: "acme-tv" }],
+        [{ kind: "ServiceAccount", name: "argocd-sync", namespace: "demo-tv" }],
       ],
     );
     const all = ["get", "list", "watch", "create", "update", "patch", "delete"];
@@ -559,8 +570,8 @@ describe("tenant hardening in the plan (issue 14)", () => {
     ]);
     assert.deepEqual(syncClusterRole().rules, byName(p, "platform-tenant-sync").inputs.rules);
     // The Application starts syncing only once its identity exists.
-    const app = byName(p, "acme-tv-app");
-    for (const dep of ["acme-tv-sync-sa", "acme-tv-sync-binding"])
+    const app = byName(p, "demo-tv-app");
+    for (const dep of ["demo-tv-sync-sa", "demo-tv-sync-binding"])
       assert.ok(app.options.dependsOn.includes(byName(p, dep).urn), dep);
   });
 
@@ -688,33 +699,40 @@ describe("tenant hardening in the plan (issue 14)", () => {
   });
 
   it("tenant quotas count objects and bound ephemeral storage; the LimitRange defaults and caps it (staging tiers)", async () => {
-    const p = await planStack("staging");
+    const p = await planSample("staging");
     const hard = (name: string) => (byName(p, `${name}-quota`).inputs.spec as any).hard;
-    // acme-tv is standard, kiez-radio small (tenants/*.yaml).
+    // demo-tv is standard, demo-radio small (test/fixtures/tenants/sample).
     assert.deepEqual(
       Object.fromEntries(
-        Object.entries(hard("kiez-radio")).filter(([k]) => k.startsWith("count/") || k.includes("ephemeral")),
+        Object.entries(hard("demo-radio")).filter(([k]) => k.startsWith("count/") || k.includes("ephemeral")),
       ),
       {
-        "count/configmaps": "50",
-        "count/secrets": "50",
-        "count/serviceaccounts": "10",
-        "count/deployments.apps": "20",
-        "count/statefulsets.apps": "10",
-        "count/jobs.batch": "20",
-        "count/cronjobs.batch": "10",
-        "count/horizontalpodautoscalers.autoscaling": "10",
-        "count/poddisruptionbudgets.policy": "10",
-        "count/httproutes.gateway.networking.k8s.io": "10",
-        "count/grpcroutes.gateway.networking.k8s.io": "10",
-        "count/sealedsecrets.bitnami.com": "25",
+        "count/configmaps": "20",
+        "count/secrets": "20",
+        "count/serviceaccounts": "5",
+        "count/deployments.apps": "10",
+        "count/replicasets.apps": "30",
+        "count/statefulsets.apps": "5",
+        "count/controllerrevisions.apps": "15",
+        "count/jobs.batch": "15",
+        "count/cronjobs.batch": "3",
+        "count/horizontalpodautoscalers.autoscaling": "5",
+        "count/poddisruptionbudgets.policy": "5",
+        "count/httproutes.gateway.networking.k8s.io": "5",
+        "count/grpcroutes.gateway.networking.k8s.io": "5",
+        "count/sealedsecrets.bitnami.com": "10",
+        "count/rolebindings.rbac.authorization.k8s.io": "4",
+        "count/leases.coordination.k8s.io": "0",
+        // Per Service (10 in the small tier): one Endpoints, two EndpointSlices.
+        "count/endpoints": "10",
+        "count/endpointslices.discovery.k8s.io": "20",
         "requests.ephemeral-storage": "10Gi",
         "limits.ephemeral-storage": "20Gi",
       },
     );
-    assert.equal(hard("acme-tv")["count/secrets"], "120");
-    assert.equal(hard("acme-tv")["requests.ephemeral-storage"], "30Gi");
-    const lr = (byName(p, "kiez-radio-limits").inputs.spec as any).limits[0];
+    assert.equal(hard("demo-tv")["count/secrets"], "40");
+    assert.equal(hard("demo-tv")["requests.ephemeral-storage"], "30Gi");
+    const lr = (byName(p, "demo-radio-limits").inputs.spec as any).limits[0];
     assert.deepEqual(
       [lr.defaultRequest["ephemeral-storage"], lr.default["ephemeral-storage"], lr.max["ephemeral-storage"]],
       ["100Mi", "1Gi", "4Gi"],
@@ -726,13 +744,8 @@ describe("tenant hardening in the plan (issue 14)", () => {
     const tenantClass = byName(p, "platform-storageclass-tenant").inputs as any;
     assert.equal(tenantClass.reclaimPolicy, "Delete");
     assert.equal(byName(p, "platform-storageclass").inputs.reclaimPolicy, "Retain");
-    for (const t of ["acme-tv", "kiez-radio", "nordic-sports"]) {
-      const hard = (byName(p, `${t}-quota`).inputs.spec as any).hard;
-      assert.equal(hard["hcloud-volumes.storageclass.storage.k8s.io/requests.storage"], "0", t);
-      assert.equal(hard["hcloud-volumes.storageclass.storage.k8s.io/persistentvolumeclaims"], "0", t);
-      const values = (byName(p, `${t}-app`).inputs.spec as any).source.helm.valuesObject;
-      assert.deepEqual(values.storage, { className: "hcloud-volumes-tenant" });
-    }
+    // Every tenant file's quota and chart values, whatever tenants/ holds.
+    tenantStorageOnly(p);
   });
 
   it("tenant PriorityClasses: never preempting, never the default, below the system classes", async () => {
@@ -749,9 +762,10 @@ describe("tenant hardening in the plan (issue 14)", () => {
   });
 
   it("ingest tenants' namespaces carry platform.video/ingest; the prod ingest pool is tainted, the CSI node plugin tolerates it", async () => {
+    const sample = await planSample("prod");
+    const labels = (t: string) => (byName(sample, `${t}-ns`).inputs.metadata as any).labels;
+    assert.equal(labels("demo-tv")["platform.video/ingest"], "true");
     const p = await planStack("prod");
-    const labels = (t: string) => (byName(p, `${t}-ns`).inputs.metadata as any).labels;
-    assert.equal(labels("acme-tv")["platform.video/ingest"], "true");
     const csi = byName(p, "platform-hcloud-csi").inputs as any;
     assert.deepEqual(csi.values.node.tolerations, [
       { key: "platform.video/dedicated", operator: "Exists", effect: "NoSchedule" },
@@ -768,12 +782,11 @@ describe("the host guard and k3s (issue 14): nodes", () => {
     controlPlaneRange: "10.20.0.16/28",
   } as unknown as ClusterSettings;
   const node = (role: "server" | "agent") => ({ role }) as unknown as NodeSpec;
-  const nftCheck = (rules: string) => {
+  const checkRules = (rules: string) => {
     const dir = mkdtempSync(join(tmpdir(), "vp-nft-"));
     const f = join(dir, "guard.nft");
     writeFileSync(f, rules);
-    const nft = existsSync("/usr/sbin/nft") ? "/usr/sbin/nft" : "nft";
-    const r = spawnSync(nft, ["-c", "-f", f], { encoding: "utf8" });
+    const r = nftCheck(f);
     rmSync(dir, { recursive: true, force: true });
     return r;
   };
@@ -794,19 +807,20 @@ describe("the host guard and k3s (issue 14): nodes", () => {
     }
   });
 
-  it("nft -c accepts the rendered rules of every role (and rejects a broken rule, so the check is real)", () => {
+  it("nft -c accepts the rendered rules of every role (and rejects a broken rule, so the check is real)", function () {
+    needTool(this, "nft", "nft -c of the host guard's rules");
     for (const role of ["server", "agent"] as const) {
-      const r = nftCheck(hostGuardRules(cluster, node(role)));
+      const r = checkRules(hostGuardRules(cluster, node(role)));
       assert.equal(r.status, 0, `${role}: ${r.stderr}`);
     }
     const broken = hostGuardRules(cluster, node("agent")).replace("meta skuid != 0", "meta skuid != root-ish");
-    assert.notEqual(nftCheck(broken).status, 0);
+    assert.notEqual(checkRules(broken).status, 0);
   });
 
-  it("the API server runs AlwaysPullImages with the CIS plugins", () => {
+  it("the API server runs AlwaysPullImages and EventRateLimit with the CIS plugins", () => {
     assert.ok(
       KUBE_APISERVER_ARGS.includes(
-        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages,EventRateLimit",
       ),
     );
   });
@@ -835,7 +849,7 @@ describe("the host guard and k3s (issue 14): nodes", () => {
   });
 });
 
-describe("SITE-NODE-001: every node's real user-data carries the host guard and AlwaysPullImages", () => {
+describe("SITE-NODE-001: every node's real user-data carries the host guard, the kubelet's bounds and the API server's plugins", () => {
   const secrets = { token: "t", agentToken: "a", etcdS3AccessKey: "k", etcdS3SecretKey: "s" };
   const nodeRule = () => RULES.find((r) => r.id === "SITE-NODE-001")!;
   const server = (role: "control-plane" | "worker", userData: string) => ({
@@ -858,6 +872,11 @@ describe("SITE-NODE-001: every node's real user-data carries the host guard and 
     for (const [cut, what] of [
       ["meta skuid != 0", "answers the metadata service to root only"],
       ["AlwaysPullImages", "AlwaysPullImages"],
+      ["EventRateLimit", "EventRateLimit"],
+      ["quota-backend-bytes", "explicit space quota"],
+      ["pod-max-pids", "processes of each pod"],
+      ["image-gc-high-threshold", "garbage-collects images"],
+      ["imagefs.available<", "garbage-collects images"],
       ["ip daddr != {", "own public addresses"],
     ])
       assert.match(
@@ -865,6 +884,12 @@ describe("SITE-NODE-001: every node's real user-data carries the host guard and 
         new RegExp(what),
         cut,
       );
+    // The kubelet's bounds are every node's; etcd and the API server's plugins the servers' only.
+    assert.match(
+      JSON.stringify(nodeRule().check([server("worker", worker.replace("pod-max-pids", "x"))], {} as never)),
+      /processes of each pod/,
+    );
+    assert.doesNotMatch(worker, /quota-backend-bytes|EventRateLimit/);
   });
 });
 
@@ -920,6 +945,18 @@ describe("TEN-PSS-002: tenant workload pod templates meet Pod Security restricte
           runAsNonRoot: true,
           seccompProfile: { type: "RuntimeDefault" },
           sysctls: [{ name: "kernel.msgmax", value: "1" }],
+        },
+      },
+      /only the safe sysctls/,
+    ],
+    [
+      // Safe only from Pod Security v1.37 on; the namespaces enforce v1.36, whose pods would be refused.
+      "a sysctl Pod Security allows only from v1.37",
+      {
+        securityContext: {
+          runAsNonRoot: true,
+          seccompProfile: { type: "RuntimeDefault" },
+          sysctls: [{ name: "net.ipv4.tcp_notsent_lowat", value: "16384" }],
         },
       },
       /only the safe sysctls/,

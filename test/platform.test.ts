@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { argocdValues, repositoryStringData, rootApplicationSpec } from "../components/platform/argocd";
 import { ACME_SERVERS } from "../components/platform/cert-manager";
 import { PLATFORM_NAMESPACES } from "../components/platform";
-import { chartPin, DEFAULT_VERSIONS, REGISTRIES } from "../components/versions";
+import { chartPin, DEFAULT_VERSIONS, k3sSupportProblem, kubernetesSupport, REGISTRIES } from "../components/versions";
 import { mockOutputs } from "../tools/plan/mocks";
 import {
   byName,
@@ -27,6 +27,8 @@ import {
   withStackConfig,
 } from "./helpers/harness";
 import { dependencyDepth, notWaitingFor, providerUrn, serverToTenantDepth, upstream } from "./helpers/graph";
+import { edgeObjectsPerTenant, networkPoliciesAfterEdge } from "./helpers/tenant-properties";
+import { tenantFiles } from "./helpers/tenants";
 
 const STACKS = ["staging", "prod"] as const;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -35,6 +37,11 @@ const GATE = "pulumi-nodejs:dynamic:Resource";
 /** A stack file's config with the platform section changed. */
 function withPlatform(stack: string, mutate: (p: Record<string, any>) => void): Record<string, unknown> {
   return withStackConfig(stack, (c) => mutate(c["video-platform:platform"]));
+}
+
+/** A stack file's config with another k3s release. */
+function withK3sVersion(stack: string, version: string): Record<string, unknown> {
+  return withStackConfig(stack, (c) => (c["video-platform:k3s"].version = version));
 }
 
 const releases = (p: Plan) => ofType(p, RELEASE);
@@ -141,23 +148,9 @@ describe("platform: ordering tenants rely on", () => {
       );
     });
 
-    it(`${stack}: every tenant NetworkPolicy depends on Envoy Gateway and cert-manager`, async function () {
-      const p = await planStack(stack);
-      const policies = ofType(p, "kubernetes:networking.k8s.io/v1:NetworkPolicy").filter((r) =>
-        r.parent?.includes("platform:tenant:Tenant::"),
-      );
-      // One per committed tenant: a vanished policy fails here instead of passing vacuously.
-      assert.deepEqual(policies.map((r) => r.name).sort(), [
-        "acme-tv-netpol",
-        "kiez-radio-netpol",
-        "nordic-sports-netpol",
-      ]);
-      const needed = [
-        byName(p, "platform-envoy-gateway", RELEASE).urn,
-        byName(p, "platform-cert-manager", RELEASE).urn,
-      ];
-      for (const r of policies)
-        for (const u of needed) assert.ok(r.options.dependsOn.includes(u), `${r.name} does not depend on ${u}`);
+    it(`${stack}: every NetworkPolicy depends on Envoy Gateway and cert-manager`, async () => {
+      // One per tenant file (whatever tenants/ holds): a vanished policy fails instead of passing vacuously.
+      networkPoliciesAfterEdge(await planStack(stack), tenantFiles());
     });
 
     it(`${stack}: every edge custom resource depends on exactly the release that installs its CRD`, async () => {
@@ -168,11 +161,8 @@ describe("platform: ordering tenants rely on", () => {
         /^kubernetes:(gateway\.networking\.k8s\.io|gateway\.envoyproxy\.io)\//.test(r.type),
       );
       const certs = ofType(p, "kubernetes:cert-manager.io/v1:Certificate");
-      // acme-tv and nordic-sports have domains (a ListenerSet and a Certificate each); kiez-radio has none.
-      assert.equal(ofType(p, "kubernetes:gateway.networking.k8s.io/v1:ListenerSet").length, 2);
-      // GatewayClass, EnvoyProxy, Gateway, ClientTrafficPolicy, 2 HTTPRoutes, SecurityPolicy + the ListenerSets.
-      assert.equal(edgeCrs.length, 7 + 2);
-      assert.equal(certs.length, 1 + 2, "Argo CD's and one per tenant with domains");
+      // The platform's seven, one ListenerSet and one Certificate per tenant file with domains.
+      edgeObjectsPerTenant(p, tenantFiles());
       for (const r of edgeCrs) {
         assert.ok(r.options.dependsOn.includes(crds), `${r.name} waits for the Gateway API CRDs`);
         assert.ok(!r.options.dependsOn.includes(certManager), `${r.name}: no needless wait`);
@@ -276,6 +266,98 @@ describe("platform: secrets", () => {
       namespace: PLATFORM_NAMESPACES.sealedSecrets,
       labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" },
     });
+  });
+});
+
+describe("platform: Sealed Secrets controller and key renewal (issue 25 item 6)", () => {
+  it("runs the newest controller release over its chart, renewing keys every 30 days next to the escrowed one", async () => {
+    const v = input(byName(await planStack("prod"), "platform-sealed-secrets", RELEASE), "values") as Record<
+      string,
+      any
+    >;
+    assert.deepEqual(v.image, {
+      registry: "docker.io",
+      repository: "bitnami/sealed-secrets-controller",
+      tag: "0.40.0",
+    });
+    assert.equal(v.keyrenewperiod, "720h");
+    assert.equal(v.fullnameOverride, "sealed-secrets-controller");
+  });
+});
+
+describe("platform: k3s minor within the pinned CCM/CSI/Envoy Gateway support (issue 25 item 6)", () => {
+  it("the stacks' k3s is in every recorded range, and the ranges are the upstream matrices as checked", () => {
+    assert.deepEqual(
+      kubernetesSupport().map((s) => `${s.chart} ${s.version}: ${s.min}-${s.max}`),
+      [
+        "hcloud-cloud-controller-manager 1.35.0: 1.33-1.36",
+        "hcloud-csi 2.22.1: 1.33-1.36",
+        "gateway-helm v1.9.1: 1.33-1.36",
+      ],
+    );
+    for (const stack of STACKS) {
+      const v = String((readStackConfig(stack)["video-platform:k3s"] as { version: string }).version);
+      assert.equal(k3sSupportProblem(v), undefined, `${stack}: ${v}`);
+    }
+  });
+
+  it("refuses k3s 1.37 and 1.32 naming the stack file, the field and the fix; admits the edges 1.33 and 1.36", async () => {
+    for (const [version, minor] of [
+      ["v1.37.2+k3s1", "1.37"],
+      ["v1.32.5+k3s1", "1.32"],
+    ]) {
+      const problems = await expectInputError(() =>
+        planWith({
+          stack: "staging",
+          stackConfig: withK3sVersion("staging", version),
+        }),
+      );
+      const p = problems.find((x) => x.path === "video-platform:k3s.version");
+      assert.ok(p, JSON.stringify(problems));
+      assert.match(p.file, /Pulumi\.staging\.yaml$/);
+      assert.equal(
+        p.message,
+        `Kubernetes ${minor} (${version}) is outside what the pinned hcloud-cloud-controller-manager 1.35.0 (Kubernetes 1.33–1.36), hcloud-csi 2.22.1 (Kubernetes 1.33–1.36), gateway-helm v1.9.1 (Kubernetes 1.33–1.36) support (components/versions.ts): pin a k3s release of Kubernetes 1.33–1.36 (runbook 10), or move those charts to releases that support ${minor} and record their range there`,
+      );
+    }
+    assert.equal(k3sSupportProblem("v1.33.0+k3s1"), undefined);
+    assert.throws(
+      () => k3sSupportProblem("1.36.4+k3s1"),
+      /1\.36\.4\+k3s1 is not a k3s release like v<major>\.<minor>\.<patch>\+k3s<n>/,
+    );
+    assert.throws(() => k3sSupportProblem("xv1.36.4+k3s1"), /is not a k3s release/);
+    assert.equal(k3sSupportProblem("v1.36.9+k3s2"), undefined);
+    assert.match(k3sSupportProblem("v1.38.0+k3s1") ?? "", /^Kubernetes 1\.38 \(v1\.38\.0\+k3s1\) is outside/);
+  });
+});
+
+describe("platform: the support check over other ranges (versions.ts k3sSupportProblem)", () => {
+  const range = (chart: string, min: string, max: string) =>
+    ({ name: "hcloudCcm", chart, version: "1.0.0", min, max }) as const;
+
+  it("proposes the minors every chart supports: the overlap of the ranges, not their union", () => {
+    const msg = k3sSupportProblem("v1.38.1+k3s1", [range("a", "1.30", "1.36"), range("b", "1.33", "1.38")]);
+    assert.equal(
+      msg,
+      "Kubernetes 1.38 (v1.38.1+k3s1) is outside what the pinned a 1.0.0 (Kubernetes 1.30–1.36) support (components/versions.ts): pin a k3s release of Kubernetes 1.33–1.36 (runbook 10), or move those charts to releases that support 1.38 and record their range there",
+    );
+    assert.equal(
+      k3sSupportProblem("v1.34.1+k3s1", [range("a", "1.30", "1.36"), range("b", "1.33", "1.38")]),
+      undefined,
+    );
+  });
+
+  it("a one-minor overlap is a fix; no overlap says to move a chart first; minors compare as numbers", () => {
+    assert.match(
+      k3sSupportProblem("v1.9.0+k3s1", [range("a", "1.9", "1.36"), range("b", "1.36", "1.38")]) ?? "",
+      /: pin a k3s release of Kubernetes 1\.36–1\.36 \(runbook 10\)/,
+    );
+    assert.match(
+      k3sSupportProblem("v1.36.0+k3s1", [range("a", "1.30", "1.34"), range("b", "1.35", "1.38")]) ?? "",
+      /outside what the pinned a 1\.0\.0 \(Kubernetes 1\.30–1\.34\) support \(components\/versions\.ts\): no Kubernetes minor is in every pinned range: move a chart first, or move/,
+    );
+    assert.equal(k3sSupportProblem("v10.36.0+k3s1", [range("a", "1.30", "1.36")]), undefined, "minor 36 of major 10");
+    assert.equal(k3sSupportProblem("v1.36.0+k3s1", []), undefined);
   });
 });
 

@@ -14,6 +14,7 @@ import { isDeepStrictEqual } from "node:util";
 import { LOCATION_BOUND, relocationReport, RelocationReport } from "../tools/relocate/relocation";
 import { parseRelocateArgs } from "../tools/relocate/cli";
 import { descendants, expectInputError, ofType, Plan, planWith, repoRoot, withStackConfig } from "./helpers/harness";
+import { SAMPLE_TENANTS } from "./helpers/tenants";
 
 const KEY = "ab".repeat(32);
 
@@ -29,8 +30,8 @@ function prodAt(location: string): Record<string, unknown> {
   return withStackConfig("prod", (c) => (c[`${P}:site`].location = location));
 }
 
-const planAt = (location: string, stack = "prod") =>
-  planWith({ stack, stackConfig: prodAt(location), secretDigestKey: KEY });
+const planAt = (location: string, stack = "prod", tenantsDir?: string) =>
+  planWith({ stack, stackConfig: prodAt(location), secretDigestKey: KEY, tenantsDir });
 
 /**
  * Prod with every server on the dedicated line, which Hetzner sells in every location: outside
@@ -240,21 +241,22 @@ describe("relocation: to a location that does not sell the stack's server types"
 
 describe("relocation: the guard", () => {
   it("reports a tenant object or any input outside LOCATION_BOUND that follows the location", async () => {
-    const a = await planAt("fsn1");
-    const b = JSON.parse(JSON.stringify(await planAt("hel1"))) as Plan;
-    const ns = b.resources.find((x) => x.name === "acme-tv-ns")!;
+    // Three particular tenants' objects are changed: the sample set, not the committed customers.
+    const a = await planAt("fsn1", "prod", SAMPLE_TENANTS);
+    const b = JSON.parse(JSON.stringify(await planAt("hel1", "prod", SAMPLE_TENANTS))) as Plan;
+    const ns = b.resources.find((x) => x.name === "demo-tv-ns")!;
     (ns.inputs.metadata as any).labels["topology.kubernetes.io/region"] = "hel1";
     b.resources.find((x) => x.name === "site-fw")!.inputs.name = "prod-nodes-hel1";
-    b.resources.find((x) => x.name === "kiez-radio-quota")!.options.protect = true;
-    b.resources.find((x) => x.name === "nordic-sports-stream-key-secret")!.secretDigests = { stringData: "changed" };
+    b.resources.find((x) => x.name === "demo-radio-quota")!.options.protect = true;
+    b.resources.find((x) => x.name === "demo-football-stream-key-secret")!.secretDigests = { stringData: "changed" };
     const r = relocationReport(a, b);
     assert.deepEqual(r.unexpected.map((c) => `${c.name} ${c.path}`).sort(), [
-      'acme-tv-ns metadata.labels["topology.kubernetes.io/region"]',
-      "kiez-radio-quota options.protect",
-      "nordic-sports-stream-key-secret secret:stringData",
+      "demo-football-stream-key-secret secret:stringData",
+      "demo-radio-quota options.protect",
+      'demo-tv-ns metadata.labels["topology.kubernetes.io/region"]',
       "site-fw name",
     ]);
-    assert.deepEqual(r.tenantChanges.map((c) => c.tenant).sort(), ["acme-tv", "kiez-radio", "nordic-sports"]);
+    assert.deepEqual(r.tenantChanges.map((c) => c.tenant).sort(), ["demo-football", "demo-radio", "demo-tv"]);
     b.resources.pop();
     assert.equal(relocationReport(a, b).onlyBefore.length, 1, "a vanished resource is reported");
     assert.ok(isDeepStrictEqual(relocationReport(a, a).changes, []), "a plan against itself: nothing");

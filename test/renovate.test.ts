@@ -5,7 +5,8 @@
  * string in components/versions.ts, the stack files and the tools' pins grepped), then each custom
  * manager's matchStrings are applied to the real files the way Renovate's regex manager does
  * (global, every match string on its own, templates filled from the named groups), and each pin
- * must come out with the right depName, datasource and package.
+ * must come out with the right depName, datasource and package. And each chart pin's comment names
+ * its version (and Kubernetes range), so a version Renovate bumps cannot keep a stale record.
  */
 import { strict as assert } from "node:assert";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -282,6 +283,56 @@ describe("renovate: every pin has a manager (renovate.json)", () => {
     const extractedWrong = extracted.map((e) => (e.datasource === "helm" ? { ...e, registryUrl: "https://x" } : e));
     const problems = uncovered(tablePins(), extractedWrong);
     assert.ok(problems.length >= 1 && problems.every((p) => p.includes("want")), problems.join("\n"));
+  });
+});
+
+describe("renovate: every chart pin's comment names its version (a version bump must re-check the comment)", () => {
+  const text = read("components/versions.ts");
+
+  /**
+   * Each `<name>: { repo, chart, version[, kubernetes] }` entry of versions.DEFAULT_VERSIONS.charts in the
+   * source, and what is wrong with the comment right above it: it must name the entry's version,
+   * a date, and the entry's Kubernetes range when it has one.
+   */
+  function staleComments(source: string): string[] {
+    const body = source.slice(source.indexOf("  charts: {"), source.indexOf("\n  },\n", source.indexOf("  charts: {")));
+    const problems: string[] = [];
+    const entry = /^ {4}(\w+): \{[^}]*?version: "([^"]+)"(?:,\s*kubernetes: \{ min: "([\d.]+)", max: "([\d.]+)" \})?/gm;
+    for (const m of body.matchAll(entry)) {
+      const lines = body.slice(0, m.index).replace(/\n$/, "").split("\n");
+      const comment: string[] = [];
+      for (let i = lines.length - 1; i >= 0 && /^\s*(\/\/|\/\*\*|\*)/.test(lines[i]); i--) comment.unshift(lines[i]);
+      const c = comment.join("\n");
+      const bare = m[2].replace(/^v/, "").replace(/\./g, "\\.");
+      if (!new RegExp(`(^|[^\\w.])v?${bare}([^\\w.]|$)`).test(c))
+        problems.push(`${m[1]}: the comment does not name ${m[2]}`);
+      if (!/\b20\d\d-\d\d-\d\d\b/.test(c)) problems.push(`${m[1]}: the comment has no date`);
+      if (m[3] && !c.includes(`Kubernetes ${m[3]}-${m[4]}`))
+        problems.push(`${m[1]}: the comment does not give Kubernetes ${m[3]}-${m[4]}`);
+    }
+    return problems;
+  }
+
+  it("every chart entry's comment names its version, a date and its Kubernetes range", () => {
+    assert.deepEqual(staleComments(text), []);
+    // Every chart was seen.
+    const seen = [...text.matchAll(/^ {4}(\w+): \{/gm)].map((m) => m[1]);
+    for (const name of Object.keys(versions.DEFAULT_VERSIONS.charts)) assert.ok(seen.includes(name), name);
+  });
+
+  it("a version bump (as Renovate makes it) or a range change without its comment is reported", () => {
+    assert.deepEqual(staleComments(text.replace('version: "1.35.0"', 'version: "1.36.0"')), [
+      "hcloudCcm: the comment does not name 1.36.0",
+    ]);
+    assert.deepEqual(
+      staleComments(
+        text.replace(
+          'version: "2.22.1",\n      kubernetes: { min: "1.33", max: "1.36" }',
+          'version: "2.22.1",\n      kubernetes: { min: "1.33", max: "1.37" }',
+        ),
+      ),
+      ["hcloudCsi: the comment does not give Kubernetes 1.33-1.37"],
+    );
   });
 });
 

@@ -15,6 +15,7 @@ const SITE: SiteContext = {
   protected: false,
   adminCidrs: ["203.0.113.0/24"],
   blockedRanges: ["169.254.169.254/32", "10.10.0.0/16", "10.42.0.0/16", "10.43.0.0/16"],
+  datastore: { quotaBytes: 4294967296, serverType: "cx33" },
 };
 const U = "urn:pulumi:staging::video-platform::";
 const PLATFORM = `${U}platform:platform:Platform::platform`;

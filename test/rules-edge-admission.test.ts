@@ -22,9 +22,15 @@ import { ROUTE_POLICIES, ROUTE_RULES } from "../components/rules/routes";
 import { K8sObject } from "../components/rules/tenant-objects";
 import { RuleResource, SiteContext, Violation } from "../components/rules/types";
 
-const site: SiteContext = { stack: "t", protected: false, adminCidrs: [], blockedRanges: [] };
+const site: SiteContext = {
+  stack: "t",
+  protected: false,
+  adminCidrs: [],
+  blockedRanges: [],
+  datastore: { quotaBytes: 4294967296, serverType: "cx33" },
+};
 
-const TENANT = "urn:pulumi:t::p::platform:tenant:Tenant::acme-tv";
+const TENANT = "urn:pulumi:t::p::platform:tenant:Tenant::demo-tv";
 const PLATFORM = "urn:pulumi:t::p::platform:platform:Platform::platform";
 /** URN of a tenant child named `name` (as the inputs below build it). */
 const u = (name: string) => `urn:pulumi:t::p::platform:tenant:Tenant$k8s::${name}`;
@@ -43,7 +49,7 @@ const child = (name: string, o: K8sObject): RuleResource =>
   resource(`kubernetes:${o.apiVersion}:${o.kind}`, name, o as Record<string, unknown>, TENANT);
 
 const platform = resource("platform:platform:Platform", "platform", {});
-const tenantComponent = resource("platform:tenant:Tenant", "acme-tv", {});
+const tenantComponent = resource("platform:tenant:Tenant", "demo-tv", {});
 
 const VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy";
 const VAPB = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding";
@@ -60,21 +66,21 @@ const routePolicy = (rule: string) => ROUTE_POLICIES.find((p) => p.rule === rule
 const admissionPolicy = (rule: string) => ADMISSION_POLICIES.find((p) => p.rule === rule) as AdmissionPolicy;
 const allRouteDeclarations = () => ROUTE_POLICIES.flatMap((p) => declared(p));
 
-const LIVE = "live.acme-tv.example";
-const VOD = "vod.acme-tv.example";
+const LIVE = "live.demo-tv.example";
+const VOD = "vod.demo-tv.example";
 
-function namespace(domains: string | undefined, name = "acme-tv"): K8sObject {
+function namespace(domains: string | undefined, name = "demo-tv"): K8sObject {
   return {
     apiVersion: "v1",
     kind: "Namespace",
     metadata: {
       name,
-      labels: { "platform.video/tenant": "acme-tv" },
+      labels: { "platform.video/tenant": "demo-tv" },
       annotations: domains === undefined ? {} : { "platform.video/domains": domains },
     },
   };
 }
-function application(domains: string[], name = "acme-tv"): K8sObject {
+function application(domains: string[], name = "demo-tv"): K8sObject {
   return {
     apiVersion: "argoproj.io/v1alpha1",
     kind: "Application",
@@ -86,9 +92,9 @@ function certificate(dnsNames: string[]): K8sObject {
   return {
     apiVersion: "cert-manager.io/v1",
     kind: "Certificate",
-    metadata: { name: "tenant-acme-tv", namespace: "envoy-gateway-system" },
+    metadata: { name: "tenant-demo-tv", namespace: "envoy-gateway-system" },
     spec: {
-      secretName: "tenant-acme-tv-tls",
+      secretName: "tenant-demo-tv-tls",
       dnsNames,
       issuerRef: { group: "cert-manager.io", kind: "ClusterIssuer", name: "letsencrypt" },
     },
@@ -100,7 +106,7 @@ const listener = (hostname: string | undefined) => ({
   port: 443,
   protocol: "HTTPS",
   allowedRoutes: {
-    namespaces: { from: "Selector", selector: { matchLabels: { "platform.video/tenant": "acme-tv" } } },
+    namespaces: { from: "Selector", selector: { matchLabels: { "platform.video/tenant": "demo-tv" } } },
     kinds: [
       { group: "gateway.networking.k8s.io", kind: "HTTPRoute" },
       { group: "gateway.networking.k8s.io", kind: "GRPCRoute" },
@@ -111,7 +117,7 @@ function listenerSet(hosts: (string | undefined)[]): K8sObject & { spec: any } {
   return {
     apiVersion: "gateway.networking.k8s.io/v1",
     kind: "ListenerSet",
-    metadata: { name: "acme-tv", namespace: "envoy-gateway-system" },
+    metadata: { name: "demo-tv", namespace: "envoy-gateway-system" },
     spec: {
       parentRef: { group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge" },
       listeners: hosts.map(listener),
@@ -126,7 +132,7 @@ interface Parts {
   sets?: K8sObject[];
   extra?: RuleResource[];
 }
-/** A valid tenant acme-tv (test/fixtures/manifests/acme-tv.yaml, reduced) with its parts replaced. */
+/** A valid tenant demo-tv (test/fixtures/manifests/demo-tv.yaml, reduced) with its parts replaced. */
 function plan(parts: Parts = {}): RuleResource[] {
   const ns = parts.ns ?? [namespace(`${LIVE},${VOD}`)];
   const app = parts.app ?? [application([LIVE, VOD])];
@@ -175,7 +181,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
           rule: "TEN-RTE-001",
           urn: u("ns"),
           message:
-            'acme-tv: platform.video/domains is "live.acme-tv.example,evil.example" but the tenant\'s Application serves [live.acme-tv.example, vod.acme-tv.example]',
+            'demo-tv: platform.video/domains is "live.demo-tv.example,evil.example" but the tenant\'s Application serves [live.demo-tv.example, vod.demo-tv.example]',
         },
       ]);
     });
@@ -186,7 +192,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
           rule: "TEN-RTE-001",
           urn: u("ns"),
           message:
-            "acme-tv: the namespace has no platform.video/domains annotation, so the cluster would admit none of its hosts",
+            "demo-tv: the namespace has no platform.video/domains annotation, so the cluster would admit none of its hosts",
         },
       ]);
     });
@@ -205,16 +211,16 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
       const none = { ns: [namespace("")], app: [application([])], sets: [] };
       assert.deepEqual(check("TEN-RTE-001", plan({ ...none, certs: [] })), []);
       assert.deepEqual(check("TEN-RTE-001", plan({ ...none, certs: [certificate([])] })), [
-        { rule: "TEN-RTE-001", urn: u("cert"), message: "acme-tv: a tenant without domains gets no Certificate" },
+        { rule: "TEN-RTE-001", urn: u("cert"), message: "demo-tv: a tenant without domains gets no Certificate" },
       ]);
     });
 
     it("TEN-RTE-001 wants exactly one Certificate when the tenant has domains", () => {
       assert.deepEqual(check("TEN-RTE-001", plan({ certs: [] })), [
-        { rule: "TEN-RTE-001", urn: TENANT, message: "acme-tv: expected one Certificate, found 0" },
+        { rule: "TEN-RTE-001", urn: TENANT, message: "demo-tv: expected one Certificate, found 0" },
       ]);
       assert.deepEqual(check("TEN-RTE-001", plan({ certs: [certificate([LIVE, VOD]), certificate([LIVE, VOD])] })), [
-        { rule: "TEN-RTE-001", urn: u("cert1"), message: "acme-tv: expected one Certificate, found 2" },
+        { rule: "TEN-RTE-001", urn: u("cert1"), message: "demo-tv: expected one Certificate, found 2" },
       ]);
     });
 
@@ -225,7 +231,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
             rule: "TEN-RTE-001",
             urn: u("cert"),
             message:
-              "acme-tv: the Certificate's dnsNames must be exactly the tenant's domains [live.acme-tv.example, vod.acme-tv.example]",
+              "demo-tv: the Certificate's dnsNames must be exactly the tenant's domains [live.demo-tv.example, vod.demo-tv.example]",
           },
         ]);
     });
@@ -235,11 +241,11 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
         {
           rule: "TEN-RTE-001",
           urn: u("cert"),
-          message: "acme-tv: the Certificate lives in envoy-gateway-system and comes from the platform's ClusterIssuer",
+          message: "demo-tv: the Certificate lives in envoy-gateway-system and comes from the platform's ClusterIssuer",
         },
       ];
       const elsewhere = certificate([LIVE, VOD]);
-      elsewhere.metadata!.namespace = "acme-tv";
+      elsewhere.metadata!.namespace = "demo-tv";
       assert.deepEqual(check("TEN-RTE-001", plan({ certs: [elsewhere] })), want);
       const ownIssuer = certificate([LIVE, VOD]) as K8sObject & { spec: any };
       ownIssuer.spec.issuerRef.kind = "Issuer";
@@ -257,7 +263,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
       {
         rule: "TEN-RTE-002",
         urn: u("ls"),
-        message: "acme-tv: the ListenerSet must be envoy-gateway-system/acme-tv on Gateway edge",
+        message: "demo-tv: the ListenerSet must be envoy-gateway-system/demo-tv on Gateway edge",
       },
     ];
 
@@ -282,11 +288,11 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
     it("TEN-RTE-002 refuses a ListenerSet with another name, namespace or parent", () => {
       const edits: ((s: K8sObject & { spec: any }) => void)[] = [
         (s) => (s.metadata!.name = "other"),
-        (s) => (s.metadata!.namespace = "acme-tv"),
+        (s) => (s.metadata!.namespace = "demo-tv"),
         (s) => delete s.metadata!.namespace,
         (s) => (s.spec.parentRef.name = "other"),
         (s) => (s.spec.parentRef.kind = "ListenerSet"),
-        (s) => (s.spec.parentRef.namespace = "acme-tv"),
+        (s) => (s.spec.parentRef.namespace = "demo-tv"),
       ];
       for (const edit of edits) assert.deepEqual(check("TEN-RTE-002", ls(edit)), wrongPlace, String(edit));
     });
@@ -295,16 +301,16 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
       const none = { ns: [namespace("")], app: [application([])], certs: [] };
       assert.deepEqual(check("TEN-RTE-002", plan({ ...none, sets: [] })), []);
       assert.deepEqual(check("TEN-RTE-002", plan({ ...none, sets: [listenerSet([])] })), [
-        { rule: "TEN-RTE-002", urn: u("ls"), message: "acme-tv: a tenant without domains gets no ListenerSet" },
+        { rule: "TEN-RTE-002", urn: u("ls"), message: "demo-tv: a tenant without domains gets no ListenerSet" },
       ]);
     });
 
     it("TEN-RTE-002 wants exactly one ListenerSet when the tenant has domains", () => {
       assert.deepEqual(check("TEN-RTE-002", plan({ sets: [] })), [
-        { rule: "TEN-RTE-002", urn: TENANT, message: "acme-tv: expected one ListenerSet, found 0" },
+        { rule: "TEN-RTE-002", urn: TENANT, message: "demo-tv: expected one ListenerSet, found 0" },
       ]);
       assert.deepEqual(check("TEN-RTE-002", plan({ sets: [listenerSet([LIVE, VOD]), listenerSet([LIVE, VOD])] })), [
-        { rule: "TEN-RTE-002", urn: u("ls1"), message: "acme-tv: expected one ListenerSet, found 2" },
+        { rule: "TEN-RTE-002", urn: u("ls1"), message: "demo-tv: expected one ListenerSet, found 2" },
       ]);
     });
 
@@ -314,7 +320,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
           rule: "TEN-RTE-002",
           urn: u("ls"),
           message:
-            "acme-tv: listener host names [live.acme-tv.example, evil.example] must be exactly the tenant's domains",
+            "demo-tv: listener host names [live.demo-tv.example, evil.example] must be exactly the tenant's domains",
         },
       ]);
     });
@@ -324,9 +330,9 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
         {
           rule: "TEN-RTE-002",
           urn: u("ls"),
-          message: "acme-tv: listener host names [, vod.acme-tv.example] must be exactly the tenant's domains",
+          message: "demo-tv: listener host names [, vod.demo-tv.example] must be exactly the tenant's domains",
         },
-        { rule: "TEN-RTE-002", urn: u("ls"), message: "acme-tv: listeners[0] has no hostname" },
+        { rule: "TEN-RTE-002", urn: u("ls"), message: "demo-tv: listeners[0] has no hostname" },
       ]);
     });
 
@@ -337,7 +343,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
         (ns) => (ns.selector.matchExpressions = [{ key: "x", operator: "Exists" }]),
         (ns) => (ns.selector.matchLabels.team = "a"),
         (ns) => (ns.selector.matchLabels["platform.video/tenant"] = "other"),
-        (ns) => (ns.selector.matchLabels = { other: "acme-tv" }),
+        (ns) => (ns.selector.matchLabels = { other: "demo-tv" }),
       ];
       for (const edit of edits)
         assert.deepEqual(
@@ -350,7 +356,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
               rule: "TEN-RTE-002",
               urn: u("ls"),
               message:
-                "acme-tv: listeners[1] must admit routes only from namespaces labelled platform.video/tenant=acme-tv",
+                "demo-tv: listeners[1] must admit routes only from namespaces labelled platform.video/tenant=demo-tv",
             },
           ],
           String(edit),
@@ -370,7 +376,7 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
         {
           rule: "TEN-RTE-002",
           urn: u("ls"),
-          message: "acme-tv: listeners[0] must admit HTTPRoute and GRPCRoute only (allowedRoutes.kinds)",
+          message: "demo-tv: listeners[0] must admit HTTPRoute and GRPCRoute only (allowedRoutes.kinds)",
         },
       ];
       assert.deepEqual(
@@ -498,12 +504,12 @@ describe("edge rules (components/rules/routes.ts) over hand-made plans", () => {
           {
             rule: "TEN-EDGE-001",
             urn: top(ROLE, "tenant-admin"),
-            message: "acme-tv: platform-tenant-admin rules[1] grants create/patch on gateways",
+            message: "demo-tv: platform-tenant-admin rules[1] grants create/patch on gateways",
           },
           {
             rule: "TEN-EDGE-001",
             urn: top(ROLE, "tenant-admin"),
-            message: "acme-tv: platform-tenant-admin rules[1] grants create/patch on certificates",
+            message: "demo-tv: platform-tenant-admin rules[1] grants create/patch on certificates",
           },
         ],
       );
@@ -722,9 +728,9 @@ describe("admission helpers (components/rules/admission.ts)", () => {
 
   it("appDomains reads the tenant's own Application, not another one", () => {
     const other = application(["evil.example"], "other");
-    assert.deepEqual(appDomains([other, application([LIVE, VOD])], "acme-tv"), [LIVE, VOD]);
-    assert.equal(appDomains([other], "acme-tv"), undefined);
-    assert.equal(appDomains([], "acme-tv"), undefined);
+    assert.deepEqual(appDomains([other, application([LIVE, VOD])], "demo-tv"), [LIVE, VOD]);
+    assert.equal(appDomains([other], "demo-tv"), undefined);
+    assert.equal(appDomains([], "demo-tv"), undefined);
   });
 
   it("admissionManifests names the policy and binding and labels them with the rule", () => {

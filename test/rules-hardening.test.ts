@@ -9,6 +9,9 @@
  * written out literally, never computed from the module's constants.
  */
 import { strict as assert } from "node:assert";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { ARGOCD_RULES, argocdValuesProblems, HARDENING_RULES, NODE_RULES } from "../components/rules/hardening";
 import { K8sObject } from "../components/rules/tenant-objects";
 import { Rule, RuleResource, SiteContext } from "../components/rules/types";
@@ -20,10 +23,11 @@ const SITE: SiteContext = {
   protected: false,
   adminCidrs: ["203.0.113.0/24"],
   blockedRanges: ["169.254.169.254/32", "10.0.0.0/16"],
+  datastore: { quotaBytes: 4294967296, serverType: "cx33" },
 };
 const U = "urn:pulumi:staging::video-platform::";
 const PLATFORM_URN = `${U}platform:platform:Platform::platform`;
-const TENANT_URN = `${U}platform:tenant:Tenant::acme-tv`;
+const TENANT_URN = `${U}platform:tenant:Tenant::demo-tv`;
 /** The URN a tenant's Kubernetes object gets below the Tenant component. */
 const childUrn = (type: string, name: string) => `${U}platform:tenant:Tenant$${type}::${name}`;
 
@@ -37,11 +41,11 @@ const typeOf = (o: K8sObject) => {
   return `kubernetes:${api.includes("/") ? api : `core/${api}`}:${o.kind}`;
 };
 
-/** The platform component, the tenant acme-tv and its objects (logical name → manifest), plus extras. */
+/** The platform component, the tenant demo-tv and its objects (logical name → manifest), plus extras. */
 function plan(objects: Record<string, K8sObject>, extra: RuleResource[] = []): RuleResource[] {
   return [
     res("platform:platform:Platform", "platform", {}, null),
-    res("platform:tenant:Tenant", "acme-tv", {}, null),
+    res("platform:tenant:Tenant", "demo-tv", {}, null),
     ...Object.entries(objects).map(([name, o]) => res(typeOf(o), name, o as Record<string, unknown>, TENANT_URN)),
     ...extra,
   ];
@@ -88,29 +92,38 @@ const WHITELIST = [
 
 const meta = (name: string, namespace?: string) => (namespace ? { name, namespace } : { name });
 
-/** acme-tv's objects as test/fixtures/manifests/acme-tv.yaml declares them (the fields the rules read). */
+/** demo-tv's objects as test/fixtures/manifests/demo-tv.yaml declares them (the fields the rules read). */
 function tenant(): Record<string, any> {
   return {
-    "acme-tv-ns": { apiVersion: "v1", kind: "Namespace", metadata: meta("acme-tv") },
-    "acme-tv-quota": {
+    "demo-tv-ns": { apiVersion: "v1", kind: "Namespace", metadata: meta("demo-tv") },
+    "demo-tv-quota": {
       apiVersion: "v1",
       kind: "ResourceQuota",
-      metadata: meta("tenant-quota", "acme-tv"),
+      metadata: meta("tenant-quota", "demo-tv"),
       spec: {
         hard: {
           "requests.cpu": "6",
-          "count/configmaps": "120",
-          "count/secrets": "120",
-          "count/serviceaccounts": "20",
-          "count/deployments.apps": "50",
-          "count/statefulsets.apps": "20",
-          "count/jobs.batch": "50",
-          "count/cronjobs.batch": "20",
-          "count/horizontalpodautoscalers.autoscaling": "25",
-          "count/poddisruptionbudgets.policy": "25",
-          "count/httproutes.gateway.networking.k8s.io": "25",
-          "count/grpcroutes.gateway.networking.k8s.io": "25",
-          "count/sealedsecrets.bitnami.com": "60",
+          pods: "50",
+          services: "20",
+          persistentvolumeclaims: "10",
+          "count/configmaps": "40",
+          "count/secrets": "40",
+          "count/serviceaccounts": "10",
+          "count/deployments.apps": "25",
+          "count/replicasets.apps": "75",
+          "count/statefulsets.apps": "10",
+          "count/controllerrevisions.apps": "30",
+          "count/jobs.batch": "25",
+          "count/cronjobs.batch": "5",
+          "count/horizontalpodautoscalers.autoscaling": "10",
+          "count/poddisruptionbudgets.policy": "10",
+          "count/httproutes.gateway.networking.k8s.io": "10",
+          "count/grpcroutes.gateway.networking.k8s.io": "10",
+          "count/sealedsecrets.bitnami.com": "20",
+          "count/rolebindings.rbac.authorization.k8s.io": "4",
+          "count/leases.coordination.k8s.io": "0",
+          "count/endpoints": "20",
+          "count/endpointslices.discovery.k8s.io": "40",
           "requests.ephemeral-storage": "30Gi",
           "limits.ephemeral-storage": "60Gi",
           "hcloud-volumes.storageclass.storage.k8s.io/requests.storage": "0",
@@ -118,10 +131,10 @@ function tenant(): Record<string, any> {
         },
       },
     },
-    "acme-tv-limits": {
+    "demo-tv-limits": {
       apiVersion: "v1",
       kind: "LimitRange",
-      metadata: meta("tenant-limits", "acme-tv"),
+      metadata: meta("tenant-limits", "demo-tv"),
       spec: {
         limits: [
           {
@@ -133,28 +146,28 @@ function tenant(): Record<string, any> {
         ],
       },
     },
-    "acme-tv-sync-sa": { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("argocd-sync", "acme-tv") },
-    "acme-tv-sync-binding": {
+    "demo-tv-sync-sa": { apiVersion: "v1", kind: "ServiceAccount", metadata: meta("argocd-sync", "demo-tv") },
+    "demo-tv-sync-binding": {
       apiVersion: "rbac.authorization.k8s.io/v1",
       kind: "RoleBinding",
-      metadata: meta("argocd-sync", "acme-tv"),
+      metadata: meta("argocd-sync", "demo-tv"),
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "platform-tenant-sync" },
-      subjects: [{ kind: "ServiceAccount", name: "argocd-sync", namespace: "acme-tv" }],
+      subjects: [{ kind: "ServiceAccount", name: "argocd-sync", namespace: "demo-tv" }],
     },
-    "acme-tv-project": {
+    "demo-tv-project": {
       apiVersion: "argoproj.io/v1alpha1",
       kind: "AppProject",
-      metadata: meta("acme-tv", "argocd"),
+      metadata: meta("demo-tv", "argocd"),
       spec: {
-        sourceRepos: ["https://git.example.com/acme-tv/video-apps.git"],
-        destinations: [{ server: "https://kubernetes.default.svc", namespace: "acme-tv" }],
+        sourceRepos: ["https://git.example.com/demo-tv/video-apps.git"],
+        destinations: [{ server: "https://kubernetes.default.svc", namespace: "demo-tv" }],
         clusterResourceWhitelist: [],
         namespaceResourceWhitelist: WHITELIST.map((k) => ({ ...k })),
         destinationServiceAccounts: [
           {
             server: "https://kubernetes.default.svc",
-            namespace: "acme-tv",
-            defaultServiceAccount: "acme-tv:argocd-sync",
+            namespace: "demo-tv",
+            defaultServiceAccount: "demo-tv:argocd-sync",
           },
         ],
       },
@@ -162,10 +175,10 @@ function tenant(): Record<string, any> {
   };
 }
 
-const QUOTA_URN = childUrn("kubernetes:core/v1:ResourceQuota", "acme-tv-quota");
-const LIMITS_URN = childUrn("kubernetes:core/v1:LimitRange", "acme-tv-limits");
-const PROJECT_URN = childUrn("kubernetes:argoproj.io/v1alpha1:AppProject", "acme-tv-project");
-const BINDING_URN = childUrn("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "acme-tv-sync-binding");
+const QUOTA_URN = childUrn("kubernetes:core/v1:ResourceQuota", "demo-tv-quota");
+const LIMITS_URN = childUrn("kubernetes:core/v1:LimitRange", "demo-tv-limits");
+const PROJECT_URN = childUrn("kubernetes:argoproj.io/v1alpha1:AppProject", "demo-tv-project");
+const BINDING_URN = childUrn("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding", "demo-tv-sync-binding");
 
 const rule = (rules: Rule[], id: string) => rules.find((r) => r.id === id) as Rule;
 const argo003 = (resources: RuleResource[]) => rule(HARDENING_RULES, "TEN-ARGO-003").check(resources, SITE);
@@ -174,14 +187,14 @@ const pvc001 = (resources: RuleResource[]) => rule(HARDENING_RULES, "TEN-PVC-001
 const argo004 = (resources: RuleResource[]) => rule(ARGOCD_RULES, "TEN-ARGO-004").check(resources, SITE);
 const node001 = (resources: RuleResource[]) => rule(NODE_RULES, "SITE-NODE-001").check(resources, SITE);
 
-/** TEN-ARGO-003 on acme-tv's objects (changed by `f`) with the sync ClusterRole as it must be. */
+/** TEN-ARGO-003 on demo-tv's objects (changed by `f`) with the sync ClusterRole as it must be. */
 function syncCheck(f: (t: Record<string, any>) => void = () => undefined) {
   const t = tenant();
   f(t);
   return argo003(plan(t, [roleRes(syncRole())]));
 }
-const onProject = (message: string) => [{ rule: "TEN-ARGO-003", urn: PROJECT_URN, message: `acme-tv: ${message}` }];
-const onBinding = (message: string) => [{ rule: "TEN-ARGO-003", urn: BINDING_URN, message: `acme-tv: ${message}` }];
+const onProject = (message: string) => [{ rule: "TEN-ARGO-003", urn: PROJECT_URN, message: `demo-tv: ${message}` }];
+const onBinding = (message: string) => [{ rule: "TEN-ARGO-003", urn: BINDING_URN, message: `demo-tv: ${message}` }];
 
 // --- TEN-ARGO-003: the sync ClusterRole ---------------------------------------------------------
 
@@ -285,10 +298,10 @@ describe("TEN-ARGO-003: the sync ClusterRole grants exactly the tenant kinds × 
 
 describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount", () => {
   const DSA =
-    "destinationServiceAccounts must be exactly [{ server: https://kubernetes.default.svc, namespace: acme-tv, defaultServiceAccount: acme-tv:argocd-sync }]";
+    "destinationServiceAccounts must be exactly [{ server: https://kubernetes.default.svc, namespace: demo-tv, defaultServiceAccount: demo-tv:argocd-sync }]";
 
   it("refuses a destinationServiceAccounts entry with another server, namespace or account", () => {
-    const dsa = (f: (d: any) => void) => syncCheck((t) => f(t["acme-tv-project"].spec.destinationServiceAccounts[0]));
+    const dsa = (f: (d: any) => void) => syncCheck((t) => f(t["demo-tv-project"].spec.destinationServiceAccounts[0]));
     assert.deepEqual(
       dsa((d) => (d.server = "https://10.0.1.5:6443")),
       onProject(DSA),
@@ -302,7 +315,7 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
       onProject(DSA),
     );
     assert.deepEqual(
-      syncCheck((t) => t["acme-tv-project"].spec.destinationServiceAccounts.push({ server: "x", namespace: "y" })),
+      syncCheck((t) => t["demo-tv-project"].spec.destinationServiceAccounts.push({ server: "x", namespace: "y" })),
       onProject(DSA),
     );
   });
@@ -311,14 +324,14 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
     // Another project (no mapping at all) listed before the tenant's is not the tenant's.
     assert.deepEqual(
       syncCheck((t) => {
-        const own = t["acme-tv-project"];
-        delete t["acme-tv-project"];
-        t["acme-tv-ns"] = {
+        const own = t["demo-tv-project"];
+        delete t["demo-tv-project"];
+        t["demo-tv-ns"] = {
           apiVersion: "argoproj.io/v1alpha1",
           kind: "AppProject",
           metadata: meta("legacy", "argocd"),
         };
-        t["acme-tv-project"] = own;
+        t["demo-tv-project"] = own;
       }),
       [],
     );
@@ -329,18 +342,18 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
       "namespaceResourceWhitelist must be exactly the tenant kinds (core/ConfigMap, core/Service, core/PersistentVolumeClaim, core/ServiceAccount, apps/Deployment, apps/StatefulSet, batch/Job, batch/CronJob, autoscaling/HorizontalPodAutoscaler, policy/PodDisruptionBudget, gateway.networking.k8s.io/HTTPRoute, gateway.networking.k8s.io/GRPCRoute, bitnami.com/SealedSecret)";
     // Same count, one kind swapped: plain Secrets instead of SealedSecrets.
     assert.deepEqual(
-      syncCheck((t) => (t["acme-tv-project"].spec.namespaceResourceWhitelist[12] = { group: "", kind: "Secret" })),
+      syncCheck((t) => (t["demo-tv-project"].spec.namespaceResourceWhitelist[12] = { group: "", kind: "Secret" })),
       onProject(KINDS),
     );
     // One kind more.
     assert.deepEqual(
-      syncCheck((t) => t["acme-tv-project"].spec.namespaceResourceWhitelist.push({ group: "apps", kind: "DaemonSet" })),
+      syncCheck((t) => t["demo-tv-project"].spec.namespaceResourceWhitelist.push({ group: "apps", kind: "DaemonSet" })),
       onProject(KINDS),
     );
     // A group written as "core" is the core group, in any order.
     assert.deepEqual(
       syncCheck((t) => {
-        const wl = t["acme-tv-project"].spec.namespaceResourceWhitelist;
+        const wl = t["demo-tv-project"].spec.namespaceResourceWhitelist;
         wl[0] = { group: "core", kind: "ConfigMap" };
         wl.reverse();
       }),
@@ -349,7 +362,7 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
     // The core group is not another group: ConfigMap under "apps" is not core/ConfigMap.
     assert.deepEqual(
       syncCheck(
-        (t) => (t["acme-tv-project"].spec.namespaceResourceWhitelist[0] = { group: "apps", kind: "ConfigMap" }),
+        (t) => (t["demo-tv-project"].spec.namespaceResourceWhitelist[0] = { group: "apps", kind: "ConfigMap" }),
       ),
       onProject(KINDS),
     );
@@ -357,40 +370,40 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
 
   it("reports a missing sync ServiceAccount, not taking another account or namespace for it", () => {
     const missing = [
-      { rule: "TEN-ARGO-003", urn: TENANT_URN, message: "acme-tv: no ServiceAccount argocd-sync in acme-tv" },
+      { rule: "TEN-ARGO-003", urn: TENANT_URN, message: "demo-tv: no ServiceAccount argocd-sync in demo-tv" },
     ];
     assert.deepEqual(
-      syncCheck((t) => delete t["acme-tv-sync-sa"]),
+      syncCheck((t) => delete t["demo-tv-sync-sa"]),
       missing,
     );
     assert.deepEqual(
-      syncCheck((t) => (t["acme-tv-sync-sa"].metadata.name = "builder")),
+      syncCheck((t) => (t["demo-tv-sync-sa"].metadata.name = "builder")),
       missing,
     );
     assert.deepEqual(
-      syncCheck((t) => (t["acme-tv-sync-sa"].metadata.namespace = "argocd")),
+      syncCheck((t) => (t["demo-tv-sync-sa"].metadata.namespace = "argocd")),
       missing,
     );
   });
 
   it("reports a missing sync RoleBinding, not taking one in another namespace for it", () => {
     const missing = [
-      { rule: "TEN-ARGO-003", urn: TENANT_URN, message: "acme-tv: no RoleBinding argocd-sync in acme-tv" },
+      { rule: "TEN-ARGO-003", urn: TENANT_URN, message: "demo-tv: no RoleBinding argocd-sync in demo-tv" },
     ];
     assert.deepEqual(
-      syncCheck((t) => delete t["acme-tv-sync-binding"]),
+      syncCheck((t) => delete t["demo-tv-sync-binding"]),
       missing,
     );
     assert.deepEqual(
-      syncCheck((t) => (t["acme-tv-sync-binding"].metadata.namespace = "argocd")),
+      syncCheck((t) => (t["demo-tv-sync-binding"].metadata.namespace = "argocd")),
       missing,
     );
   });
 
-  it("refuses a RoleBinding that binds anything but acme-tv/argocd-sync to ClusterRole platform-tenant-sync", () => {
+  it("refuses a RoleBinding that binds anything but demo-tv/argocd-sync to ClusterRole platform-tenant-sync", () => {
     const BIND =
-      "RoleBinding argocd-sync must bind exactly ServiceAccount acme-tv/argocd-sync to ClusterRole platform-tenant-sync";
-    const binding = (f: (b: any) => void) => syncCheck((t) => f(t["acme-tv-sync-binding"]));
+      "RoleBinding argocd-sync must bind exactly ServiceAccount demo-tv/argocd-sync to ClusterRole platform-tenant-sync";
+    const binding = (f: (b: any) => void) => syncCheck((t) => f(t["demo-tv-sync-binding"]));
     assert.deepEqual(
       binding((b) => (b.roleRef.kind = "Role")),
       onBinding(BIND),
@@ -420,18 +433,25 @@ describe("TEN-ARGO-003: each tenant syncs as its own argocd-sync ServiceAccount"
 
 // --- TEN-QTA-002 ----------------------------------------------------------------------------------
 
+/** The tenant-admin ClusterRole as test/fixtures/manifests/platform.yaml writes it out. */
+const adminRole = (): K8sObject =>
+  (parse(readFileSync(join(__dirname, "..", "..", "test", "fixtures", "manifests", "platform.yaml"), "utf8")) as any)
+    .adminClusterRole;
+
 describe("TEN-QTA-002: the quota counts every kind and bounds ephemeral storage, which the LimitRange orders", () => {
+  /** TEN-QTA-002 on demo-tv's objects (changed by `f`), with both tenant roles declared. */
   function budget(f: (t: Record<string, any>) => void = () => undefined) {
     const t = tenant();
     f(t);
-    return qta002(plan(t));
+    const admin = adminRole();
+    return qta002(plan(t, [roleRes(syncRole()), res(typeOf(admin), "platform-tenant-admin", admin as any, null)]));
   }
   const onQuota = (...messages: string[]) =>
-    messages.map((m) => ({ rule: "TEN-QTA-002", urn: QUOTA_URN, message: `acme-tv: ${m}` }));
+    messages.map((m) => ({ rule: "TEN-QTA-002", urn: QUOTA_URN, message: `demo-tv: ${m}` }));
   const onLimits = (...messages: string[]) =>
-    messages.map((m) => ({ rule: "TEN-QTA-002", urn: LIMITS_URN, message: `acme-tv: ${m}` }));
-  const hard = (t: Record<string, any>) => t["acme-tv-quota"].spec.hard;
-  const container = (t: Record<string, any>) => t["acme-tv-limits"].spec.limits[0];
+    messages.map((m) => ({ rule: "TEN-QTA-002", urn: LIMITS_URN, message: `demo-tv: ${m}` }));
+  const hard = (t: Record<string, any>) => t["demo-tv-quota"].spec.hard;
+  const container = (t: Record<string, any>) => t["demo-tv-limits"].spec.limits[0];
   const ORDER = "ephemeral-storage: defaultRequest ≤ default ≤ max ≤ the quota's requests must hold";
 
   it("accepts the fixture's quota and LimitRange, counts also as numbers and sizes as byte numbers", () => {
@@ -449,27 +469,39 @@ describe("TEN-QTA-002: the quota counts every kind and bounds ephemeral storage,
   it("refuses a missing, zero, negative, zero-padded or fractional object count", () => {
     assert.deepEqual(
       budget((t) => delete hard(t)["count/secrets"]),
-      onQuota('spec.hard["count/secrets"] must be a positive count, not undefined'),
+      onQuota(
+        'spec.hard["count/secrets"] must be a positive count, not undefined: core/secrets can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/jobs.batch"] = "0")),
-      onQuota('spec.hard["count/jobs.batch"] must be a positive count, not 0'),
+      onQuota(
+        'spec.hard["count/jobs.batch"] must be a positive count, not 0: batch/jobs can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/configmaps"] = "-5")),
-      onQuota('spec.hard["count/configmaps"] must be a positive count, not -5'),
+      onQuota(
+        'spec.hard["count/configmaps"] must be a positive count, not -5: core/configmaps can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/sealedsecrets.bitnami.com"] = "05")),
-      onQuota('spec.hard["count/sealedsecrets.bitnami.com"] must be a positive count, not 05'),
+      onQuota(
+        'spec.hard["count/sealedsecrets.bitnami.com"] must be a positive count, not 05: bitnami.com/sealedsecrets can be created in the namespace (platform-tenant-sync may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/httproutes.gateway.networking.k8s.io"] = "2.5")),
-      onQuota('spec.hard["count/httproutes.gateway.networking.k8s.io"] must be a positive count, not 2.5'),
+      onQuota(
+        'spec.hard["count/httproutes.gateway.networking.k8s.io"] must be a positive count, not 2.5: gateway.networking.k8s.io/httproutes can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
     assert.deepEqual(
       budget((t) => (hard(t)["count/deployments.apps"] = "50k")),
-      onQuota('spec.hard["count/deployments.apps"] must be a positive count, not 50k'),
+      onQuota(
+        'spec.hard["count/deployments.apps"] must be a positive count, not 50k: apps/deployments can be created in the namespace (platform-tenant-admin may create it)',
+      ),
     );
   });
 
@@ -487,7 +519,7 @@ describe("TEN-QTA-002: the quota counts every kind and bounds ephemeral storage,
   it("judges only the tenant's own quota (none: TEN-QTA-001 reports it)", () => {
     assert.deepEqual(
       budget((t) => {
-        t["acme-tv-quota"].metadata.namespace = "other";
+        t["demo-tv-quota"].metadata.namespace = "other";
         hard(t)["count/secrets"] = "0";
       }),
       [],
@@ -509,23 +541,23 @@ describe("TEN-QTA-002: the quota counts every kind and bounds ephemeral storage,
   it("judges the Container item of the tenant's own LimitRange only", () => {
     // A Pod item first: not the Container item.
     assert.deepEqual(
-      budget((t) => t["acme-tv-limits"].spec.limits.unshift({ type: "Pod", max: { cpu: "8" } })),
+      budget((t) => t["demo-tv-limits"].spec.limits.unshift({ type: "Pod", max: { cpu: "8" } })),
       [],
     );
     // A LimitRange in another namespace, listed first, is not the tenant's.
     assert.deepEqual(
       budget((t) => {
-        const own = t["acme-tv-limits"];
-        delete t["acme-tv-limits"];
-        delete t["acme-tv-quota"];
+        const own = t["demo-tv-limits"];
+        delete t["demo-tv-limits"];
+        delete t["demo-tv-quota"];
         t["other-limits"] = {
           apiVersion: "v1",
           kind: "LimitRange",
           metadata: meta("tenant-limits", "other"),
           spec: { limits: [{ type: "Container" }] },
         };
-        t["acme-tv-limits"] = own;
-        t["acme-tv-quota"] = tenant()["acme-tv-quota"];
+        t["demo-tv-limits"] = own;
+        t["demo-tv-quota"] = tenant()["demo-tv-quota"];
       }),
       [],
     );
@@ -629,22 +661,22 @@ describe("TEN-PVC-001: tenant claims use only hcloud-volumes-tenant (Delete, not
     assert.deepEqual(
       check(
         classes(),
-        (t) => (t["acme-tv-quota"].spec.hard["hcloud-volumes.storageclass.storage.k8s.io/requests.storage"] = "10Gi"),
+        (t) => (t["demo-tv-quota"].spec.hard["hcloud-volumes.storageclass.storage.k8s.io/requests.storage"] = "10Gi"),
       ),
       [
         {
           rule: "TEN-PVC-001",
           urn: QUOTA_URN,
           message:
-            'acme-tv: spec.hard["hcloud-volumes.storageclass.storage.k8s.io/requests.storage"] must be "0": class hcloud-volumes is not for tenants',
+            'demo-tv: spec.hard["hcloud-volumes.storageclass.storage.k8s.io/requests.storage"] must be "0": class hcloud-volumes is not for tenants',
         },
       ],
     );
     // A quota in another namespace is not the tenant's (and a tenant without one is TEN-QTA-001's).
     assert.deepEqual(
       check(classes(), (t) => {
-        t["acme-tv-quota"].metadata.namespace = "other";
-        t["acme-tv-quota"].spec.hard = {};
+        t["demo-tv-quota"].metadata.namespace = "other";
+        t["demo-tv-quota"].spec.hard = {};
       }),
       [],
     );
@@ -761,6 +793,20 @@ describe("SITE-NODE-001: every node's cloud-config carries the host guard", () =
     "      ip saddr 10.42.0.0/16 ip daddr 169.254.169.254 counter drop",
     "      ip saddr 10.42.0.0/16 ip daddr != { 10.0.1.5, 203.0.113.7 } counter drop",
     "      ip daddr 169.254.169.254 meta skuid != 0 counter drop",
+    "  - path: /etc/rancher/k3s/config.yaml",
+    "    content: |",
+    "      kubelet-arg:",
+    "        - pod-max-pids=4096",
+    "        - image-gc-high-threshold=80",
+    "        - eviction-hard=memory.available<100Mi,imagefs.available<15%",
+    "",
+  ].join("\n");
+  /** What a control plane's k3s config adds: the API server's plugins and etcd's quota. */
+  const SERVER = [
+    "      kube-apiserver-arg:",
+    "        - enable-admission-plugins=NodeRestriction,AlwaysPullImages,EventRateLimit",
+    "      etcd-arg:",
+    "        - quota-backend-bytes=4294967296",
     "",
   ].join("\n");
   const server = (name: string, userData: unknown, role = "worker") =>
@@ -769,13 +815,43 @@ describe("SITE-NODE-001: every node's cloud-config carries the host guard", () =
     "user-data lacks: the host guard drops pod traffic to the metadata service",
     "user-data lacks: the host guard drops pod traffic to the node's own public addresses",
     "user-data lacks: the host guard answers the metadata service to root only",
+    "user-data lacks: the kubelet bounds the processes of each pod (pod-max-pids)",
+    "user-data lacks: the kubelet garbage-collects images and evicts before the image filesystem fills",
   ];
+  const SERVER_LACKS = [
+    "user-data lacks: the API server runs the AlwaysPullImages admission plugin",
+    "user-data lacks: the API server runs the EventRateLimit admission plugin",
+    "user-data lacks: etcd has an explicit space quota (quota-backend-bytes)",
+  ];
+  const lacks = (name: string, messages: string[]) =>
+    messages.map((message) => ({ rule: "SITE-NODE-001", urn: `${U}hcloud:index/server:Server::${name}`, message }));
 
   it("accepts a worker with the guard and refuses one without, each requirement by name", () => {
     assert.deepEqual(node001([server("worker-1", GUARD)]), []);
+    assert.deepEqual(node001([server("worker-1", "#cloud-config\n")]), lacks("worker-1", LACKS));
+  });
+
+  it("a control plane also needs the API server's plugins and etcd's quota, each by name", () => {
+    assert.deepEqual(node001([server("cp-1", GUARD + SERVER, "control-plane")]), []);
+    assert.deepEqual(node001([server("cp-1", GUARD, "control-plane")]), lacks("cp-1", SERVER_LACKS));
     assert.deepEqual(
-      node001([server("worker-1", "#cloud-config\n")]),
-      LACKS.map((message) => ({ rule: "SITE-NODE-001", urn: `${U}hcloud:index/server:Server::worker-1`, message })),
+      node001([
+        server(
+          "cp-1",
+          GUARD + SERVER.replace("quota-backend-bytes=4294967296", "quota-backend-bytes=0"),
+          "control-plane",
+        ),
+      ]),
+      lacks("cp-1", [SERVER_LACKS[2]]),
+    );
+    // The image collection must come with an imagefs eviction threshold.
+    assert.deepEqual(
+      node001([server("worker-1", GUARD.replace("imagefs.available<15%", "nodefs.available<10%"))]),
+      lacks("worker-1", [LACKS[4]]),
+    );
+    assert.deepEqual(
+      node001([server("worker-1", GUARD.replace("pod-max-pids=4096", "pod-max-pids=0"))]),
+      lacks("worker-1", [LACKS[3]]),
     );
   });
 

@@ -46,6 +46,7 @@ const ctx = (over: Partial<SiteContext> = {}): SiteContext => ({
   protected: true,
   adminCidrs: ["203.0.113.10/32"],
   blockedRanges: [],
+  datastore: { quotaBytes: 8589934592, serverType: "cx43" },
   ...over,
 });
 
@@ -308,6 +309,7 @@ const cluster = (over: Partial<ClusterSettings["etcdSnapshots"]> = {}): ClusterS
     region: "fsn1",
     ...over,
   },
+  etcdQuotaBytes: 4294967296,
   sshAuthorizedKeys: ["ssh-ed25519 AAAA admin"],
 });
 
@@ -368,6 +370,10 @@ describe("k3s config builders (components/site/k3s.ts)", () => {
         "cloud-provider=external",
         "streaming-connection-idle-timeout=5m",
         "make-iptables-util-chains=true",
+        "pod-max-pids=4096",
+        "image-gc-high-threshold=80",
+        "image-gc-low-threshold=70",
+        "eviction-hard=memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%,pid.available<10%",
       ],
       "kube-proxy-arg": ["nodeport-addresses=10.0.0.0/16"],
       "protect-kernel-defaults": true,
@@ -395,6 +401,10 @@ describe("k3s config builders (components/site/k3s.ts)", () => {
         "cloud-provider=external",
         "streaming-connection-idle-timeout=5m",
         "make-iptables-util-chains=true",
+        "pod-max-pids=4096",
+        "image-gc-high-threshold=80",
+        "image-gc-low-threshold=70",
+        "eviction-hard=memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%,pid.available<10%",
       ],
       "kube-proxy-arg": ["nodeport-addresses=10.0.0.0/16"],
       "protect-kernel-defaults": true,
@@ -408,8 +418,8 @@ describe("k3s config builders (components/site/k3s.ts)", () => {
       disable: ["servicelb", "traefik", "local-storage"],
       "secrets-encryption": true,
       "kube-apiserver-arg": [
-        "admission-control-config-file=/var/lib/rancher/k3s/server/psa.yaml",
-        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+        "admission-control-config-file=/var/lib/rancher/k3s/server/admission.yaml",
+        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages,EventRateLimit",
         "audit-policy-file=/var/lib/rancher/k3s/server/audit.yaml",
         "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",
         "audit-log-maxage=30",
@@ -418,8 +428,10 @@ describe("k3s config builders (components/site/k3s.ts)", () => {
         "request-timeout=300s",
         "service-account-lookup=true",
         "anonymous-auth=false",
+        "event-ttl=1h",
       ],
       "kube-controller-manager-arg": ["terminated-pod-gc-threshold=10", "use-service-account-credentials=true"],
+      "etcd-arg": ["quota-backend-bytes=4294967296"],
       "etcd-snapshot-schedule-cron": "0 */6 * * *",
       "etcd-snapshot-retention": 28,
       "etcd-snapshot-compress": true,
@@ -445,6 +457,10 @@ describe("k3s config builders (components/site/k3s.ts)", () => {
         "  - cloud-provider=external\n" +
         "  - streaming-connection-idle-timeout=5m\n" +
         "  - make-iptables-util-chains=true\n" +
+        "  - pod-max-pids=4096\n" +
+        "  - image-gc-high-threshold=80\n" +
+        "  - image-gc-low-threshold=70\n" +
+        "  - eviction-hard=memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%,pid.available<10%\n" +
         "kube-proxy-arg:\n" +
         "  - nodeport-addresses=10.0.0.0/16\n" +
         "protect-kernel-defaults: true\n" +

@@ -2,7 +2,7 @@
  * Pins components/rules/tenant-objects.ts, the tenant object rules (Pod Security, quota, limits,
  * network policy, RBAC, Argo CD objects), condition by condition (issue 18: a weakened rule must
  * fail a test). Each case starts from one tenant's complete, admitted set of objects written out
- * here (the shape of test/fixtures/manifests/acme-tv.yaml), breaks one field and asserts every
+ * here (the shape of test/fixtures/manifests/demo-tv.yaml), breaks one field and asserts every
  * violation checkTenantObjects reports: rule id, object and full message, written out literally.
  * The accepted neighbours (equal bounds, reordered labels, objects of other namespaces) pin the
  * other side: a rule that flags everything is as wrong as one that flags nothing.
@@ -10,8 +10,8 @@
 import { strict as assert } from "node:assert";
 import { checkTenantObjects, K8sObject, RuleContext, TenantViolation } from "../components/rules/tenant-objects";
 
-const T = "acme-tv";
-const REPO = "https://git.example.com/acme-tv/video-apps.git";
+const T = "demo-tv";
+const REPO = "https://git.example.com/demo-tv/video-apps.git";
 const IN_CLUSTER = "https://kubernetes.default.svc";
 
 /** The platform's tenant-admin ClusterRole, as declared: read-only on the guardrails. */
@@ -158,7 +158,7 @@ function objects() {
       kind: "RoleBinding",
       metadata: { name: "tenant-admin", namespace: T },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "platform-tenant-admin" },
-      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "acme-tv-admins" }] as Record<
+      subjects: [{ apiGroup: "rbac.authorization.k8s.io", kind: "Group", name: "demo-tv-admins" }] as Record<
         string,
         unknown
       >[],
@@ -221,7 +221,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       const o = objects();
       const other: K8sObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: "beta" } };
       assert.deepEqual(check([other, ...without(o, "namespace")]), [
-        v("TEN-PSS-001", "acme-tv", "no Namespace acme-tv"),
+        v("TEN-PSS-001", "demo-tv", "no Namespace demo-tv"),
       ]);
       // Another namespace first in the list, without labels: the tenant's own is the one checked.
       assert.deepEqual(check([other, ...Object.values(o)]), []);
@@ -232,8 +232,8 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       o.namespace.metadata!.labels!["pod-security.kubernetes.io/enforce"] = "baseline";
       delete o.namespace.metadata!.labels!["pod-security.kubernetes.io/warn"];
       assert.deepEqual(check(o), [
-        v("TEN-PSS-001", "Namespace/acme-tv", "pod-security.kubernetes.io/enforce must be restricted"),
-        v("TEN-PSS-001", "Namespace/acme-tv", "pod-security.kubernetes.io/warn must be restricted"),
+        v("TEN-PSS-001", "Namespace/demo-tv", "pod-security.kubernetes.io/enforce must be restricted"),
+        v("TEN-PSS-001", "Namespace/demo-tv", "pod-security.kubernetes.io/warn must be restricted"),
       ]);
     });
 
@@ -246,17 +246,17 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       assert.deepEqual(check(o), [
         v(
           "TEN-PSS-001",
-          "Namespace/acme-tv",
+          "Namespace/demo-tv",
           'pod-security.kubernetes.io/enforce-version must pin a version like v1.37, not "xv1.37"',
         ),
         v(
           "TEN-PSS-001",
-          "Namespace/acme-tv",
+          "Namespace/demo-tv",
           'pod-security.kubernetes.io/audit-version must pin a version like v1.37, not "v1.37-rc"',
         ),
         v(
           "TEN-PSS-001",
-          "Namespace/acme-tv",
+          "Namespace/demo-tv",
           'pod-security.kubernetes.io/warn-version must pin a version like v1.37, not ""',
         ),
       ]);
@@ -268,7 +268,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       assert.deepEqual(check(o), [
         v(
           "TEN-PSS-001",
-          "Namespace/acme-tv",
+          "Namespace/demo-tv",
           'pod-security.kubernetes.io/warn-version must pin a version like v1.37, not "latest"',
         ),
       ]);
@@ -278,7 +278,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       const o = objects();
       o.namespace.metadata!.labels!["platform.video/tenant"] = "beta";
       assert.deepEqual(check(o), [
-        v("TEN-PSS-001", "Namespace/acme-tv", "label platform.video/tenant must be acme-tv"),
+        v("TEN-PSS-001", "Namespace/demo-tv", "label platform.video/tenant must be demo-tv"),
       ]);
     });
   });
@@ -290,11 +290,45 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       assert.deepEqual(check([...Object.values(o), beta] as K8sObject[]), []);
       const second = { ...objects().resourceQuota, metadata: { name: "second", namespace: T } };
       assert.deepEqual(check([...Object.values(o), second] as K8sObject[]), [
-        v("TEN-QTA-001", "ResourceQuota/second", "expected one ResourceQuota in acme-tv, found 2"),
+        v("TEN-QTA-001", "ResourceQuota/second", "expected one unscoped ResourceQuota in demo-tv, found 2"),
       ]);
       const none = without(o, "resourceQuota");
       const found = check(none).filter((x) => x.rule === "TEN-QTA-001");
-      assert.deepEqual(found, [v("TEN-QTA-001", "acme-tv", "expected one ResourceQuota in acme-tv, found 0")]);
+      assert.deepEqual(found, [v("TEN-QTA-001", "demo-tv", "expected one unscoped ResourceQuota in demo-tv, found 0")]);
+    });
+
+    it("a scoped quota (tenant-live's, or by scopes) is no second budget, and is not taken for the budget", () => {
+      const o = objects();
+      const byClass = {
+        apiVersion: "v1",
+        kind: "ResourceQuota",
+        metadata: { name: "tenant-live", namespace: T },
+        spec: {
+          hard: { pods: "0" },
+          scopeSelector: {
+            matchExpressions: [{ scopeName: "PriorityClass", operator: "In", values: ["tenant-live"] }],
+          },
+        },
+      };
+      const byScopes = {
+        ...byClass,
+        metadata: { name: "terminating", namespace: T },
+        spec: { hard: { pods: "1" }, scopes: ["Terminating"] },
+      };
+      // Listed first: TEN-LIM-001 must still compare the LimitRange with the unscoped quota.
+      assert.deepEqual(check([byClass, byScopes, ...Object.values(o)] as K8sObject[]), []);
+      // Scoped only: no budget at all.
+      const none = without(o, "resourceQuota");
+      assert.deepEqual(
+        check([byClass, ...Object.values(none)] as K8sObject[]).filter((x) => x.rule === "TEN-QTA-001"),
+        [v("TEN-QTA-001", "demo-tv", "expected one unscoped ResourceQuota in demo-tv, found 0")],
+      );
+      // An empty scopes list scopes nothing.
+      const emptyScopes = { ...byScopes, spec: { ...objects().resourceQuota.spec, scopes: [] } };
+      assert.deepEqual(
+        check([...Object.values(o), emptyScopes] as K8sObject[]).filter((x) => x.rule === "TEN-QTA-001"),
+        [v("TEN-QTA-001", "ResourceQuota/terminating", "expected one unscoped ResourceQuota in demo-tv, found 2")],
+      );
     });
 
     it("requires every quota key", () => {
@@ -324,10 +358,10 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       assert.deepEqual(check([...Object.values(o), beta] as K8sObject[]), []);
       const second = { ...objects().limitRange, metadata: { name: "second", namespace: T } };
       assert.deepEqual(check([...Object.values(o), second] as K8sObject[]), [
-        v("TEN-LIM-001", "LimitRange/second", "expected one LimitRange in acme-tv, found 2"),
+        v("TEN-LIM-001", "LimitRange/second", "expected one LimitRange in demo-tv, found 2"),
       ]);
       assert.deepEqual(check(without(o, "limitRange")), [
-        v("TEN-LIM-001", "acme-tv", "expected one LimitRange in acme-tv, found 0"),
+        v("TEN-LIM-001", "demo-tv", "expected one LimitRange in demo-tv, found 0"),
       ]);
     });
 
@@ -700,7 +734,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
     it("refuses a RoleBinding outside the tenant namespace", () => {
       const b = { ...objects().adminBinding, metadata: { name: "elsewhere", namespace: "beta" } };
       assert.deepEqual(withBinding(b), [
-        v("TEN-RBAC-002", "RoleBinding/elsewhere", "RoleBinding elsewhere outside acme-tv"),
+        v("TEN-RBAC-002", "RoleBinding/elsewhere", "RoleBinding elsewhere outside demo-tv"),
       ]);
     });
 
@@ -745,7 +779,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       o.adminBinding.subjects = [
         { kind: "User", name: "alice" },
         { kind: "Group", name: "system:masters" },
-        { kind: "Group", name: "acme-tv-ops" },
+        { kind: "Group", name: "demo-tv-ops" },
       ];
       assert.deepEqual(check(o), [
         v("TEN-RBAC-002", "RoleBinding/tenant-admin", "RoleBinding tenant-admin binds User alice"),
@@ -773,7 +807,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
     it("treats a sync-like binding in another namespace as ordinary", () => {
       const b = { ...sync(), metadata: { name: "argocd-sync", namespace: "beta" } };
       assert.deepEqual(withBinding(b), [
-        v("TEN-RBAC-002", "RoleBinding/argocd-sync", "RoleBinding argocd-sync outside acme-tv"),
+        v("TEN-RBAC-002", "RoleBinding/argocd-sync", "RoleBinding argocd-sync outside demo-tv"),
         notAdmin("argocd-sync"),
         v("TEN-RBAC-002", "RoleBinding/argocd-sync", "RoleBinding argocd-sync binds ServiceAccount argocd-sync"),
       ]);
@@ -789,7 +823,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
 
     it("treats a sync binding with a second subject as ordinary", () => {
       const o = objects();
-      o.syncBinding.subjects.push({ kind: "Group", name: "acme-tv-admins" });
+      o.syncBinding.subjects.push({ kind: "Group", name: "demo-tv-admins" });
       assert.deepEqual(check(o), [
         notAdmin("argocd-sync"),
         v("TEN-RBAC-002", "RoleBinding/argocd-sync", "RoleBinding argocd-sync binds ServiceAccount argocd-sync"),
@@ -820,11 +854,11 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       beta.spec.sourceRepos = ["*"];
       assert.deepEqual(check([...Object.values(o), beta] as K8sObject[]), []);
       assert.deepEqual(check(without(o, "appProject")), [
-        v("TEN-ARGO-001", "acme-tv", "expected one AppProject acme-tv, found 0"),
+        v("TEN-ARGO-001", "demo-tv", "expected one AppProject demo-tv, found 0"),
       ]);
       const second = { ...objects().appProject, metadata: { name: T, namespace: "other" } };
       assert.deepEqual(check([...Object.values(o), second] as K8sObject[]), [
-        v("TEN-ARGO-001", "AppProject/acme-tv", "expected one AppProject acme-tv, found 2"),
+        v("TEN-ARGO-001", "AppProject/demo-tv", "expected one AppProject demo-tv, found 2"),
       ]);
     });
 
@@ -832,8 +866,8 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       const want = [
         v(
           "TEN-ARGO-001",
-          "AppProject/acme-tv",
-          "sourceRepos must be exactly [https://git.example.com/acme-tv/video-apps.git]",
+          "AppProject/demo-tv",
+          "sourceRepos must be exactly [https://git.example.com/demo-tv/video-apps.git]",
         ),
       ];
       for (const repos of [[REPO, "https://git.example.com/other.git"], ["https://git.example.com/other.git"], []]) {
@@ -847,8 +881,8 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       const want = [
         v(
           "TEN-ARGO-001",
-          "AppProject/acme-tv",
-          "destinations must be exactly https://kubernetes.default.svc / acme-tv",
+          "AppProject/demo-tv",
+          "destinations must be exactly https://kubernetes.default.svc / demo-tv",
         ),
       ];
       const cases = [
@@ -871,8 +905,8 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       o.appProject.spec.clusterResourceWhitelist = [{ group: "", kind: "Namespace" }];
       o.appProject.spec.namespaceResourceWhitelist = [];
       assert.deepEqual(check(o), [
-        v("TEN-ARGO-001", "AppProject/acme-tv", "clusterResourceWhitelist must be empty"),
-        v("TEN-ARGO-001", "AppProject/acme-tv", "namespaceResourceWhitelist must list the allowed kinds"),
+        v("TEN-ARGO-001", "AppProject/demo-tv", "clusterResourceWhitelist must be empty"),
+        v("TEN-ARGO-001", "AppProject/demo-tv", "namespaceResourceWhitelist must list the allowed kinds"),
       ]);
     });
 
@@ -884,10 +918,10 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
         { group: "apps", kind: "LimitRange" },
       );
       assert.deepEqual(check(o), [
-        v("TEN-ARGO-001", "AppProject/acme-tv", "namespaceResourceWhitelist allows guardrail kind core/ResourceQuota"),
+        v("TEN-ARGO-001", "AppProject/demo-tv", "namespaceResourceWhitelist allows guardrail kind core/ResourceQuota"),
         v(
           "TEN-ARGO-001",
-          "AppProject/acme-tv",
+          "AppProject/demo-tv",
           "namespaceResourceWhitelist allows guardrail kind networking.k8s.io/NetworkPolicy",
         ),
       ]);
@@ -896,7 +930,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
     it("refuses a wildcard anywhere", () => {
       const o = objects();
       (o.appProject.spec.namespaceResourceWhitelist as unknown[]).push({ group: "apps", kind: "*" });
-      assert.deepEqual(check(o), [v("TEN-ARGO-001", "AppProject/acme-tv", "no field may be a wildcard")]);
+      assert.deepEqual(check(o), [v("TEN-ARGO-001", "AppProject/demo-tv", "no field may be a wildcard")]);
     });
   });
 
@@ -907,23 +941,23 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       beta.spec.project = "default";
       assert.deepEqual(check([...Object.values(o), beta] as K8sObject[]), []);
       assert.deepEqual(check(without(o, "application")), [
-        v("TEN-ARGO-002", "acme-tv", "expected one Application acme-tv, found 0"),
+        v("TEN-ARGO-002", "demo-tv", "expected one Application demo-tv, found 0"),
       ]);
       const second = { ...objects().application, metadata: { name: T, namespace: "other" } };
       assert.deepEqual(check([...Object.values(o), second] as K8sObject[]), [
-        v("TEN-ARGO-002", "Application/acme-tv", "expected one Application acme-tv, found 2"),
+        v("TEN-ARGO-002", "Application/demo-tv", "expected one Application demo-tv, found 2"),
       ]);
     });
 
     it("requires the tenant's project", () => {
       const o = objects();
       o.application.spec.project = "default";
-      assert.deepEqual(check(o), [v("TEN-ARGO-002", "Application/acme-tv", "project must be acme-tv")]);
+      assert.deepEqual(check(o), [v("TEN-ARGO-002", "Application/demo-tv", "project must be demo-tv")]);
     });
 
     it("requires the tenant namespace on the local cluster", () => {
       const want = [
-        v("TEN-ARGO-002", "Application/acme-tv", "destination must be https://kubernetes.default.svc / acme-tv"),
+        v("TEN-ARGO-002", "Application/demo-tv", "destination must be https://kubernetes.default.svc / demo-tv"),
       ];
       for (const dest of [
         { server: IN_CLUSTER, namespace: "kube-system" },
@@ -941,14 +975,14 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
       assert.deepEqual(check(o), [
         v(
           "TEN-ARGO-002",
-          "Application/acme-tv",
-          "source.repoURL must be https://git.example.com/acme-tv/video-apps.git",
+          "Application/demo-tv",
+          "source.repoURL must be https://git.example.com/demo-tv/video-apps.git",
         ),
       ]);
     });
 
     it("requires automated prune and self-heal", () => {
-      const want = [v("TEN-ARGO-002", "Application/acme-tv", "syncPolicy.automated needs prune and selfHeal")];
+      const want = [v("TEN-ARGO-002", "Application/demo-tv", "syncPolicy.automated needs prune and selfHeal")];
       for (const automated of [{ prune: false, selfHeal: true }, { prune: true }, {}]) {
         const o = objects();
         o.application.spec.syncPolicy = { automated };
@@ -959,7 +993,7 @@ describe("tenant object rules (components/rules/tenant-objects.ts)", () => {
     it("refuses a cascading finalizer", () => {
       const o = objects();
       o.application.metadata = { name: T, namespace: "argocd", finalizers: ["resources-finalizer.argocd.argoproj.io"] };
-      assert.deepEqual(check(o), [v("TEN-ARGO-002", "Application/acme-tv", "must not carry a cascading finalizer")]);
+      assert.deepEqual(check(o), [v("TEN-ARGO-002", "Application/demo-tv", "must not carry a cascading finalizer")]);
     });
   });
 });

@@ -16,6 +16,14 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } fr
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { deriveAgentToken } from "../components/site";
+import { parsePulumiRunArgs } from "../tools/cli/pulumi-run";
+import {
+  renderRunbook04,
+  RUNBOOK04,
+  runbook04Steps as steps04,
+  runRunbook04 as run04,
+  tenantSummary,
+} from "../tools/docs/runbook04";
 import { plan, Plan, planStack, readStackConfig, repoRoot } from "./helpers/harness";
 import { OUTPUT_NAMES } from "./helpers/outputs-contract";
 import { needTool } from "./helpers/tools";
@@ -39,6 +47,11 @@ const CASES: Record<string, string> = {
 
 /** npm scripts a runbook may call: offline, read-only, and not the test suite itself. */
 const RUNNABLE = new Set(["plan", "relocate", "model"]);
+/**
+ * npm scripts that drive the real CLI against a real site (tools/cli/pulumi-run.ts): not run here;
+ * their arguments must be what the wrapper accepts (a --stack, no flag that drops the guardrails).
+ */
+const ON_THE_SITE = new Set(["preview", "up"]);
 
 interface Runbook {
   file: string;
@@ -263,26 +276,10 @@ describe("runbooks: stack outputs they read", () => {
   });
 });
 
-/** 04's own shell blocks (list indentation removed): its variables and its file-writing step. */
-function runbook04Steps(): { vars: string; write: string; tenant: string } {
-  const r = readRunbook("04-onboard-tenant.md");
-  const blocks = [...r.text.matchAll(/^( *)```sh\n([\s\S]*?)^\1```/gm)].map((m) =>
-    m[2]
-      .split("\n")
-      .map((l) => l.slice(Math.min(m[1].length, l.length - l.trimStart().length)))
-      .join("\n"),
-  );
-  const write = blocks.find((b) => b.includes('cat > "tenants/$TENANT.yaml"'));
-  const vars = blocks.find((b) => /^TENANT=/m.test(b));
-  assert.ok(write && vars, "04 has the variables and the file-writing step");
-  return { vars, write, tenant: r.vars.TENANT };
-}
-
+const RUNBOOK04_TEXT = () => readFileSync(join(repoRoot, RUNBOOK04), "utf8");
+const runbook04Steps = () => steps04(RUNBOOK04_TEXT());
 /** Runs 04's steps 1–2 as written by a shell in `dir` (holding a copy of tenants/). */
-function runRunbook04(dir: string) {
-  const { vars, write } = runbook04Steps();
-  return spawnSync("bash", ["-euo", "pipefail", "-c", `${vars}\n${write}`], { cwd: dir, encoding: "utf8" });
-}
+const runRunbook04 = (dir: string) => run04(RUNBOOK04_TEXT(), dir);
 
 /** A copy of tenants/ with 04's new tenant written by 04's own steps (made once, removed at exit). */
 let onboardedDir: string | undefined;
@@ -330,8 +327,17 @@ describe("runbooks: 04 followed literally onboards a tenant", () => {
         added.every((u) => u.endsWith(`::${tenant}`) || u.includes(`::${tenant}-`)),
         `${stack}: only the tenant's resources are new: ${added.join(", ")}`,
       );
-      assert.ok(added.length >= 9, `${stack}: ${added.length} new resources`);
+      // The component and the resources 04's generated block says the plan prints for it.
+      const counted = Number(/ — (\d+) resources: /.exec(tenantSummary(after, tenant))?.[1]);
+      assert.equal(added.length, counted + 1, `${stack}: ${added.length} new resources`);
     }
+  });
+
+  it("its block generated from the plan (what the example tenant gets, counted) is current (npm run docs:generate)", async function () {
+    this.timeout(120000);
+    const text = RUNBOOK04_TEXT();
+    assert.equal(text, renderRunbook04(text, await onboardedPlan("staging")), "run `npm run docs:generate`");
+    assert.doesNotMatch(text, /\d+[–-]\d+ resources/, "no typed resource count");
   });
 });
 
@@ -368,15 +374,19 @@ describe("runbooks: the project commands they use", () => {
     const seen = new Map<string, { file: string; script: string; args: string[]; paths: string[] }>();
     for (const r of runbooks())
       for (const line of r.lines) {
-        const l = subst(line, r.vars);
+        // Environment assignments before the command (`PULUMI_K8S_...=true npm run up ...`) go to it.
+        const l = subst(line, r.vars).replace(/^(?:[A-Z_][A-Z0-9_]*=\S*\s+)+(?=npm\s)/, "");
         if (!/^npm\b/.test(l)) {
           assert.ok(!/(^|[;&|]\s*)npm\s/.test(l), `${r.file}: npm only at the start of a line: ${line}`);
           continue;
         }
-        if (/^npm ci$/.test(l)) continue;
+        // Installing, and the test suite itself (04 runs it after adding a tenant), are not re-run here.
+        if (/^npm (ci|test)$/.test(l)) continue;
         const m = /^npm run (\S+)(?: -- (.*))?$/.exec(l);
         assert.ok(m, `${r.file}: only \`npm ci\` and \`npm run <script> -- <args>\` lines: ${line}`);
         const all = words(m[2] ?? "");
+        // Checked below (they need a real site): the wrapper's arguments, not a run.
+        if (ON_THE_SITE.has(m[1])) continue;
         for (const a of all) assert.ok(!/\$[A-Z]/.test(a), `${r.file}: undefined variable in ${line}`);
         const args: string[] = [];
         const paths: string[] = [];
@@ -391,6 +401,20 @@ describe("runbooks: the project commands they use", () => {
       }
     return [...seen.values()];
   };
+
+  it("change a site only through `npm run preview|up` (the guardrails), with arguments the wrapper accepts", () => {
+    let n = 0;
+    for (const r of runbooks())
+      for (const line of r.lines) {
+        const m = /(?:^|\s)npm run (preview|up)(?: -- (.*))?$/.exec(subst(line, r.vars));
+        if (!m) continue;
+        assert.ok(scripts[m[1]], `${r.file}: npm run ${m[1]} does not exist`);
+        // The stack is the runbook's variable; every other flag goes to pulumi as written.
+        assert.doesNotThrow(() => parsePulumiRunArgs([m[1], ...words(m[2] ?? "")]), `${r.file}: ${line}`);
+        n++;
+      }
+    assert.ok(n >= 10, `only ${n} preview/up runs in the runbooks`);
+  });
 
   it("use only scripts package.json defines, and only offline, read-only ones", () => {
     const all = commands();
@@ -444,7 +468,11 @@ describe("runbooks: the project commands they use", () => {
     });
 
     for (const c of commands()) {
-      it(`npm run ${c.script} -- ${c.args.join(" ")}  (${c.file})`, async () => {
+      it(`npm run ${c.script} -- ${c.args.join(" ")}  (${c.file})`, async function () {
+        // The commands all started together in before() (plans, a diff, the relocation preview,
+        // the model) and share the machine's cores: on a busy 2-core machine the last to finish
+        // waits for all the others, so the wait is bounded by all of them, not by one.
+        this.timeout(300_000);
         const res = await runs.get(`${c.script} ${c.args.join(" ")}`)!;
         assert.equal(res.status, 0, `exit ${res.status}\n${res.stderr}\n${res.stdout.slice(-2000)}`);
         if (res.written)
@@ -528,6 +556,21 @@ describe("runbooks: the k3s upgrade path (10)", () => {
       assert.ok(pin.startsWith(`${last.minor}.`), `${stack}: pin ${pin} is the last hop's minor ${last.minor}`);
       assert.ok(last.to.includes(`\`${pin}\``), `${stack}: the last hop names the pin ${pin}`);
     }
+  });
+
+  it("upgrades with the installer pinned in components/site/installer.ts, verified on the node", () => {
+    const text = r.text;
+    const sed = (name: string) => {
+      const line = text.split("\n").find((l) => l.trim().startsWith(`${name}="$(sed -n `));
+      assert.ok(line, `runbook 10 sets ${name} from components/site/installer.ts`);
+      const r = spawnSync("bash", ["-c", line.trim() + `; printf %s "$${name}"`], { cwd: repoRoot, encoding: "utf8" });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout;
+    };
+    assert.equal(sed("INSTALLER_SHA256"), "f6dd79c73ff9823378e92cfc0855e725e5dea26c91e2b0c3f80d1d59c05d5f02");
+    assert.equal(sed("INSTALLER_URL"), "https://raw.githubusercontent.com/k3s-io/k3s/c5b158798933/install.sh");
+    assert.doesNotMatch(text, /install\.sh \| /, "nothing is piped from the network into a shell");
+    assert.match(text, /sha256sum -c/);
   });
 
   it("resolves a minor's newest patch from the k3s channel's redirect", () => {

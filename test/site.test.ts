@@ -336,7 +336,21 @@ describe("site: rendered cloud-init (pure)", () => {
       const start = script.indexOf('systemctl start "$K3S_UNIT"');
       assert.ok(guard > 0 && guard < verify && verify < install && install < start, `${v.label}: guard before k3s`);
       assert.deepEqual(doc.runcmd, [[BOOTSTRAP_PATH]]);
-      assert.deepEqual(doc.packages, ["curl", "nftables"]);
+      assert.deepEqual(doc.packages, ["curl", "nftables", "python3"]);
+      // The installer runs only after its SHA-256 was checked against the repository's pin
+      // (components/site/installer.ts; the step itself runs in test/installer.test.ts).
+      const pinned = script.indexOf(
+        "readonly K3S_INSTALLER_SHA256='f6dd79c73ff9823378e92cfc0855e725e5dea26c91e2b0c3f80d1d59c05d5f02'",
+      );
+      const fetched = script.indexOf(
+        "fetch_installer 'https://raw.githubusercontent.com/k3s-io/k3s/c5b158798933/install.sh'",
+      );
+      assert.ok(pinned > 0 && pinned < fetched && fetched < install, `${v.label}: installer verified, then run`);
+      assert.doesNotMatch(
+        script,
+        /raw\.githubusercontent\.com\/k3s-io\/k3s\/v\d/,
+        `${v.label}: nothing from a release tag`,
+      );
       if (v.node.role === "server")
         assert.match(
           rules,
@@ -360,6 +374,10 @@ describe("site: rendered cloud-init (pure)", () => {
         "cloud-provider=external",
         "streaming-connection-idle-timeout=5m",
         "make-iptables-util-chains=true",
+        "pod-max-pids=4096",
+        "image-gc-high-threshold=80",
+        "image-gc-low-threshold=70",
+        "eviction-hard=memory.available<100Mi,nodefs.available<10%,nodefs.inodesFree<5%,imagefs.available<15%,imagefs.inodesFree<5%,pid.available<10%",
       ]);
       assert.deepEqual(k3s["kube-proxy-arg"], [`nodeport-addresses=${v.plan.cluster.networkCidr}`]);
       const sysctl = fileIn(doc, "/etc/sysctl.d/90-kubelet.conf").content;
@@ -381,6 +399,7 @@ describe("site: rendered cloud-init (pure)", () => {
       if (v.node.role === "agent") {
         assert.equal(k3s.server, v.plan.cluster.joinUrl);
         assert.equal(k3s.token, "agent-token-value");
+        assert.equal(k3s["etcd-arg"], undefined, `${v.label}: agents run no etcd`);
         continue;
       }
       assert.equal(k3s["secrets-encryption"], true);
@@ -388,8 +407,8 @@ describe("site: rendered cloud-init (pure)", () => {
       assert.deepEqual(k3s.disable, ["servicelb", "traefik", "local-storage"]);
       // Written out, not imported: dropping or weakening one flag in k3s.ts must fail here.
       assert.deepEqual(k3s["kube-apiserver-arg"], [
-        "admission-control-config-file=/var/lib/rancher/k3s/server/psa.yaml",
-        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages",
+        "admission-control-config-file=/var/lib/rancher/k3s/server/admission.yaml",
+        "enable-admission-plugins=NodeRestriction,NamespaceLifecycle,ServiceAccount,PodSecurity,AlwaysPullImages,EventRateLimit",
         "audit-policy-file=/var/lib/rancher/k3s/server/audit.yaml",
         "audit-log-path=/var/lib/rancher/k3s/server/logs/audit.log",
         "audit-log-maxage=30",
@@ -398,12 +417,29 @@ describe("site: rendered cloud-init (pure)", () => {
         "request-timeout=300s",
         "service-account-lookup=true",
         "anonymous-auth=false",
+        "event-ttl=1h",
+      ]);
+      // The datastore's quota: half the control planes' memory (cx33: 8 GB, cx43: 16 GB).
+      assert.deepEqual(k3s["etcd-arg"], [
+        `quota-backend-bytes=${v.label.startsWith("staging") ? 4294967296 : 8589934592}`,
       ]);
       assert.deepEqual(k3s["kube-controller-manager-arg"], [
         "terminated-pod-gc-threshold=10",
         "use-service-account-credentials=true",
       ]);
-      const psa = parse(fileIn(doc, "/var/lib/rancher/k3s/server/psa.yaml").content) as any;
+      const psa = parse(fileIn(doc, "/var/lib/rancher/k3s/server/admission.yaml").content) as any;
+      assert.deepEqual(psa.plugins[1], {
+        name: "EventRateLimit",
+        configuration: {
+          apiVersion: "eventratelimit.admission.k8s.io/v1alpha1",
+          kind: "Configuration",
+          limits: [
+            { type: "Server", qps: 50, burst: 500 },
+            { type: "Namespace", qps: 1, burst: 100, cacheSize: 4096 },
+          ],
+        },
+      });
+      assert.equal(psa.plugins.length, 2);
       assert.deepEqual(
         [
           psa.apiVersion,

@@ -4,9 +4,11 @@
  * read these manifests compared them with the same constants that build them, so a weakened
  * value (a quota key gone, a verb added to the admin role, a range dropped from the egress
  * exceptions, a kind added to the Argo CD allow-list) passed. Here each manifest function is
- * called for the three committed tenants (a standard tenant with ingest, domains and an admin
- * group; a small one with none of them; a premium one with overrides, an SSH repository and two
- * admin groups) and must equal the reviewed text exactly. The real API server proves the same
+ * called for the three sample tenants (test/fixtures/tenants/sample: a standard tenant with ingest,
+ * domains and an admin group; a small one with none of them; a premium one with overrides, an SSH
+ * repository and two admin groups) and must equal the reviewed text exactly. The committed tenants/
+ * is customer data and may change in any pull request: test/helpers/tenant-properties.ts holds what
+ * every tenant there must get. The real API server proves the same
  * objects isolate (npm run test:cluster); this proves they are still those objects.
  */
 import { strict as assert } from "node:assert";
@@ -20,19 +22,20 @@ import * as m from "../components/tenant/manifests";
 import { controllerBinding, controllerClusterRole } from "../components/tenant/gitops";
 import { priorityClasses, syncClusterRole } from "../components/tenant/shared";
 import { readStackConfig, repoRoot } from "./helpers/harness";
+import { SAMPLE_TENANTS } from "./helpers/tenants";
 
 const FIXTURES = join(repoRoot, "test", "fixtures", "manifests");
 const fixture = (name: string) =>
   parse(readFileSync(join(FIXTURES, `${name}.yaml`), "utf8")) as Record<string, unknown>;
 
-/** The staging config and the committed tenants, as the program loads them. */
+/** The staging config and the sample tenants, as the program loads them. */
 function staging(): { config: StackConfig; specs: TenantSpec[] } {
   const { config, problems } = validateStackConfig("staging", readStackConfig("staging"));
   assert.ok(config, JSON.stringify(problems));
   const cwd = process.cwd();
   process.chdir(repoRoot);
   try {
-    const full = { ...config, tenantsDir: "tenants" } as unknown as StackConfig;
+    const full = { ...config, tenantsDir: SAMPLE_TENANTS } as unknown as StackConfig;
     return { config: full, specs: loadTenants(full) };
   } finally {
     process.chdir(cwd);
@@ -44,6 +47,7 @@ function tenantObjects(spec: TenantSpec, config: StackConfig): Record<string, un
   return {
     namespace: m.namespace(spec),
     resourceQuota: m.resourceQuota(spec),
+    liveQuota: m.liveQuota(spec),
     limitRange: m.limitRange(spec),
     networkPolicy: m.networkPolicy(spec, config),
     ...(spec.admins.length > 0 ? { adminBinding: m.adminBinding(spec) } : {}),
@@ -58,11 +62,11 @@ function tenantObjects(spec: TenantSpec, config: StackConfig): Record<string, un
 }
 
 describe("tenant manifests, written out (test/fixtures/manifests)", () => {
-  for (const name of ["acme-tv", "kiez-radio", "nordic-sports"]) {
+  for (const name of ["demo-tv", "demo-radio", "demo-football"]) {
     it(`${name}: every object equals its reviewed text, and no object is missing or extra`, () => {
       const { config, specs } = staging();
       const spec = specs.find((s) => s.name === name);
-      assert.ok(spec, `tenants/${name}.yaml`);
+      assert.ok(spec, `test/fixtures/tenants/sample/${name}.yaml`);
       const want = fixture(name);
       const got = tenantObjects(spec, config);
       assert.deepEqual(Object.keys(got), Object.keys(want), `${name}: the set of objects`);
@@ -84,11 +88,11 @@ describe("tenant manifests, written out (test/fixtures/manifests)", () => {
     assert.deepEqual(JSON.parse(JSON.stringify(priorityClasses())), want.priorityClasses, "priorityClasses");
   });
 
-  it("the three tenants between them take every optional path (so the fixtures cover each)", () => {
+  it("the three samples between them take every optional path (so the fixtures cover each)", () => {
     const { specs } = staging();
     const by = (n: string) => specs.find((s) => s.name === n) as TenantSpec;
     assert.deepEqual(
-      ["acme-tv", "kiez-radio", "nordic-sports"].map((n) => [
+      ["demo-tv", "demo-radio", "demo-football"].map((n) => [
         by(n).tier,
         by(n).admins.length,
         by(n).domains.length,
@@ -105,25 +109,33 @@ describe("tenant manifests, written out (test/fixtures/manifests)", () => {
 
   it("a decommissioned tenant's namespace says so; a tenant without ingest workers gets no ingest label", () => {
     const { specs } = staging();
-    const acme = specs.find((s) => s.name === "acme-tv") as TenantSpec;
+    const tv = specs.find((s) => s.name === "demo-tv") as TenantSpec;
     const labelsOf = (spec: TenantSpec) => m.namespace(spec).metadata.labels as Record<string, string>;
-    assert.equal(labelsOf({ ...acme, decommission: true })["platform.video/decommission"], "true");
-    assert.equal(labelsOf(acme)["platform.video/decommission"], undefined);
-    const noIngest = labelsOf({ ...acme, ingest: { ...acme.ingest, workers: 0 } });
+    assert.equal(labelsOf({ ...tv, decommission: true })["platform.video/decommission"], "true");
+    assert.equal(labelsOf(tv)["platform.video/decommission"], undefined);
+    const noIngest = labelsOf({ ...tv, ingest: { ...tv.ingest, workers: 0 } });
     assert.equal(
       noIngest["platform.video/ingest"],
       undefined,
       "TEN-SCHED-001 lets no pod of it tolerate the ingest taint",
     );
-    assert.equal(labelsOf(acme)["platform.video/ingest"], "true");
+    assert.equal(labelsOf(tv)["platform.video/ingest"], "true");
+    // Nor any tenant-live pod: its budget is zero (TEN-PRIO-002).
+    assert.deepEqual((m.liveQuota({ ...tv, ingest: { ...tv.ingest, workers: 0 } }).spec as any).hard, {
+      pods: "0",
+      "requests.cpu": "0",
+      "limits.cpu": "0",
+      "requests.memory": "0",
+      "limits.memory": "0",
+    });
   });
 
   it("the rule context a tenant's objects are checked against, written out", () => {
     const { config, specs } = staging();
-    const ctx = m.ruleContext(specs.find((s) => s.name === "nordic-sports") as TenantSpec, config);
+    const ctx = m.ruleContext(specs.find((s) => s.name === "demo-football") as TenantSpec, config);
     assert.deepEqual(JSON.parse(JSON.stringify(ctx)), {
-      tenant: "nordic-sports",
-      repoURL: "git@git.example.com:nordic-sports/streaming-platform.git",
+      tenant: "demo-football",
+      repoURL: "git@git.example.com:demo-football/streaming-platform.git",
       ingressNamespace: "envoy-gateway-system",
       edgePodLabels: {
         "app.kubernetes.io/name": "envoy",

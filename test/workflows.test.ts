@@ -3,13 +3,15 @@
  * @action-validator/core WebAssembly build of action-validator, offline), and held to this
  * project's rules: least-privilege permissions and a concurrency group everywhere, actions
  * pinned by commit SHA, secrets only inside a stack's GitHub environment, no secrets where fork
- * code runs, no PR-controlled text inside shell scripts.
+ * code runs, no PR-controlled text inside shell scripts, and every job that holds secrets on its
+ * environment's own runners.
  */
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
+import { evaluateValue } from "./helpers/gh-expression";
 import { repoRoot } from "./helpers/harness";
 
 type Obj = Record<string, any>;
@@ -433,5 +435,134 @@ describe("workflows: CI secrets stay in the stack's environment (issue 14 item 7
     assert.ok(banner > 0, "banner");
     assert.ok(post.run.indexOf('tail -n +2 "$body"') > banner, "the banner comes before the PR's text");
     assert.match(post.run, /-F "body=@\$comment"/, "posts the marked comment, not the artifact as is");
+  });
+});
+
+/** The repository variable naming an environment's runners: `PULUMI_RUNNER_<ENVIRONMENT>`. */
+const runnerVariable = (environment: string) => `PULUMI_RUNNER_${environment.toUpperCase().replace(/[^A-Z0-9]/g, "_")}`;
+/** GitHub-hosted runners: a fresh virtual machine per job, nothing carries over to the next. */
+const HOSTED = /^(ubuntu|windows|macos)-[\w.-]+$/;
+
+/** Every combination of a job's matrix; a matrix computed by an expression spans the stacks. */
+function matrixCombinations(job: Obj): Record<string, string>[] {
+  let combos: Record<string, string>[] = [{}];
+  for (const [key, values] of Object.entries((job.strategy?.matrix ?? {}) as Obj)) {
+    if (key === "include" || key === "exclude") throw new Error(`matrix ${key} is not read by the runner rule`);
+    const list: string[] = Array.isArray(values) ? values.map(String) : key === "stack" ? stacks : [];
+    if (list.length === 0) throw new Error(`matrix.${key}: cannot enumerate ${JSON.stringify(values)}`);
+    combos = combos.flatMap((c) => list.map((v) => ({ ...c, [key]: v })));
+  }
+  return combos;
+}
+
+/**
+ * Issue 25 item 5: a job that holds a stack's secrets (it names a GitHub environment, or reads a
+ * secret other than its own GITHUB_TOKEN) runs on its environment's own runners, the ones
+ * `vars.PULUMI_RUNNER_<ENVIRONMENT>` names, or on a GitHub-hosted runner when that variable is
+ * unset; a job without secrets never runs on an environment's runners. Derived per job from its
+ * `environment`, its secrets and its `runs-on`, for every matrix combination.
+ */
+export function runnerProblems(wf: Obj): string[] {
+  const problems: string[] = [];
+  for (const [id, job] of Object.entries((wf.jobs ?? {}) as Obj)) {
+    const holdsSecrets = job.environment !== undefined || /secrets\.(?!GITHUB_TOKEN\b)/.test(JSON.stringify(job));
+    if (typeof job["runs-on"] !== "string") {
+      problems.push(`job ${id}: runs-on must be one label or one expression`);
+      continue;
+    }
+    for (const matrix of matrixCombinations(job)) {
+      const where = `job ${id}${Object.keys(matrix).length ? ` (${JSON.stringify(matrix)})` : ""}`;
+      const configured = evaluateValue(job["runs-on"], { matrix, vars: (n) => `vars.${n}` });
+      const unset = evaluateValue(job["runs-on"], { matrix, vars: () => "" });
+      if (!holdsSecrets) {
+        if (!HOSTED.test(configured))
+          problems.push(`${where}: holds no secret but runs on ${configured}; only GitHub-hosted runners`);
+        continue;
+      }
+      const raw = job.environment === undefined ? "" : String(job.environment.name ?? job.environment);
+      const environment = raw && evaluateValue(raw, { matrix, vars: () => "" });
+      if (!environment) {
+        problems.push(`${where}: reads secrets outside a GitHub environment`);
+        continue;
+      }
+      const own = `vars.${runnerVariable(environment)}`;
+      if (configured !== own)
+        problems.push(`${where}: environment ${environment} runs on ${configured}, not its own runners (${own})`);
+      if (!HOSTED.test(unset))
+        problems.push(`${where}: with ${own} unset it runs on "${unset}", not a GitHub-hosted runner`);
+    }
+  }
+  return problems;
+}
+
+describe("workflows: runners (issue 25 item 5)", () => {
+  for (const f of files)
+    it(`${f}: every job holding secrets runs on its environment's own runners, the others on GitHub's`, () => {
+      assert.deepEqual(runnerProblems(load(f)), []);
+    });
+
+  it("the rule is derived from the jobs: it sees which environments and runners the workflows use", () => {
+    const seen = new Map<string, Set<string>>();
+    for (const f of files)
+      for (const job of Object.values(load(f).jobs as Obj))
+        for (const matrix of matrixCombinations(job as Obj)) {
+          const ro = String((job as Obj)["runs-on"]);
+          const runner = evaluateValue(ro, { matrix, vars: (n) => `vars.${n}` });
+          const env = (job as Obj).environment
+            ? evaluateValue(String((job as Obj).environment), { matrix, vars: () => "" })
+            : "-";
+          seen.set(env, new Set([...(seen.get(env) ?? []), runner]));
+        }
+    assert.deepEqual(Object.fromEntries([...seen].map(([env, runners]) => [env, [...runners].sort()]).sort()), {
+      "-": ["ubuntu-latest"],
+      production: ["vars.PULUMI_RUNNER_PRODUCTION"],
+      "production-pr-preview": ["vars.PULUMI_RUNNER_PRODUCTION_PR_PREVIEW"],
+      "production-preview": ["vars.PULUMI_RUNNER_PRODUCTION_PREVIEW"],
+      staging: ["vars.PULUMI_RUNNER_STAGING"],
+    });
+    assert.ok(!files.some((f) => /vars\.PULUMI_RUNNER\b(?!_)/.test(text(f))), "the shared PULUMI_RUNNER is gone");
+  });
+
+  it("refuses a prod job on the staging runners, a secret-less job on a prod runner, a secret without an environment", () => {
+    const job = (extra: Obj) => ({ steps: [{ run: "true" }], ...extra });
+    const wf = {
+      jobs: {
+        shared: job({
+          environment: "${{ matrix.stack == 'prod' && 'production' || 'staging' }}",
+          "runs-on": "${{ vars.PULUMI_RUNNER_STAGING || 'ubuntu-latest' }}",
+          strategy: { matrix: { stack: ["staging", "prod"] } },
+        }),
+        sneaky: job({ "runs-on": "${{ vars.PULUMI_RUNNER_PRODUCTION }}" }),
+        loose: job({ "runs-on": "ubuntu-latest", env: { P: "${{ secrets.PULUMI_CONFIG_PASSPHRASE }}" } }),
+        selfHosted: job({ environment: "production", "runs-on": "${{ vars.PULUMI_RUNNER_PRODUCTION || 'prod-box' }}" }),
+        // The nearest legitimate jobs: each environment on its own runners, a plain job on GitHub's.
+        good: job({
+          environment: "${{ matrix.stack == 'prod' && 'production' || 'staging' }}",
+          "runs-on":
+            "${{ matrix.stack == 'prod' && (vars.PULUMI_RUNNER_PRODUCTION || 'ubuntu-latest') || (vars.PULUMI_RUNNER_STAGING || 'ubuntu-latest') }}",
+          strategy: { matrix: { stack: ["staging", "prod"] } },
+        }),
+        plain: job({ "runs-on": "ubuntu-24.04", env: { T: "${{ secrets.GITHUB_TOKEN }}" } }),
+      },
+    };
+    assert.deepEqual(runnerProblems(wf), [
+      'job shared ({"stack":"prod"}): environment production runs on vars.PULUMI_RUNNER_STAGING, not its own runners (vars.PULUMI_RUNNER_PRODUCTION)',
+      "job sneaky: holds no secret but runs on vars.PULUMI_RUNNER_PRODUCTION; only GitHub-hosted runners",
+      "job loose: reads secrets outside a GitHub environment",
+      'job selfHosted: with vars.PULUMI_RUNNER_PRODUCTION unset it runs on "prod-box", not a GitHub-hosted runner',
+    ]);
+    assert.throws(
+      () => runnerProblems({ jobs: { f: job({ "runs-on": "${{ fromJSON(vars.X) }}" }) } }),
+      /not supported|cannot read/,
+    );
+  });
+
+  it("docs/ci.md requires ephemeral runners, one set per environment, for every environment the workflows use", () => {
+    const ci = readFileSync(join(repoRoot, "docs", "ci.md"), "utf8").replace(/ {2,}/g, " ");
+    for (const env of ["staging", "production-pr-preview", "production-preview", "production"]) {
+      const row = ci.split("\n").find((l) => l.startsWith(`| \`${runnerVariable(env)}\` | \`${env}\` |`));
+      assert.ok(row, `docs/ci.md has a runner row for ${env}`);
+      assert.match(row, /ephemeral/, `${env}: ephemeral runners required`);
+    }
   });
 });

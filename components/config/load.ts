@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { autoscaleProblems } from "../site/autoscale";
-import { CLUSTER_AUTOSCALER_IMAGES, kubernetesMinor } from "../versions";
+import { CLUSTER_AUTOSCALER_IMAGES, k3sSupportProblem, kubernetesMinor } from "../versions";
 import { siteProblems } from "../site/nodes";
 import { formatPath, InputError, keysAt, Problem, unknownKeyMessage } from "./errors";
 import {
@@ -101,6 +101,8 @@ function crossChecks(c: PlainStackConfig, stack: string, file: string): Problem[
       path: key("k3s.version"),
       message: `the cluster-autoscaler has no pinned release for Kubernetes ${kubernetesMinor(c.k3s.version)} (components/versions.ts CLUSTER_AUTOSCALER_IMAGES lists ${Object.keys(CLUSTER_AUTOSCALER_IMAGES).join(", ")}): add the matching cluster-autoscaler release there, or use a listed k3s minor`,
     });
+  const k3sProblem = k3sSupportProblem(c.k3s.version);
+  if (k3sProblem) problems.push({ file, path: key("k3s.version"), message: k3sProblem });
   for (const p of [...siteProblems(stack, c.site), ...autoscaleProblems(stack, c.site)])
     problems.push({ file, path: p.path ? key(p.path) : "", message: p.message });
   return problems;

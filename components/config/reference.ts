@@ -76,6 +76,18 @@ function allowed(s: Json): string {
   return parts.join("; ");
 }
 
+/**
+ * Prose for a Markdown table cell: `|` escaped, and `<` `>` outside code spans as entities, so a
+ * placeholder such as `<region>` shows as text instead of being taken for an HTML tag and hidden.
+ */
+export function markdownText(text: string): string {
+  return text
+    .split(/(`[^`]*`)/)
+    .map((part, i) => (i % 2 ? part : part.replace(/</g, "&lt;").replace(/>/g, "&gt;")))
+    .join("")
+    .replace(/\|/g, "\\|");
+}
+
 /** One row per key, depth first, in schema order: `[key, type, default, allowed, example, meaning]`. */
 export function referenceRows(): string[][] {
   const rows: string[][] = [];
@@ -90,7 +102,7 @@ export function referenceRows(): string[][] {
       s.default !== undefined ? show(s.default) : required ? "required" : "optional",
       allowed(s),
       show(ex),
-      desc.replace(/\|/g, "\\|"),
+      markdownText(desc),
     ]);
     if (obj) {
       const req = new Set((s.required as string[]) ?? []);

@@ -327,10 +327,11 @@ export const siteSchema = z
 export const k3sSchema = z.strictObject({
   version: z
     .string()
-    .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.37.2+k3s1")
+    .regex(/^v\d+\.\d+\.\d+\+k3s\d+$/, "must be a k3s release like v1.36.4+k3s1")
     .meta({
-      description: "k3s release, pinned; new servers install it (upgrades: runbook 10).",
-      examples: ["v1.37.2+k3s1"],
+      description:
+        "k3s release, pinned; new servers install it (upgrades: runbook 10). Its minor must be one the pinned hcloud CCM, CSI and Envoy Gateway support (components/versions.ts).",
+      examples: ["v1.36.4+k3s1"],
     }),
   clusterCidr: cidr4.meta({ description: "Pod network range; disjoint from networkCidr." }).default("10.42.0.0/16"),
   serviceCidr: cidr4.meta({ description: "Service network range; disjoint from the others." }).default("10.43.0.0/16"),

@@ -13,6 +13,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
+import { TENANT_SETTINGS } from "../rules/argocd";
 import { ARGOCD_VERSION, REGISTRIES } from "../versions";
 import { argocdBasePolicies, argocdNetwork, argocdRepoServerPolicy } from "./argocd-network";
 import { KubeObject } from "./kube-object";
@@ -74,25 +75,9 @@ export function argocdTenantValues(): Record<string, unknown> {
 }
 
 /**
- * The tenant instance's argocd-cm (Argo CD reads it by name and the part-of label). Each setting
- * was read in Argo CD's own code at v3.6.2 (util/settings/settings.go, reposerver/repository/
- * repository.go, util/io/path/resolved.go):
- * - sync impersonation enabled and enforced: every sync runs as the project's mapped ServiceAccount,
- *   and a project without one fails instead of using the controller's identity;
- * - `kustomize.enable` and `jsonnet.enable` "false": a repository's `.argocd-source.yaml` or
- *   `.argocd-source-<app>.yaml` is merged into the Application's source (mergeSourceParameters;
- *   no setting turns that off at v3.6.2) and can switch the tool to Kustomize or a Jsonnet
- *   directory; with these disabled GetAppSourceType falls back to plain YAML and findManifests
- *   skips *.jsonnet, so only Helm or plain manifests from the tenant's own repository render;
- *   config management plugins cannot be disabled by setting, and the repo-server runs no plugin
- *   sidecar (argocdTenantValues), so a `plugin:` source fails;
- * - `helm.valuesFileSchemes` empty: no URL scheme is allowed for a value file (isURLSchemeAllowed
- *   needs a listed scheme; the key unset would mean "https, http"), so neither the Application
- *   nor a repository file can make Helm fetch values from anywhere; local value files stay
- *   confined to the repository (resolveFileOrDirectory);
- * - `resource.respectRBAC` "normal": the cluster cache skips kinds the controller may not list
- *   (it reads only the tenant kinds, pods and ReplicaSets) instead of failing;
- * - no local admin and no exec: there is no API server to log in to, and nothing to exec with.
+ * The tenant instance's argocd-cm (Argo CD reads it by name and the part-of label): the settings
+ * TEN-ARGO-006 requires (rules/argocd.ts TENANT_SETTINGS, where each is explained with the Argo CD
+ * code that reads it), the chart's tracking label and reconciliation period.
  */
 export function argocdTenantSettings() {
   return {
@@ -105,14 +90,8 @@ export function argocdTenantSettings() {
     },
     data: {
       "application.instanceLabelKey": "argocd.argoproj.io/instance",
-      "application.sync.impersonation.enabled": "true",
-      "application.sync.impersonation.enforced": "true",
-      "kustomize.enable": "false",
-      "jsonnet.enable": "false",
-      "helm.valuesFileSchemes": "",
-      "resource.respectRBAC": "normal",
-      "admin.enabled": "false",
-      "exec.enabled": "false",
+      ...TENANT_SETTINGS,
+      // Tenant applications refresh by polling: the instance has no webhook endpoint.
       "timeout.reconciliation": "120s",
     },
   };

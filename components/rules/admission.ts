@@ -17,6 +17,8 @@ import { platformUrn } from "./view";
 import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
 import { WORKLOAD_POLICIES, WORKLOAD_RULE_TEXT } from "./workloads";
 import { POD_TEMPLATE_POLICIES, POD_TEMPLATE_RULE_TEXT } from "./pod-templates";
+import { CLUSTER_ADMIN_GROUP, OWNERSHIP_POLICIES, OWNERSHIP_RULE_TEXT } from "./ownership";
+import { EVENT_POLICY, EVENT_RULE_TEXT } from "./budgets";
 
 /** Namespace annotation listing the tenant's hosts, comma-separated (written by the Tenant component). */
 export const DOMAINS_ANNOTATION = "platform.video/domains";
@@ -26,12 +28,10 @@ export const PLATFORM_LABEL_PREFIXES = ["platform.video/", "pod-security.kuberne
 export const PLATFORM_ANNOTATION_PREFIXES = ["platform.video/"] as const;
 /**
  * Who may still change a tenant namespace's platform labels: cluster admins by the API server's
- * built-in binding. Pulumi's kubeconfig user is one (O=system:masters, components/site/pki.ts) and
- * must be able to, e.g. to set the decommission label; anyone in the group could delete the policy
- * itself, so exempting it gives nothing away. Argo CD, tenants and every other controller are
- * bound by the policy.
+ * built-in binding (ownership.ts), e.g. Pulumi setting the decommission label. Argo CD, tenants
+ * and every other controller are bound by the policy.
  */
-export const CLUSTER_ADMIN_GROUP = "system:masters";
+export { CLUSTER_ADMIN_GROUP };
 
 /** cert-manager issuers, whose HTTP-01 solvers create Services in the certificate's namespace. */
 const ISSUER_TYPES = ["kubernetes:cert-manager.io/v1:ClusterIssuer", "kubernetes:cert-manager.io/v1:Issuer"];
@@ -159,6 +159,9 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
   ...WORKLOAD_POLICIES,
   // Workload pod templates at Pod Security restricted (issue 26).
   ...POD_TEMPLATE_POLICIES,
+  // Issue 25: the platform's objects and credentials in tenant namespaces, the size of events.
+  ...OWNERSHIP_POLICIES,
+  EVENT_POLICY,
 ];
 
 const isEmpty = (v: unknown) =>
@@ -288,7 +291,7 @@ export const ADMISSION_RULES: Rule[] = [
     check: (resources) => declarationProblems(resources, policyOf("TEN-NSL-001")),
   },
   // Tenant hardening (issue 14): each policy's plan check is its declaration.
-  ...[...WORKLOAD_RULE_TEXT, ...POD_TEMPLATE_RULE_TEXT].map((r): Rule => ({
+  ...[...WORKLOAD_RULE_TEXT, ...POD_TEMPLATE_RULE_TEXT, ...OWNERSHIP_RULE_TEXT, EVENT_RULE_TEXT].map((r): Rule => ({
     ...r,
     enforcedIn: ["plan", "preview", "cluster"],
     check: (resources) => declarationProblems(resources, policyOf(r.id)),

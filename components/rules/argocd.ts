@@ -156,7 +156,26 @@ function tenantReleaseProblems(resources: readonly RuleResource[]): Violation[] 
   return out;
 }
 
-/** The settings of the tenant instance's argocd-cm that must hold (argocd-tenants.ts argocdTenantSettings). */
+/**
+ * The settings of the tenant instance's argocd-cm that must hold (the platform declares that
+ * ConfigMap with them: argocd-tenants.ts argocdTenantSettings). Each was read in Argo CD's own code
+ * at v3.6.2 (util/settings/settings.go, reposerver/repository/repository.go, util/io/path/resolved.go):
+ * - sync impersonation enabled and enforced: every sync runs as the project's mapped
+ *   ServiceAccount, and a project without one fails instead of using the controller's identity;
+ * - `kustomize.enable` and `jsonnet.enable` "false": a repository's `.argocd-source.yaml` or
+ *   `.argocd-source-<app>.yaml` is merged into the Application's source (mergeSourceParameters; no
+ *   setting turns that off) and can switch the tool to Kustomize or a Jsonnet directory; with these
+ *   off GetAppSourceType falls back to plain YAML and findManifests skips *.jsonnet, so only Helm or
+ *   plain manifests from the tenant's own repository render. Config management plugins cannot be
+ *   disabled by setting; the repo-server runs no plugin sidecar (TEN-ARGO-005), so a `plugin:`
+ *   source fails;
+ * - `helm.valuesFileSchemes` empty: no URL scheme is allowed for a value file (isURLSchemeAllowed
+ *   needs a listed scheme; the key absent would mean "https, http"); local value files stay confined
+ *   to the repository (resolveFileOrDirectory);
+ * - `resource.respectRBAC` "normal": the cluster cache skips kinds the controller may not list (it
+ *   reads only the tenant kinds, pods and ReplicaSets) instead of failing;
+ * - no local admin and no exec: there is no API server to log in to, and nothing to exec with.
+ */
 export const TENANT_SETTINGS: Readonly<Record<string, string>> = {
   "application.sync.impersonation.enabled": "true",
   "application.sync.impersonation.enforced": "true",

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { parseDocument } from "yaml";
 import { InputError } from "../config/errors";
 import { validateStackConfig } from "../config/load";
+import { etcdQuotaBytes } from "../site/k3s";
 import { METADATA_CIDR } from "../tenant/contract";
 import { rec, SiteContext } from "./types";
 
@@ -30,6 +31,10 @@ export function siteContext(stack: string, config: Record<string, unknown>): Sit
     protected: c.protected,
     adminCidrs: [...c.site.adminCidrs],
     blockedRanges: blockedRangesOf(c.site.networkCidr, c.k3s.clusterCidr, c.k3s.serviceCidr),
+    datastore: {
+      quotaBytes: etcdQuotaBytes(c.site.controlPlane.serverType),
+      serverType: c.site.controlPlane.serverType,
+    },
   };
 }
 

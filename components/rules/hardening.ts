@@ -8,10 +8,10 @@
 import { parseBytes } from "../tenant/quantity";
 import { IN_CLUSTER } from "../platform/namespaces";
 import { SYNC_SERVICE_ACCOUNT, TENANT_SYNC_ROLE } from "../tenant/contract";
-import { K8sObject } from "./tenant-objects";
-import { tenantsOf } from "./view";
-import { arr, rec, Rule, RuleResource, SECRET, str, UNKNOWN, Violation } from "./types";
-import { platformUrn } from "./view";
+import { K8sObject, mainQuota } from "./tenant-objects";
+import { countViolations } from "./budgets";
+import { arr, rec, Rule, SECRET, str, UNKNOWN, Violation } from "./types";
+import { perTenant, platformUrn } from "./view";
 
 /**
  * The kinds a tenant's repository may deploy through Argo CD (AppProject
@@ -46,14 +46,19 @@ export const PLATFORM_SYNC_SERVICE_ACCOUNT = "argocd-platform-sync";
 
 /**
  * Object-count quota keys (ResourceQuota `count/<resource>[.<group>]`), by the tier preset's
- * field (components/tenant/presets.ts ObjectCounts). Services and PVCs have their own keys.
+ * field (components/tenant/presets.ts ObjectCounts). Pods, Services and PVCs have their own keys;
+ * Endpoints and EndpointSlices follow the Services (SERVICE_COUNT_KEYS). Which kinds must be
+ * counted is not this list's decision: TEN-QTA-002 derives them from the tenant roles
+ * (components/rules/budgets.ts countedKinds) and fails the plan when one lacks its key here.
  */
 export const OBJECT_COUNT_KEYS = {
   configmaps: "count/configmaps",
   secrets: "count/secrets",
   serviceaccounts: "count/serviceaccounts",
   deployments: "count/deployments.apps",
+  replicasets: "count/replicasets.apps",
   statefulsets: "count/statefulsets.apps",
+  controllerrevisions: "count/controllerrevisions.apps",
   jobs: "count/jobs.batch",
   cronjobs: "count/cronjobs.batch",
   horizontalpodautoscalers: "count/horizontalpodautoscalers.autoscaling",
@@ -61,7 +66,16 @@ export const OBJECT_COUNT_KEYS = {
   httproutes: "count/httproutes.gateway.networking.k8s.io",
   grpcroutes: "count/grpcroutes.gateway.networking.k8s.io",
   sealedsecrets: "count/sealedsecrets.bitnami.com",
+  rolebindings: "count/rolebindings.rbac.authorization.k8s.io",
+  leases: "count/leases.coordination.k8s.io",
 } as const;
+/**
+ * Kinds the Service controllers create per Service, and how many per Service the quota allows:
+ * one Endpoints; EndpointSlices one per 100 endpoints and port mapping, two leave room for a
+ * Service over a hundred pods (a Service whose pods map its ports differently needs more, and
+ * gets its endpoints only partly: the tenant's own doing).
+ */
+export const SERVICE_COUNT_KEYS = { "count/endpoints": 1, "count/endpointslices.discovery.k8s.io": 2 } as const;
 export const EPHEMERAL_QUOTA_KEYS = ["requests.ephemeral-storage", "limits.ephemeral-storage"] as const;
 
 /**
@@ -167,17 +181,12 @@ function quantity(v: unknown): bigint | undefined {
   return p?.ok ? p.value : undefined;
 }
 
-/** One tenant's budget: every object count, and ephemeral storage in quota and LimitRange. */
-function budgetProblems(tenant: string, objects: K8sObject[]): { object?: K8sObject; message: string }[] {
-  const quota = objects.find((o) => o.kind === "ResourceQuota" && o.metadata?.namespace === tenant);
+/** One tenant's ephemeral-storage budget, in quota and LimitRange (the counts: budgets.ts). */
+function ephemeralProblems(tenant: string, objects: K8sObject[]): { object?: K8sObject; message: string }[] {
+  const quota = mainQuota(tenant, objects);
   if (!quota) return []; // TEN-QTA-001 reports it
   const hard = rec(rec(quota.spec).hard);
   const out: { object?: K8sObject; message: string }[] = [];
-  for (const k of Object.values(OBJECT_COUNT_KEYS)) {
-    const v = hard[k];
-    if (v === undefined || !/^[1-9]\d*$/.test(String(v)))
-      out.push({ object: quota, message: `spec.hard["${k}"] must be a positive count, not ${String(v)}` });
-  }
   for (const k of EPHEMERAL_QUOTA_KEYS)
     if (quantity(hard[k]) === undefined) out.push({ object: quota, message: `spec.hard["${k}"] is missing` });
   const lr = objects.find((o) => o.kind === "LimitRange" && o.metadata?.namespace === tenant);
@@ -198,22 +207,6 @@ function budgetProblems(tenant: string, objects: K8sObject[]): { object?: K8sObj
       });
   }
   return out;
-}
-
-/** Violations on a tenant's objects, at the object's URN (or the tenant's). */
-function perTenant(
-  id: string,
-  resources: readonly RuleResource[],
-  site: Parameters<Rule["check"]>[1],
-  f: (tenant: string, objects: K8sObject[]) => { object?: K8sObject; message: string }[],
-): Violation[] {
-  return tenantsOf(resources, site).flatMap((t) =>
-    f(t.name, t.objects).map((x) => ({
-      rule: id,
-      urn: (x.object && t.urnOf.get(x.object)) || t.urn,
-      message: `${t.name}: ${x.message}`,
-    })),
-  );
 }
 
 /**
@@ -238,6 +231,21 @@ export const NODE_REQUIREMENTS: readonly { what: string; pattern: RegExp; server
     what: "the API server runs the AlwaysPullImages admission plugin",
     pattern: /enable-admission-plugins=[^\n]*\bAlwaysPullImages\b/,
     servers: true,
+  },
+  {
+    what: "the API server runs the EventRateLimit admission plugin",
+    pattern: /enable-admission-plugins=[^\n]*\bEventRateLimit\b/,
+    servers: true,
+  },
+  {
+    what: "etcd has an explicit space quota (quota-backend-bytes)",
+    pattern: /- quota-backend-bytes=[1-9]\d*\n/,
+    servers: true,
+  },
+  { what: "the kubelet bounds the processes of each pod (pod-max-pids)", pattern: /- pod-max-pids=[1-9]\d*\n/ },
+  {
+    what: "the kubelet garbage-collects images and evicts before the image filesystem fills",
+    pattern: /- image-gc-high-threshold=\d+\n[\s\S]*- eviction-hard=[^\n]*imagefs\.available</,
   },
 ];
 
@@ -323,10 +331,13 @@ export const HARDENING_RULES: Rule[] = [
   {
     id: "TEN-QTA-002",
     description:
-      "a tenant's quota counts every kind it can create (configmaps, secrets, service accounts, workloads, jobs, PDBs, routes, sealed secrets) and bounds ephemeral-storage, which its LimitRange defaults and caps",
-    fix: "size the counts and ephemeral storage per tier in components/tenant/presets.ts; build the quota and LimitRange with components/tenant/manifests.ts",
+      "a tenant's quota counts every kind its identities can create (what the tenant-admin and sync roles allow) and every kind controllers create for those (ReplicaSets, pods, ControllerRevisions, Jobs, Endpoints, EndpointSlices, Secrets), plus the platform's RoleBindings; and bounds ephemeral-storage, which its LimitRange defaults and caps",
+    fix: "size the counts and ephemeral storage per tier in components/tenant/presets.ts (a new kind: its key in components/rules/hardening.ts OBJECT_COUNT_KEYS); build the quota and LimitRange with components/tenant/manifests.ts",
     enforcedIn: ["plan", "preview"],
-    check: (resources, site) => perTenant("TEN-QTA-002", resources, site, budgetProblems),
+    check: (resources, site) => [
+      ...countViolations(resources, site),
+      ...perTenant("TEN-QTA-002", resources, site, ephemeralProblems),
+    ],
   },
   {
     id: "TEN-PVC-001",
@@ -361,7 +372,7 @@ export const HARDENING_RULES: Rule[] = [
       const others = classes.map((r) => str(rec(r.inputs.metadata).name)).filter((n) => n !== TENANT_STORAGE_CLASS);
       out.push(
         ...perTenant("TEN-PVC-001", resources, site, (tenant, objects) => {
-          const quota = objects.find((o) => o.kind === "ResourceQuota" && o.metadata?.namespace === tenant);
+          const quota = mainQuota(tenant, objects);
           if (!quota) return [];
           const hard = rec(rec(quota.spec).hard);
           return others.flatMap((cls) =>
@@ -412,8 +423,8 @@ export const NODE_RULES: Rule[] = [
   {
     id: "SITE-NODE-001",
     description:
-      "every node's user-data installs the host guard (pods reach neither the metadata service nor the node's public addresses; metadata answers root only) and control planes run AlwaysPullImages",
-    fix: "render user-data with components/site/cloudinit.ts (hostGuardRules) and k3s.ts (ADMISSION_PLUGINS); never hand-edit a node's user-data",
+      "every node's user-data installs the host guard (pods reach neither the metadata service nor the node's public addresses; metadata answers root only) and the kubelet's process, image and eviction bounds; control planes run AlwaysPullImages and EventRateLimit and give etcd an explicit quota",
+    fix: "render user-data with components/site/cloudinit.ts (hostGuardRules) and k3s.ts (ADMISSION_PLUGINS, KUBELET_ARGS, etcd-arg); never hand-edit a node's user-data",
     enforcedIn: ["preview"],
     notEnforcedIn: {
       plan: "user-data is a secret, so the plan records only its marker; test/hardening.test.ts renders every role's user-data and checks it (and its rules with nft -c) instead",

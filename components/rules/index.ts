@@ -7,7 +7,9 @@
  * and the rules the cluster itself enforces carry their ValidatingAdmissionPolicy (admission.ts).
  *
  *   tenant.ts     tenant object rules (Pod Security, quota, limits, network policy, RBAC, Argo CD)
- *   hardening.ts  tenant kinds and sync identity, object-count and ephemeral budgets, storage class
+ *   budgets.ts    what a tenant's quota counts (from its roles), the etcd sum, tenant-live, event size
+ *   ownership.ts  in-cluster rules: the platform's objects, token Secrets, the sync identity
+ *   hardening.ts  tenant kinds and sync identity, ephemeral budget, storage class
  *   argocd.ts     the Argo CD blast radius: the tenant-facing instance, its reach, its network fences
  *   admission.ts  in-cluster rules: Service types, namespace labels (CEL)
  *   routes.ts     the edge: tenant route hosts, parents and backends, no other edge kinds (CEL + plan)
@@ -21,6 +23,7 @@
 import { ADMISSION_POLICIES, ADMISSION_RULES, AdmissionPolicy } from "./admission";
 import { ROUTE_POLICIES, ROUTE_RULES } from "./routes";
 import { ARGOCD_RULES, HARDENING_RULES, NODE_RULES } from "./hardening";
+import { BUDGET_RULES } from "./budgets";
 import { ARGOCD_ISOLATION_RULES } from "./argocd";
 import { PROTECT_RULES } from "./protect";
 import { SECRET_RULES } from "./secrets";
@@ -55,6 +58,7 @@ function tenantRule(r: ObjectRule): Rule {
 export const RULES: readonly Rule[] = [
   ...OBJECT_RULES.map(tenantRule),
   ...HARDENING_RULES,
+  ...BUDGET_RULES,
   ...ARGOCD_RULES,
   ...ARGOCD_ISOLATION_RULES,
   ...ADMISSION_RULES,

@@ -8,7 +8,7 @@
  * tenant reads (test:gitops, issue 26). This policy refuses the workload itself, with the control
  * it breaks, so Argo CD's sync fails and names why.
  *
- * The controls are the restricted profile's, read in k8s.io/pod-security-admission v0.37.2
+ * The controls are the restricted profile's, read in k8s.io/pod-security-admission v0.36.4
  * (policy/check_*.go, the API server's own Pod Security code at the stacks' Kubernetes), one
  * validation each: host namespaces, privileged, capabilities, volume types (hostPath included),
  * host ports, privilege escalation, running as non-root, non-zero UIDs, seccomp, /proc mount,
@@ -50,7 +50,11 @@ export const FORBIDDEN_VOLUME_SOURCES = [
   "scaleIO",
   "storageos",
 ] as const;
-/** Sysctls baseline allows (check_sysctls.go, the newest policy version). */
+/**
+ * Sysctls baseline allows at the namespaces' Pod Security version v1.36 (check_sysctls.go at
+ * v0.36.4). v1.37 adds net.ipv4.tcp_slow_start_after_idle and net.ipv4.tcp_notsent_lowat: add them
+ * with the move to 1.37, or the workload is admitted here and its pods refused.
+ */
 export const SAFE_SYSCTLS = [
   "kernel.shm_rmid_forced",
   "net.ipv4.ip_local_port_range",
@@ -64,8 +68,6 @@ export const SAFE_SYSCTLS = [
   "net.ipv4.tcp_keepalive_probes",
   "net.ipv4.tcp_rmem",
   "net.ipv4.tcp_wmem",
-  "net.ipv4.tcp_slow_start_after_idle",
-  "net.ipv4.tcp_notsent_lowat",
 ] as const;
 /** SELinux types baseline allows besides none (check_seLinuxOptions.go). */
 export const SELINUX_TYPES = ["container_t", "container_init_t", "container_kvm_t"] as const;

@@ -82,6 +82,17 @@ export interface TenantViolation {
 export const FORBIDDEN_VERBS = ["escalate", "bind", "impersonate", "*"] as const;
 export const WRITE_VERBS = ["create", "update", "patch", "delete", "deletecollection"] as const;
 const of = (objs: K8sObject[], kind: string) => objs.filter((o) => o.kind === kind);
+
+/** Whether a ResourceQuota is scoped (it then counts only some pods: PriorityClass, terminating, ...). */
+export function isScoped(o: K8sObject): boolean {
+  const spec = rec(o.spec);
+  return arr(spec.scopes).length !== 0 || spec.scopeSelector !== undefined;
+}
+
+/** The tenant's own budget: its ResourceQuota without scopes (the tenant-live one counts a subset). */
+export function mainQuota(tenant: string, objects: K8sObject[]): K8sObject | undefined {
+  return objects.find((o) => o.kind === "ResourceQuota" && o.metadata?.namespace === tenant && !isScoped(o));
+}
 const at = (object: K8sObject | undefined, message: string): Finding => (object ? { object, message } : { message });
 /** Whether a RoleBinding grants the platform's tenant-admin ClusterRole. */
 const bindsTenantAdmin = (b: K8sObject): boolean =>
@@ -183,9 +194,10 @@ export const OBJECT_RULES: ObjectRule[] = [
       "a ResourceQuota bounds cpu, memory (requests and limits), storage, pods, services and PVCs; services.nodeports = services.loadbalancers = 0",
     fix: 'declare the quota with components/tenant/manifests.ts resourceQuota() (every key of QUOTA_KEYS; nodeports and loadbalancers "0")',
     check(objs, ctx) {
-      const quotas = of(objs, "ResourceQuota").filter((o) => o.metadata?.namespace === ctx.tenant);
+      // The tenant's budget is its one quota without scopes; scoped ones (tenant-live) count subsets.
+      const quotas = of(objs, "ResourceQuota").filter((o) => o.metadata?.namespace === ctx.tenant && !isScoped(o));
       if (quotas.length !== 1)
-        return [at(quotas[1], `expected one ResourceQuota in ${ctx.tenant}, found ${quotas.length}`)];
+        return [at(quotas[1], `expected one unscoped ResourceQuota in ${ctx.tenant}, found ${quotas.length}`)];
       const hard = rec(rec(quotas[0].spec).hard);
       const out: Finding[] = [];
       for (const k of QUOTA_KEYS) if (hard[k] === undefined) out.push(at(quotas[0], `spec.hard.${k} is missing`));
@@ -200,7 +212,7 @@ export const OBJECT_RULES: ObjectRule[] = [
     fix: "derive the LimitRange from the effective quota (components/tenant/sizing.ts); lower max or raise the quota",
     check(objs, ctx) {
       const lrs = of(objs, "LimitRange").filter((o) => o.metadata?.namespace === ctx.tenant);
-      const quota = of(objs, "ResourceQuota").find((o) => o.metadata?.namespace === ctx.tenant);
+      const quota = mainQuota(ctx.tenant, objs);
       if (lrs.length !== 1) return [at(lrs[1], `expected one LimitRange in ${ctx.tenant}, found ${lrs.length}`)];
       const lr = lrs[0];
       const item = arr(rec(lr.spec).limits)

@@ -40,6 +40,8 @@ export interface SiteContext {
   adminCidrs: string[];
   /** Ranges tenant pods must never reach: metadata address, node network, pod and service ranges. */
   blockedRanges: string[];
+  /** The datastore: etcd's space quota on the control planes, and their server type (for messages). */
+  datastore: { quotaBytes: number; serverType: string };
 }
 
 /** One broken rule on one resource. */

@@ -7,7 +7,7 @@
 import { EDGE_PROXY, PLATFORM_NAMESPACES } from "../platform/namespaces";
 import { TENANT_ADMIN_ROLE } from "../tenant/contract";
 import { K8sObject, RuleContext } from "./tenant-objects";
-import { rec, RuleResource, SiteContext, str, urnName, urnType } from "./types";
+import { rec, RuleResource, SiteContext, str, urnName, urnType, Violation } from "./types";
 
 export const TENANT_TYPE = "platform:tenant:Tenant";
 export const PLATFORM_TYPE = "platform:platform:Platform";
@@ -103,4 +103,20 @@ export function platformUrn(resources: readonly RuleResource[]): string {
 /** Deterministic order for reports: by rule, then URN, then message. */
 export function byRuleUrn(a: { rule: string; urn: string; message: string }, b: typeof a): number {
   return a.rule.localeCompare(b.rule) || a.urn.localeCompare(b.urn) || a.message.localeCompare(b.message);
+}
+
+/** Violations on a tenant's objects, at the object's URN (or the tenant's). */
+export function perTenant(
+  id: string,
+  resources: readonly RuleResource[],
+  site: SiteContext,
+  f: (tenant: string, objects: K8sObject[]) => { object?: K8sObject; message: string }[],
+): Violation[] {
+  return tenantsOf(resources, site).flatMap((t) =>
+    f(t.name, t.objects).map((x) => ({
+      rule: id,
+      urn: (x.object && t.urnOf.get(x.object)) || t.urn,
+      message: `${t.name}: ${x.message}`,
+    })),
+  );
 }

@@ -32,10 +32,19 @@ export const INGEST_WORKLOAD_LABEL = { key: "platform.video/workload", value: "i
 
 /**
  * Node label keys tenant pods may not select or require: the control-plane roles k3s labels its
- * servers with (control-plane, master, etcd) and the host name, which pins a pod to one node.
+ * servers with (control-plane, master, etcd), and every label that names one node and so pins a
+ * pod to a node of the tenant's choosing: the host name, and the address labels k3s keeps on
+ * nodes that carried them before it moved them to annotations (k3s.io/hostname, internal-ip,
+ * external-ip: k3s-io/k3s pkg/agent/run.go updateLegacyAddressLabels, checked 2026-12-06 in the
+ * k3s module of the Go module cache).
  */
 export const FORBIDDEN_NODE_LABEL_PREFIXES = ["node-role.kubernetes.io/"] as const;
-export const FORBIDDEN_NODE_LABEL_KEYS = ["kubernetes.io/hostname"] as const;
+export const FORBIDDEN_NODE_LABEL_KEYS = [
+  "kubernetes.io/hostname",
+  "k3s.io/hostname",
+  "k3s.io/internal-ip",
+  "k3s.io/external-ip",
+] as const;
 
 /** The PriorityClasses tenants may use (declared by the platform, components/platform/scheduling.ts). */
 export const TENANT_PRIORITY_CLASSES = { standard: "tenant-standard", live: "tenant-live" } as const;
@@ -56,7 +65,7 @@ const rw = ["CREATE", "UPDATE"];
  * them: tenants cannot create any (neither their RBAC nor their AppProject lists the kind), and
  * the DaemonSet controller adds tolerations to its pods that this policy would refuse.
  */
-const POD_RESOURCES = [
+export const POD_RESOURCES = [
   { apiGroups: [""], apiVersions: ["v1"], operations: rw, resources: ["pods"] },
   {
     apiGroups: ["apps"],
@@ -128,8 +137,11 @@ export const WORKLOAD_POLICIES: readonly AdmissionPolicy[] = [
           reason: "Forbidden",
         },
         {
-          expression: `!has(variables.spec.tolerations) || variables.spec.tolerations.all(t, has(t.key) && ((t.key in ${list(TOLERABLE_TAINT_KEYS)} && has(t.effect) && t.effect == 'NoExecute') || (variables.ingest && t.key == ${lit(INGEST_TAINT.key)} && has(t.value) && t.value == ${lit(INGEST_TAINT.value)} && (!has(t.operator) || t.operator == 'Equal'))))`,
-          message: `tenant pods may tolerate only ${TOLERABLE_TAINT_KEYS.join(" and ")} (effect NoExecute), and ingest pods (label ${INGEST_WORKLOAD_LABEL.key}=${INGEST_WORKLOAD_LABEL.value}) of tenants with ingest workers ${INGEST_TAINT.key}=${INGEST_TAINT.value}: control planes and dedicated pools are the platform's (a toleration without a key tolerates every taint)`,
+          // The ingest toleration needs the tenant-live class too: the quota scoped to that class
+          // (TEN-PRIO-002) allows the tenant file's ingest workers and no more, so no tenant can
+          // make the autoscaler buy ingest nodes past its own workers.
+          expression: `!has(variables.spec.tolerations) || variables.spec.tolerations.all(t, has(t.key) && ((t.key in ${list(TOLERABLE_TAINT_KEYS)} && has(t.effect) && t.effect == 'NoExecute') || (variables.ingest && t.key == ${lit(INGEST_TAINT.key)} && has(t.value) && t.value == ${lit(INGEST_TAINT.value)} && (!has(t.operator) || t.operator == 'Equal') && has(variables.spec.priorityClassName) && variables.spec.priorityClassName == ${lit(TENANT_PRIORITY_CLASSES.live)})))`,
+          message: `tenant pods may tolerate only ${TOLERABLE_TAINT_KEYS.join(" and ")} (effect NoExecute), and ingest pods (label ${INGEST_WORKLOAD_LABEL.key}=${INGEST_WORKLOAD_LABEL.value}, priorityClassName ${TENANT_PRIORITY_CLASSES.live}) of tenants with ingest workers ${INGEST_TAINT.key}=${INGEST_TAINT.value}: control planes and dedicated pools are the platform's (a toleration without a key tolerates every taint)`,
           reason: "Forbidden",
         },
         {
@@ -185,9 +197,16 @@ export const WORKLOAD_POLICIES: readonly AdmissionPolicy[] = [
           reason: "Forbidden",
         },
         {
-          expression: "!has(object.spec.minAvailable) || !string(object.spec.minAvailable).matches('^0*100%$')",
+          // minAvailable blocks every eviction as soon as it reaches the pods the budget selects:
+          // the disruption controller rounds a percentage up (99 % of up to 100 pods, 51 % of one,
+          // any percentage of one), and an integer meets the replicas when they shrink (an HPA,
+          // a scale to 1), which live in another object admission cannot see. maxUnavailable of
+          // 1 or more, or a percentage above 0 (rounded up to at least one pod), always leaves
+          // one eviction to a healthy workload (k8s.io/kubernetes pkg/controller/disruption
+          // getExpectedPodCount at v1.37.2).
+          expression: "!has(object.spec.minAvailable) || string(object.spec.minAvailable).matches('^0+%?$')",
           message:
-            "a tenant PodDisruptionBudget may not set minAvailable to 100%: it would block every node drain; leave room for one pod to move",
+            "a tenant PodDisruptionBudget may not set minAvailable (other than 0): 99% or 51% of one replica rounds up to every pod, and any count blocks every node drain once the replicas shrink to it; set maxUnavailable (1, or a percentage, which the disruption controller rounds up to at least one pod)",
           reason: "Forbidden",
         },
       ],
@@ -225,7 +244,7 @@ export const WORKLOAD_RULE_TEXT: readonly { id: string; description: string; fix
   {
     id: "TEN-SCHED-001",
     description:
-      "tenant pods (and workload templates) set no nodeName, tolerate no platform taint (only not-ready/unreachable; the ingest taint only for ingest pods of ingest tenants) and select no control-plane or single node",
+      "tenant pods (and workload templates) set no nodeName, tolerate no platform taint (only not-ready/unreachable; the ingest taint only for ingest pods of ingest tenants, at priority tenant-live) and select no control-plane node and no single node by a host name or address label",
     fix: "schedule tenant workloads by pool label (platform.video/pool); keep the platform-tenant-scheduling policy and binding as components/rules/workloads.ts declares them",
   },
   {
@@ -235,8 +254,9 @@ export const WORKLOAD_RULE_TEXT: readonly { id: string; description: string; fix
   },
   {
     id: "TEN-PDB-001",
-    description: "tenant PodDisruptionBudgets cannot block drains (no maxUnavailable 0 or 0%, no minAvailable 100%)",
-    fix: "allow at least one disruption in the budget; keep the platform-tenant-disruption-budgets policy and binding as components/rules/workloads.ts declares them",
+    description:
+      "tenant PodDisruptionBudgets cannot block drains in any form: maxUnavailable of at least 1 or 1%; no minAvailable but 0 (a percentage rounds up to every pod of a small workload, a count meets shrinking replicas)",
+    fix: "write the budget as maxUnavailable (1, or a percentage); keep the platform-tenant-disruption-budgets policy and binding as components/rules/workloads.ts declares them",
   },
   {
     id: "TEN-SEAL-001",

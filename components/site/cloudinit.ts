@@ -29,11 +29,12 @@ import {
   k3sConfigFile,
   NodeSecrets,
   NodeSpec,
-  PSA_CONFIG_PATH,
-  podSecurityAdmissionConfig,
+  ADMISSION_CONFIG_PATH,
+  admissionConfig,
   SYSCTL_PATH,
   sysctlFile,
 } from "./k3s";
+import { installerLines } from "./installer";
 import { PkiPems, pkiFiles } from "./pki";
 
 export const METADATA_IP = "169.254.169.254";
@@ -140,10 +141,6 @@ export function k3sGuardDropIn(): string {
   return ["[Unit]", `Requires=${HOST_GUARD_UNIT}`, `After=${HOST_GUARD_UNIT}`, ""].join("\n");
 }
 
-function installerUrl(version: string): string {
-  return `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(version)}/install.sh`;
-}
-
 /** Servers: the interface holding the address Pulumi assigned. */
 function pinnedInterface(): string[] {
   return [
@@ -240,11 +237,11 @@ export function bootstrapScript(cluster: ClusterSettings, node: NodeSpec): strin
   if (rejoinProbe) out.push(...rejoinSection(h, cluster.joinUrl));
   out.push(
     ...h(
-      "k3s, pinned: the installer from the release's own tag; it verifies the binary's checksum.",
+      "k3s, pinned: the installer runs only if its SHA-256 is the one pinned in the repository",
+      "(components/site/installer.ts); it then installs $K3S_VERSION and checks that binary's checksum.",
       "Installed but not started: a restore, when configured, runs first.",
     ),
-    "installer=/usr/local/sbin/k3s-install.sh",
-    `curl -sfL --retry 10 --retry-delay 5 --retry-all-errors -o "$installer" ${shellQuote(installerUrl(cluster.k3sVersion))}`,
+    ...installerLines(),
     'INSTALL_K3S_VERSION="$K3S_VERSION" INSTALL_K3S_SKIP_START=true INSTALL_K3S_EXEC="$K3S_ROLE" sh "$installer"',
   );
   if (restore) out.push(...restoreSection(h, cluster));
@@ -333,10 +330,7 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
     file(K3S_CONFIG_PATH, k3sConfigFile(cluster, node, secrets, tlsSans), "0600"),
   ];
   if (node.role === "server")
-    files.push(
-      file(PSA_CONFIG_PATH, podSecurityAdmissionConfig(), "0600"),
-      file(AUDIT_POLICY_PATH, auditPolicy(), "0600"),
-    );
+    files.push(file(ADMISSION_CONFIG_PATH, admissionConfig(), "0600"), file(AUDIT_POLICY_PATH, auditPolicy(), "0600"));
   if (pki) for (const f of pkiFiles(pki)) files.push(file(f.path, f.content, f.permissions));
   if (node.init && cluster.restoreSnapshot !== undefined)
     files.push(
@@ -349,9 +343,10 @@ export function cloudInitDocument(input: CloudInitInput): Record<string, unknown
   files.push(file(BOOTSTRAP_PATH, bootstrapScript(cluster, node), "0700"));
 
   return {
-    // nftables for the host guard, curl for the k3s installer; both usually present, never assumed.
+    // nftables for the host guard, curl and python3 (a zip source) for the k3s installer; usually
+    // present (cloud-init itself runs on python3), never assumed.
     package_update: true,
-    packages: ["curl", "nftables"],
+    packages: ["curl", "nftables", "python3"],
     // Keys only: no password logins, root keeps key access (Hetzner images log in as root).
     ssh_pwauth: false,
     disable_root: false,

@@ -6,7 +6,7 @@
  */
 import type { K3sConfig, SiteConfig } from "../config/schema";
 import { AddressPlan, addressPlan, addressProblems } from "./addresses";
-import type { ClusterSettings, NodeSpec } from "./k3s";
+import { ClusterSettings, etcdQuotaBytes, NodeSpec } from "./k3s";
 
 /** Hetzner label keys (also the API load balancer's target selector). */
 export const LABELS = {
@@ -175,6 +175,7 @@ export function planSite(stack: string, site: SiteConfig, k3s: K3sConfig): SiteP
     joinUrl: `https://${ha ? addresses.apiLoadBalancer : controlPlanes[0].privateIp}:${API_PORT}`,
     ha,
     etcdSnapshots: { ...k3s.etcdSnapshots },
+    etcdQuotaBytes: etcdQuotaBytes(site.controlPlane.serverType),
     restoreSnapshot: k3s.restore.enabled ? k3s.restore.snapshot : undefined,
     sshAuthorizedKeys: site.sshKeys.map((k) => k.publicKey),
   };

@@ -16,6 +16,7 @@ import { TENANT_KINDS } from "../rules/hardening";
 import type { NamedMeta } from "../platform/kube-object";
 import { TENANT_ARGOCD } from "../platform/namespaces";
 import { SYNC_SERVICE_ACCOUNT, TENANT_LABEL } from "./contract";
+import { rulesByGroup } from "./shared";
 import type { TenantSpec } from "./load";
 
 /** Kinds the controller reads besides the tenant kinds: what a Deployment's or Job's tree and health show. */
@@ -33,18 +34,12 @@ export function controllerClusterRole(): Manifest<
   "rbac.authorization.k8s.io/v1",
   "ClusterRole"
 > {
-  const kinds = [...TENANT_KINDS, ...TREE_KINDS];
-  const groups = [...new Set(kinds.map((k) => k.group as string))];
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRole",
     metadata: { name: TENANT_ARGOCD.controllerRole, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
     rules: [
-      ...groups.map((g) => ({
-        apiGroups: [g],
-        resources: kinds.filter((k) => k.group === g).map((k) => k.resource as string),
-        verbs: [...READ],
-      })),
+      ...rulesByGroup([...TENANT_KINDS, ...TREE_KINDS], READ),
       {
         apiGroups: [""],
         resources: ["serviceaccounts"],

@@ -8,6 +8,7 @@
  *   file-rules.ts  rules for tenant-file values (the object rules with ids: components/rules)
  *   contract.ts  what every tenant is made of: labels, PSS level, guardrail kinds, quota keys
  *   manifests.ts the Kubernetes objects as pure functions
+ *   gitops.ts    what the tenant-facing Argo CD may do in a tenant namespace (its role and binding)
  *   tenant.ts    the component
  */
 export { loadTenants, readTenantSources, validateTenants } from "./load";

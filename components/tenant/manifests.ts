@@ -9,7 +9,16 @@
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/load";
-import { OBJECT_COUNT_KEYS, storageClassQuotaKeys, TENANT_KINDS, TENANT_STORAGE_CLASS } from "../rules/hardening";
+import {
+  OBJECT_COUNT_KEYS,
+  SERVICE_COUNT_KEYS,
+  storageClassQuotaKeys,
+  TENANT_KINDS,
+  TENANT_STORAGE_CLASS,
+} from "../rules/hardening";
+import { LIVE_QUOTA, LIVE_SCOPE } from "../rules/budgets";
+import { formatBytes, formatCpu } from "./quantity";
+import { bytesOf, cpuOf } from "./sizing";
 import {
   INGEST_NAMESPACE_LABEL,
   INGEST_TAINT,
@@ -38,7 +47,7 @@ import {
  * "latest": a k3s upgrade must not change what tenant pods may do; moving it is its own reviewed
  * change (a test keeps it no newer than the stacks' k3s).
  */
-export const PSS_VERSION = "v1.37";
+export const PSS_VERSION = "v1.36";
 
 /** Names of the objects inside the tenant namespace: the same in every tenant. */
 export const OBJECT_NAMES = {
@@ -136,20 +145,50 @@ export function resourceQuota(
 }
 
 /**
- * The quota keys of issue 14 (TEN-QTA-002, TEN-PVC-001): a count for every kind the tenant can
- * create, node-local disk, and no claim on any StorageClass but the tenant one.
+ * The quota keys of issues 14 and 25 (TEN-QTA-002, TEN-PVC-001): a count for every kind the
+ * tenant can create or controllers create for it (Endpoints and EndpointSlices per Service),
+ * node-local disk, and no claim on any StorageClass but the tenant one.
  */
 function objectBudget(spec: TenantSpec): Record<string, string> {
   const p = PRESETS[spec.tier];
   const hard: Record<string, string> = {};
   for (const [field, key] of Object.entries(OBJECT_COUNT_KEYS))
     hard[key] = String(p.objects[field as keyof typeof OBJECT_COUNT_KEYS]);
+  for (const [key, perService] of Object.entries(SERVICE_COUNT_KEYS))
+    hard[key] = String(spec.quota.services * perService);
   const e = p.ephemeralStorage;
   hard["requests.ephemeral-storage"] = e.quota;
   // Like memory, disk is not compressible: limits only twice the requests.
   hard["limits.ephemeral-storage"] = doubled(e.quota);
   for (const k of storageClassQuotaKeys(STORAGE_CLASS)) hard[k] = "0";
   return hard;
+}
+
+/**
+ * The tenant-live budget (TEN-PRIO-002): pods of PriorityClass tenant-live may use exactly the
+ * file's ingest workers (their count, and their CPU and memory, requests = limits), and no more.
+ * Pods tolerating the ingest pool's taint must be of that class (TEN-SCHED-001), so this is also
+ * the most a tenant can make the autoscaler buy ingest nodes for. A tenant without workers gets 0.
+ */
+export function liveQuota(spec: TenantSpec): Manifest<k8s.types.input.core.v1.ResourceQuota, "v1", "ResourceQuota"> {
+  const workers = BigInt(spec.ingest.workers);
+  const cpu = formatCpu(cpuOf(spec.ingest.cpu) * workers);
+  const memory = formatBytes(bytesOf(spec.ingest.memory) * workers);
+  return {
+    apiVersion: "v1",
+    kind: "ResourceQuota",
+    metadata: { name: LIVE_QUOTA, namespace: spec.name, labels: labels(spec) },
+    spec: {
+      hard: {
+        pods: String(spec.ingest.workers),
+        "requests.cpu": cpu,
+        "limits.cpu": cpu,
+        "requests.memory": memory,
+        "limits.memory": memory,
+      },
+      scopeSelector: structuredClone(LIVE_SCOPE),
+    },
+  };
 }
 
 /** "10Gi" → "20Gi" (preset quantities are whole numbers with a binary suffix). */

@@ -38,17 +38,23 @@ export interface IngestPreset {
 
 /**
  * How many objects of each kind a tenant may keep (ResourceQuota `count/<resource>.<group>`):
- * every kind a tenant can create costs etcd space and controller work, so each has a ceiling.
- * Pods, Services and PVCs are in QuotaPreset (file-overridable); these follow the tier. Not
- * counted: ReplicaSets (each Deployment keeps at most revisionHistoryLimit of them, and a quota
- * would stall rollouts) and Jobs' pods (counted as pods).
+ * every kind a tenant's identities can create, and every kind controllers create for it, costs
+ * etcd space (up to the API server's 1.5 MiB per object) and controller work, so each has a
+ * ceiling (TEN-QTA-002 derives the kinds from the tenant roles; TEN-ETCD-001 adds up the worst
+ * case over the site's tenants and compares it with the datastore's quota). Pods, Services and
+ * PVCs are in QuotaPreset; Endpoints and EndpointSlices follow the Services (manifests.ts). Not
+ * overridable per file.
  */
 export interface ObjectCounts {
   configmaps: number;
   secrets: number;
   serviceaccounts: number;
   deployments: number;
+  /** The Deployment controller's: a rollout needs one more, so about three per Deployment. */
+  replicasets: number;
   statefulsets: number;
+  /** The StatefulSet controller's revisions: about three per StatefulSet, like ReplicaSets. */
+  controllerrevisions: number;
   jobs: number;
   cronjobs: number;
   horizontalpodautoscalers: number;
@@ -56,6 +62,10 @@ export interface ObjectCounts {
   httproutes: number;
   grpcroutes: number;
   sealedsecrets: number;
+  /** The platform's bindings in the namespace (tenants create none: a guardrail kind). */
+  rolebindings: number;
+  /** No tenant identity may create Leases (neither role grants them): zero until one does. */
+  leases: number;
 }
 
 /**
@@ -92,6 +102,32 @@ export interface TierPreset {
   ephemeralStorage: EphemeralStoragePreset;
 }
 
+/*
+ * Object counts (issue 25): each is what the tier's apps need, because each one is also up to
+ * 1.5 MiB of etcd a hostile tenant can fill (TEN-ETCD-001 adds them up per site). Per tier:
+ * - configmaps, secrets: a few per app (config files, scripts; image pull secrets), plus what the
+ *   platform puts there (kube-root-ca.crt, the stream key) and one Secret per SealedSecret, so
+ *   secrets ≥ sealedsecrets + 5. Helm's own release Secrets (an admin running `helm install`
+ *   keeps 10 revisions per release) do not fit many releases: charts come through Argo CD.
+ * - serviceaccounts: `default` and the sync account are the platform's; the rest one per app.
+ * - deployments/statefulsets: the apps; replicasets = 3 × deployments and controllerrevisions =
+ *   3 × statefulsets: the live one, one old and the next rollout's. Tenant workloads set
+ *   revisionHistoryLimit ≤ 1 (docs/tenant-contract.md): Git is the history; at the default of 10 a
+ *   busy Deployment would take its neighbours' ReplicaSets and the next rollout would stall.
+ * - jobs = 4 × cronjobs (their history at the default limits, 3 succeeded + 1 failed) + 3/5/10
+ *   one-off Jobs (migrations, backfills).
+ * - HPAs, PDBs: one per scaled or disrupted workload, about half the Deployments.
+ * - routes: a route serves several hosts (domains ≤ 50 per tenant), so a few per app.
+ * - Events are not here: Kubernetes' quota ignores them (k8s.io/kubernetes pkg/quota/v1/install
+ *   registry.go). Tenants only read them; the kubelet and controllers write them, at the rate
+ *   EventRateLimit allows per namespace and at the size TEN-EVT-001 allows (components/site/k3s.ts,
+ *   components/rules/budgets.ts counts them in the etcd sum).
+ * - rolebindings: the platform's two (admins, sync) and room for two more of the platform's.
+ * - leases: 0 (no tenant identity may create one).
+ * Worst case into etcd (every object at 1.5 MiB, the platform's per-tenant objects and the
+ * events included; components/rules/budgets.ts): small ≈ 0.41 GiB, standard ≈ 0.76 GiB,
+ * premium ≈ 1.55 GiB at the preset pods.
+ */
 export const PRESETS: Record<Tier, TierPreset> = {
   small: {
     describe: "one channel, occasional live events",
@@ -104,18 +140,22 @@ export const PRESETS: Record<Tier, TierPreset> = {
       max: { cpu: "2", memory: "4Gi" },
     },
     objects: {
-      configmaps: 50,
-      secrets: 50,
-      serviceaccounts: 10,
-      deployments: 20,
-      statefulsets: 10,
-      jobs: 20,
-      cronjobs: 10,
-      horizontalpodautoscalers: 10,
-      poddisruptionbudgets: 10,
-      httproutes: 10,
-      grpcroutes: 10,
-      sealedsecrets: 25,
+      configmaps: 20,
+      secrets: 20,
+      serviceaccounts: 5,
+      deployments: 10,
+      replicasets: 30,
+      statefulsets: 5,
+      controllerrevisions: 15,
+      jobs: 15,
+      cronjobs: 3,
+      horizontalpodautoscalers: 5,
+      poddisruptionbudgets: 5,
+      httproutes: 5,
+      grpcroutes: 5,
+      sealedsecrets: 10,
+      rolebindings: 4,
+      leases: 0,
     },
     ephemeralStorage: { quota: "10Gi", defaultRequest: "100Mi", default: "1Gi", max: "4Gi" },
   },
@@ -130,18 +170,22 @@ export const PRESETS: Record<Tier, TierPreset> = {
       max: { cpu: "4", memory: "8Gi" },
     },
     objects: {
-      configmaps: 120,
-      secrets: 120,
-      serviceaccounts: 20,
-      deployments: 50,
-      statefulsets: 20,
-      jobs: 50,
-      cronjobs: 20,
-      horizontalpodautoscalers: 25,
-      poddisruptionbudgets: 25,
-      httproutes: 25,
-      grpcroutes: 25,
-      sealedsecrets: 60,
+      configmaps: 40,
+      secrets: 40,
+      serviceaccounts: 10,
+      deployments: 25,
+      replicasets: 75,
+      statefulsets: 10,
+      controllerrevisions: 30,
+      jobs: 25,
+      cronjobs: 5,
+      horizontalpodautoscalers: 10,
+      poddisruptionbudgets: 10,
+      httproutes: 10,
+      grpcroutes: 10,
+      sealedsecrets: 20,
+      rolebindings: 4,
+      leases: 0,
     },
     ephemeralStorage: { quota: "30Gi", defaultRequest: "100Mi", default: "2Gi", max: "10Gi" },
   },
@@ -156,18 +200,22 @@ export const PRESETS: Record<Tier, TierPreset> = {
       max: { cpu: "8", memory: "16Gi" },
     },
     objects: {
-      configmaps: 300,
-      secrets: 300,
-      serviceaccounts: 50,
-      deployments: 150,
-      statefulsets: 50,
-      jobs: 150,
-      cronjobs: 50,
-      horizontalpodautoscalers: 75,
-      poddisruptionbudgets: 75,
-      httproutes: 75,
-      grpcroutes: 75,
-      sealedsecrets: 150,
+      configmaps: 80,
+      secrets: 80,
+      serviceaccounts: 20,
+      deployments: 50,
+      replicasets: 150,
+      statefulsets: 20,
+      controllerrevisions: 60,
+      jobs: 50,
+      cronjobs: 10,
+      horizontalpodautoscalers: 25,
+      poddisruptionbudgets: 25,
+      httproutes: 25,
+      grpcroutes: 25,
+      sealedsecrets: 40,
+      rolebindings: 4,
+      leases: 0,
     },
     ephemeralStorage: { quota: "100Gi", defaultRequest: "250Mi", default: "4Gi", max: "20Gi" },
   },

@@ -165,7 +165,7 @@ export function formatCpu(millis: bigint): string {
 /** Human-readable totals for error messages: cores with up to three decimals, bytes in GiB. */
 export function describeCpu(millis: bigint | number): string {
   const cores = Number(millis) / 1000;
-  return `${Number.isInteger(cores) ? cores : cores.toFixed(3).replace(/0+$/, "")} cores`;
+  return `${Number.isInteger(cores) ? cores : cores.toFixed(3).replace(/0+$/, "")} core${cores === 1 ? "" : "s"}`;
 }
 
 export function describeBytes(bytes: bigint | number): string {

@@ -21,17 +21,25 @@ export function syncClusterRole(): Manifest<
   "rbac.authorization.k8s.io/v1",
   "ClusterRole"
 > {
-  const groups = [...new Set(TENANT_KINDS.map((k) => k.group as string))];
   return {
     apiVersion: "rbac.authorization.k8s.io/v1",
     kind: "ClusterRole",
     metadata: { name: TENANT_SYNC_ROLE, labels: { "app.kubernetes.io/managed-by": "pulumi" } },
-    rules: groups.map((g) => ({
-      apiGroups: [g],
-      resources: TENANT_KINDS.filter((k) => k.group === g).map((k) => k.resource as string),
-      verbs: [...SYNC_VERBS],
-    })),
+    rules: rulesByGroup(TENANT_KINDS, SYNC_VERBS),
   };
+}
+
+/** One RBAC rule per API group of `kinds` (in their order), each with `verbs` on that group's resources. */
+export function rulesByGroup(
+  kinds: readonly { group: string; resource: string }[],
+  verbs: readonly string[],
+): k8s.types.input.rbac.v1.PolicyRule[] {
+  const groups = [...new Set(kinds.map((k) => k.group))];
+  return groups.map((g) => ({
+    apiGroups: [g],
+    resources: kinds.filter((k) => k.group === g).map((k) => k.resource),
+    verbs: [...verbs],
+  }));
 }
 
 /**

@@ -23,6 +23,7 @@ export interface TenantArgs {
  * tenant name (adding a tenant never touches another), each needed for a reason:
  * - Namespace: the isolation boundary (Pod Security restricted, tenant label).
  * - ResourceQuota: the tier's budget; without it one tenant can starve the site.
+ * - ResourceQuota tenant-live: the ingest workers' budget at the live priority (TEN-PRIO-002).
  * - LimitRange: defaults that make quota-bound pods schedulable, and a per-container cap.
  * - NetworkPolicy: one object for default deny and every allowed path (see manifests.ts).
  * - RoleBinding: the tenant's admin groups get the platform's tenant-admin ClusterRole in this
@@ -82,6 +83,7 @@ export class Tenant extends pulumi.ComponentResource {
     const inNs = pulumi.mergeOptions(k8sOpts, { dependsOn: [ns], deletedWith: ns });
 
     const quota = new KubeObject(`${name}-quota`, m.resourceQuota(spec), inNs);
+    const liveQuota = new KubeObject(`${name}-live-quota`, m.liveQuota(spec), inNs);
     const limits = new KubeObject(`${name}-limits`, m.limitRange(spec), inNs);
     // It names the ingress controller's namespace: allow that to exist first (mergeOptions adds
     // to inNs's dependsOn).
@@ -108,7 +110,7 @@ export class Tenant extends pulumi.ComponentResource {
     this.streamKey = pulumi.secret(key.hex);
     const secret = new KubeObject(`${name}-stream-key-secret`, m.streamKeySecret(spec, this.streamKey), inNs);
 
-    this.argocdAccess = this.gitops(name, spec, k8sOpts, inNs, platform, [quota, limits, netpol, secret]);
+    this.argocdAccess = this.gitops(name, spec, k8sOpts, inNs, platform, [quota, liveQuota, limits, netpol, secret]);
     this.publish(name, spec, k8sOpts, platform);
 
     this.registerOutputs({

@@ -2,7 +2,7 @@
  * Preload that runs the plan CLI on a broken program, to see the guardrails fail it:
  *
  *   VP_GUARDRAIL_BREAKS=SITE-FW-001 node -r ./build/test/helpers/break-preload.js \
- *     build/tools/plan/cli.js --stack prod
+ *     build/tools/plan/cli.js --stack prod --tenants test/fixtures/tenants/sample
  *
  * (`all`, or rule ids separated by commas; see breaks.ts.) It replaces the cached export of
  * build/index.js with the same program plus the breaks' stack transformation; the CLI itself is

@@ -1,8 +1,9 @@
 /**
  * Guardrail breaks: the real program with one resource changed per rule, the way a careless
  * edit to a component or a tenant would change it. Each break is a stack transformation on one
- * resource of the prod stack (protected, so PROT-001 applies) and names the rule that must catch
- * it. The tests plan the broken program in-process (`brokenPlan`), hand it to the policy pack, and
+ * resource of the prod stack (protected, so PROT-001 applies), planned with the sample tenants
+ * (test/fixtures/tenants/sample, never the committed customer files), and names the rule that
+ * must catch it. The tests plan the broken program in-process (`brokenPlan`), hand it to the policy pack, and
  * run the plan CLI on it through `break-preload.ts`, so all three must name each rule id.
  *
  * Why transformations and not fixture files: every fixture a user could write is rejected by
@@ -13,6 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "node:path";
 import { Plan, planWith, repoRoot } from "./harness";
+import { SAMPLE_TENANTS } from "./tenants";
 
 type Props = Record<string, any>;
 
@@ -33,37 +35,44 @@ const spec = (p: Props, f: (s: Props) => Props): Props => ({ ...p, spec: f({ ...
 export const BREAKS: readonly Break[] = [
   {
     rules: ["TEN-PSS-001"],
-    name: "acme-tv-ns",
+    name: "demo-tv-ns",
     what: "tenant namespace enforces privileged",
     props: (p) => ns(p, (m) => ({ ...m, labels: { ...m.labels, "pod-security.kubernetes.io/enforce": "privileged" } })),
   },
   {
-    rules: ["TEN-QTA-001"],
-    name: "kiez-radio-quota",
-    what: "quota allows NodePorts",
-    props: (p) => spec(p, (s) => ({ ...s, hard: { ...s.hard, "services.nodeports": "5" } })),
+    // 5000 pods at 1.5 MiB each is 7.3 GiB: more than prod's datastore leaves all tenants.
+    rules: ["TEN-QTA-001", "TEN-ETCD-001"],
+    name: "demo-radio-quota",
+    what: "quota allows NodePorts and 5000 pods",
+    props: (p) => spec(p, (s) => ({ ...s, hard: { ...s.hard, "services.nodeports": "5", pods: "5000" } })),
+  },
+  {
+    rules: ["TEN-PRIO-002"],
+    name: "demo-tv-live-quota",
+    what: "tenant-live allows more pods than the ingest workers",
+    props: (p) => spec(p, (s) => ({ ...s, hard: { ...s.hard, pods: "30" } })),
   },
   {
     rules: ["TEN-LIM-001"],
-    name: "nordic-sports-limits",
+    name: "demo-football-limits",
     what: "container max above the quota",
     props: (p) => spec(p, (s) => ({ ...s, limits: [{ ...s.limits[0], max: { ...s.limits[0].max, cpu: "64" } }] })),
   },
   {
     rules: ["TEN-NET-001"],
-    name: "acme-tv-netpol",
+    name: "demo-tv-netpol",
     what: "network policy no longer covers egress",
     props: (p) => spec(p, (s) => ({ ...s, policyTypes: ["Ingress"] })),
   },
   {
     rules: ["TEN-NET-002"],
-    name: "kiez-radio-netpol",
+    name: "demo-radio-netpol",
     what: "ingress from every namespace",
     props: (p) => spec(p, (s) => ({ ...s, ingress: [{ from: [...s.ingress[0].from, { namespaceSelector: {} }] }] })),
   },
   {
     rules: ["TEN-NET-003"],
-    name: "nordic-sports-netpol",
+    name: "demo-football-netpol",
     what: "metadata address reachable",
     props: (p) =>
       spec(p, (s) => {
@@ -84,7 +93,7 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-RBAC-002"],
-    name: "nordic-sports-admin-binding",
+    name: "demo-football-admin-binding",
     what: "binds system:authenticated",
     props: (p) => ({
       ...p,
@@ -93,13 +102,13 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-ARGO-001"],
-    name: "kiez-radio-project",
+    name: "demo-radio-project",
     what: "project takes any repository",
     props: (p) => spec(p, (s) => ({ ...s, sourceRepos: ["*"] })),
   },
   {
     rules: ["TEN-ARGO-002"],
-    name: "acme-tv-app",
+    name: "demo-tv-app",
     what: "Application without self-heal",
     props: (p) =>
       spec(p, (s) => ({ ...s, syncPolicy: { ...s.syncPolicy, automated: { prune: true, selfHeal: false } } })),
@@ -156,7 +165,7 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-QTA-002"],
-    name: "acme-tv-quota",
+    name: "demo-tv-quota",
     what: "Secrets no longer counted",
     props: (p) =>
       spec(p, (s) => {
@@ -167,7 +176,7 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-PVC-001"],
-    name: "nordic-sports-quota",
+    name: "demo-football-quota",
     what: "tenant claims may use the retaining class",
     props: (p) =>
       spec(p, (s) => ({
@@ -220,7 +229,7 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-RTE-001"],
-    name: "nordic-sports-ns",
+    name: "demo-football-ns",
     what: "namespace admits a host the tenant does not declare",
     props: (p) =>
       ns(p, (m) => ({
@@ -233,7 +242,7 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["TEN-RTE-002"],
-    name: "acme-tv-listeners",
+    name: "demo-tv-listeners",
     what: "a tenant listener admits routes from every namespace",
     props: (p) =>
       spec(p, (s) => ({
@@ -261,6 +270,34 @@ export const BREAKS: readonly Break[] = [
     name: "platform-vap-service-types",
     what: "the Service type check is dropped from its admission policy",
     props: (p) => spec(p, (s) => ({ ...s, validations: s.validations.slice(1) })),
+  },
+  {
+    rules: ["TEN-OWN-001"],
+    name: "platform-vap-platform-objects-binding",
+    what: "the platform-objects policy only audits",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Audit"] })),
+  },
+  {
+    rules: ["TEN-CRED-001"],
+    name: "platform-vap-token-secrets",
+    what: "the token Secret policy fails open",
+    props: (p) => spec(p, (s) => ({ ...s, failurePolicy: "Ignore" })),
+  },
+  {
+    rules: ["TEN-CRED-002"],
+    name: "platform-vap-service-accounts-binding",
+    what: "the sync-identity pod policy only warns",
+    props: (p) => spec(p, (s) => ({ ...s, validationActions: ["Warn"] })),
+  },
+  {
+    rules: ["TEN-EVT-001"],
+    name: "platform-vap-event-size",
+    what: "events may carry a megabyte of message",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        validations: [{ ...s.validations[0], expression: "size(variables.message) <= 1048576" }],
+      })),
   },
   {
     rules: ["TEN-NSL-001"],
@@ -300,7 +337,7 @@ export const BREAKS: readonly Break[] = [
   },
   {
     rules: ["SEC-001"],
-    name: "kiez-radio-stream-key-secret",
+    name: "demo-radio-stream-key-secret",
     what: "the stream key Secret in clear",
     props: (p) => ({ ...p, stringData: { "stream-key": "in-clear-stream-key" } }),
   },
@@ -349,6 +386,6 @@ export function brokenProgram(breaks: readonly Break[], program?: Program): Prog
 let broken: Promise<Plan> | undefined;
 /** The prod plan with every break applied (planned once per test run). */
 export function brokenPlan(): Promise<Plan> {
-  broken ??= planWith({ stack: "prod", program: brokenProgram(BREAKS) });
+  broken ??= planWith({ stack: "prod", tenantsDir: SAMPLE_TENANTS, program: brokenProgram(BREAKS) });
   return broken;
 }

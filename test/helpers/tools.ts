@@ -1,17 +1,19 @@
 /**
  * System tools some tests run against (real software beats an imitation): shellcheck, jq,
- * openssl, and Debian's cloud-init schema. `npm test` never installs them (no apt, no root):
- * on a developer's machine a test that needs a missing tool is skipped with a notice naming the
+ * openssl, python3, nft and Debian's cloud-init schema. `npm test` never installs them (no apt, no
+ * root): on a developer's machine a test that needs a missing tool is skipped with one notice naming the
  * tool and the command that installs it; with CI=true (`.ci/run`, which runs
  * tools/ensure-tools.sh first) a missing tool fails the test instead, so CI never passes by
- * skipping.
+ * skipping. A tool that needs privileges runs unprivileged where it can: `nft -c` needs a netlink
+ * socket root may open, so as any other user it runs inside `unshare -rn` (a user namespace in
+ * which the user is root, with a network namespace of its own: nothing is loaded anywhere).
  */
-import { spawnSync } from "node:child_process";
+import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "./harness";
 
-export type Tool = "shellcheck" | "jq" | "openssl" | "cloud-init-schema";
+export type Tool = "shellcheck" | "jq" | "openssl" | "python3" | "nft" | "cloud-init-schema";
 
 /** Where tools/ensure-tools.sh unpacks Debian's cloud-init schema. */
 export const CLOUD_INIT_SCHEMA = join(
@@ -19,22 +21,56 @@ export const CLOUD_INIT_SCHEMA = join(
   ".cache/cloud-init/usr/lib/python3/dist-packages/cloudinit/config/schemas/schema-cloud-config-v1.json",
 );
 
-const INSTALL = "install it with `sudo bash tools/ensure-tools.sh` (apt)";
+/** The command that installs each tool on Debian (tools/ensure-tools.sh installs them all). */
+const INSTALL: Record<Tool, string> = {
+  shellcheck: "sudo apt-get install shellcheck",
+  jq: "sudo apt-get install jq",
+  openssl: "sudo apt-get install openssl",
+  python3: "sudo apt-get install python3",
+  nft: "sudo apt-get install nftables",
+  "cloud-init-schema": "sudo bash tools/ensure-tools.sh",
+};
 
-const found = new Map<Tool, boolean>();
+const problems = new Map<Tool, string | undefined>();
 const noticed = new Set<Tool>();
+let nft: string[] | undefined;
+
+/** An empty table: what `nft -c` must accept wherever it can check rules at all. */
+const NFT_PROBE = "table inet vp_probe {\n}\n";
+
+/** The argv that runs `nft -c` here (plain, or in a user namespace), or why none does. */
+function nftRunner(): { argv?: string[]; problem?: string } {
+  // /usr/sbin is not on every user's PATH.
+  const bin = ["nft", "/usr/sbin/nft"].find((b) => !spawnSync(b, ["--version"], { stdio: "ignore" }).error);
+  if (!bin) return { problem: "not found" };
+  const probe = (argv: string[]) =>
+    spawnSync(argv[0], [...argv.slice(1), "-c", "-f", "-"], { input: NFT_PROBE, encoding: "utf8" });
+  if (probe([bin]).status === 0) return { argv: [bin] };
+  const userns = probe(["unshare", "-rn", bin]);
+  if (userns.status === 0) return { argv: ["unshare", "-rn", bin] };
+  const why = (userns.error?.message ?? userns.stderr).trim().split("\n")[0];
+  return {
+    problem: `cannot check rules as this user, not even in a user namespace (\`unshare -rn nft -c\`: ${why}); run as root or allow unprivileged user namespaces`,
+  };
+}
+
+/** Why the tool cannot be used here (probed once per process), or undefined when it can. */
+function problemOf(tool: Tool): string | undefined {
+  if (problems.has(tool)) return problems.get(tool);
+  let problem: string | undefined;
+  if (tool === "cloud-init-schema") problem = existsSync(CLOUD_INIT_SCHEMA) ? undefined : "not found";
+  else if (tool === "nft") ({ argv: nft, problem } = nftRunner());
+  else
+    problem = spawnSync(tool, [tool === "openssl" ? "version" : "--version"], { stdio: "ignore" }).error
+      ? "not found"
+      : undefined;
+  problems.set(tool, problem);
+  return problem;
+}
 
 /** Whether the tool can be used here (probed once per process). */
 export function hasTool(tool: Tool): boolean {
-  let ok = found.get(tool);
-  if (ok === undefined) {
-    ok =
-      tool === "cloud-init-schema"
-        ? existsSync(CLOUD_INIT_SCHEMA)
-        : !spawnSync(tool, [tool === "openssl" ? "version" : "--version"], { stdio: "ignore" }).error;
-    found.set(tool, ok);
-  }
-  return ok;
+  return problemOf(tool) === undefined;
 }
 
 /** True when CI requires every tool (CI=true, as `.ci/run` and GitHub Actions set). */
@@ -48,11 +84,16 @@ export function toolsRequired(): boolean {
  * the part that needs the tool.
  */
 export function withTool(tool: Tool, what: string): boolean {
-  if (hasTool(tool)) return true;
-  if (toolsRequired()) throw new Error(`${tool} is required with CI=true (for ${what}) but missing: ${INSTALL}`);
+  const problem = problemOf(tool);
+  if (problem === undefined) return true;
+  const fix = problem === "not found" ? `install it with \`${INSTALL[tool]}\`` : "";
+  if (toolsRequired())
+    throw new Error(`${tool} is required with CI=true (for ${what}) but ${problem}${fix ? `: ${fix}` : ""}`);
   if (!noticed.has(tool)) {
     noticed.add(tool);
-    process.stderr.write(`\n  NOTICE: ${tool} not found, skipping ${what}: ${INSTALL}; CI=true requires it\n`);
+    process.stderr.write(
+      `\n  NOTICE: ${tool} ${problem}, skipping ${what}${fix ? `: ${fix}` : ""}; CI=true requires it\n`,
+    );
   }
   return false;
 }
@@ -63,4 +104,10 @@ export function withTool(tool: Tool, what: string): boolean {
  */
 export function needTool(ctx: Mocha.Context, tool: Tool, what: string): void {
   if (!withTool(tool, what)) ctx.skip();
+}
+
+/** `nft -c -f <file>` the way it runs here (plain as root, else in a user namespace); needs hasTool("nft"). */
+export function nftCheck(file: string): SpawnSyncReturns<string> {
+  if (problemOf("nft") !== undefined || !nft) throw new Error("nftCheck: nft is not usable here (needTool first)");
+  return spawnSync(nft[0], [...nft.slice(1), "-c", "-f", file], { encoding: "utf8" });
 }

@@ -131,8 +131,9 @@ export async function localityCases(opts: { stack?: string; tenants?: number } =
       tenantYaml({ ...t, quota: { ...t.quota, pods: t.quota.pods + 5 } }),
     );
     const changed = await planOf(quotaDir);
+    // The tenant's budget (its tenant-live quota, scoped to the class, is another ResourceQuota).
     const quota = changed.resources.find(
-      (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.parent?.endsWith(`::${t.name}`),
+      (r) => r.type === "kubernetes:core/v1:ResourceQuota" && r.name === `${t.name}-quota`,
     );
     const c3 = judge(
       "changing one tenant's quota (pods)",

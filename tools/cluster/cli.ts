@@ -11,8 +11,9 @@
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { isInputError } from "../../components/config/errors";
-import { k3sSchema } from "../../components/config/schema";
+import { InputError, isInputError } from "../../components/config/errors";
+import { validateStackConfig } from "../../components/config/load";
+import { etcdQuotaBytes } from "../../components/site/k3s";
 import { checkResources, formatViolation, siteContext } from "../../components/rules";
 import { FlagSpec, Flags, readFlags, reportFailure, UsageError } from "../cli/args";
 import { plan, PlannedResource, readStackConfig, repoRoot } from "../plan/runtime";
@@ -28,7 +29,8 @@ import {
   stopControlPlane,
 } from "./controlplane";
 import { loadCrds } from "./crds";
-import { renderedServerConfig, unclassifiedKeys } from "./flags";
+import { LocalK3s, renderedServerConfig, unclassifiedKeys } from "./flags";
+import { argocdInstances } from "./prereqs";
 import { identities } from "./identities";
 import type { KubeObject } from "./objects";
 import { rec } from "../../components/rules/types";
@@ -142,9 +144,15 @@ export async function guardedPlan(
   return p.resources;
 }
 
-/** The stack's k3s section as the config schema reads it (defaults filled). */
-export function stackK3s(stack: string): { version: string; clusterCidr: string; serviceCidr: string } {
-  return k3sSchema.parse((readStackConfig(stack) as Record<string, unknown>)["video-platform:k3s"]);
+/**
+ * What the local control plane takes from the stack file, as the config loader reads it
+ * (defaults filled): its k3s section and the datastore quota its control-plane type gets.
+ */
+export function stackK3s(stack: string): LocalK3s {
+  const { config, problems } = validateStackConfig(stack, readStackConfig(stack));
+  if (!config || problems.length) throw new InputError(problems);
+  const { version, clusterCidr, serviceCidr } = config.k3s;
+  return { version, clusterCidr, serviceCidr, etcdQuotaBytes: etcdQuotaBytes(config.site.controlPlane.serverType) };
 }
 
 export interface UpResult {
@@ -271,6 +279,12 @@ export async function up(args: {
           server: state.server,
           kubectl: k.bin,
           identities: identities(objects),
+          // Each Argo CD instance of the plan and its controller (test-cluster/argocd.test.ts).
+          argocd: argocdInstances(resources).map(({ release, namespace, controller }) => ({
+            release,
+            namespace,
+            controller,
+          })),
           objects: Object.keys(after).sort(),
         },
         null,

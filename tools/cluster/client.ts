@@ -1,7 +1,9 @@
 /**
  * A minimal client for the local API server: the admin's client certificate, optional
  * impersonation (Impersonate-User / Impersonate-Group, as `kubectl --as/--as-group`), JSON in and
- * out. One keep-alive agent, so hundreds of test requests do not each pay a TLS handshake.
+ * out. One keep-alive agent, so hundreds of test requests do not each pay a TLS handshake; a
+ * second without the client certificate for requests that authenticate with a bearer token (a
+ * ServiceAccount's, from the TokenRequest API), so the API server sees that account, not the admin.
  */
 import { Agent, request as httpsRequest } from "node:https";
 import { readFileSync } from "node:fs";
@@ -34,11 +36,14 @@ export interface RequestOptions {
   dryRun?: boolean;
   contentType?: string;
   query?: Record<string, string>;
+  /** Authenticate with this token instead of the admin certificate. */
+  bearer?: string;
   timeoutMs?: number;
 }
 
 export class KubeClient {
   private readonly agent: Agent;
+  private readonly tokenAgent: Agent;
   private readonly url: URL;
   private readonly token?: string;
 
@@ -51,10 +56,12 @@ export class KubeClient {
       ca: readFileSync(endpoint.ca),
       ...(endpoint.crt && endpoint.key ? { cert: readFileSync(endpoint.crt), key: readFileSync(endpoint.key) } : {}),
     });
+    this.tokenAgent = new Agent({ keepAlive: true, maxSockets: 4, ca: readFileSync(endpoint.ca) });
   }
 
   close(): void {
     this.agent.destroy();
+    this.tokenAgent.destroy();
   }
 
   request(method: string, path: string, body?: unknown, opts: RequestOptions = {}): Promise<ApiResponse> {
@@ -62,7 +69,8 @@ export class KubeClient {
     if (opts.dryRun) query.set("dryRun", "All");
     const qs = query.toString();
     const headers: Record<string, string | string[]> = { Accept: "application/json" };
-    if (this.token) headers.Authorization = `Bearer ${this.token}`;
+    const bearer = opts.bearer ?? this.token;
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (opts.as) {
       headers["Impersonate-User"] = opts.as.user;
       if (opts.as.groups?.length) headers["Impersonate-Group"] = opts.as.groups;
@@ -72,7 +80,7 @@ export class KubeClient {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
         {
-          agent: this.agent,
+          agent: opts.bearer ? this.tokenAgent : this.agent,
           host: this.url.hostname,
           port: this.url.port,
           method,

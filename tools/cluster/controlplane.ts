@@ -184,7 +184,7 @@ export async function startControlPlane(opts: StartOptions): Promise<ClusterStat
   const ports = await controlPlanePorts(dir);
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const files = writeControlPlaneFiles(dir, opts.k3sConfig, pki, server);
-  const etcdUrl = await startEtcd(opts, ports, timeoutMs);
+  const etcdUrl = await startEtcd(opts, ports, files.flags.etcd, timeoutMs);
 
   if (runningPid(dir, "kube-apiserver") === undefined) startApiserver(opts, ports, etcdUrl, pki, files.flags);
   const client = new KubeClient({ server, ca: pki.ca, crt: pki.admin.crt, key: pki.admin.key });
@@ -262,8 +262,8 @@ function writeControlPlaneFiles(
   return { adminKubeconfig, controllerManagerKubeconfig, flags };
 }
 
-/** Starts etcd unless it runs, and waits until it is healthy; returns its client URL. */
-async function startEtcd(opts: StartOptions, ports: Ports, timeoutMs: number): Promise<string> {
+/** Starts etcd unless it runs (with the site's etcd flags), and waits until it is healthy; returns its client URL. */
+async function startEtcd(opts: StartOptions, ports: Ports, siteFlags: string[], timeoutMs: number): Promise<string> {
   const { dir, binDir } = opts;
   const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
   if (runningPid(dir, "etcd") === undefined) {
@@ -279,6 +279,7 @@ async function startEtcd(opts: StartOptions, ports: Ports, timeoutMs: number): P
       // A throwaway test datastore on a shared machine: fsync would only make every write slower.
       "--unsafe-no-fsync",
       "--log-level=warn",
+      ...siteFlags,
     ]);
   }
   await waitFor(

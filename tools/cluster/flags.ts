@@ -5,13 +5,7 @@
  * defaults and feature gates. What cannot apply to a process on loopback without nodes is dropped,
  * each key with its reason below; a k3s key nobody classified fails `npm test` (test/cluster.test.ts).
  */
-import {
-  auditPolicy,
-  ClusterSettings,
-  k3sConfig,
-  NodeSpec,
-  podSecurityAdmissionConfig,
-} from "../../components/site/k3s";
+import { admissionConfig, auditPolicy, ClusterSettings, k3sConfig, NodeSpec } from "../../components/site/k3s";
 
 /** k3s server config keys that do not become a flag here, and why. */
 export const DROPPED_K3S_KEYS: Readonly<Record<string, string>> = {
@@ -43,8 +37,15 @@ export const DROPPED_K3S_KEYS: Readonly<Record<string, string>> = {
   "etcd-s3-secret-key": "k3s's etcd snapshots to S3: no object storage here",
 };
 
+/**
+ * k3s etcd-arg keys the local etcd takes as its own flags: the space quota, so the datastore
+ * under the tests has the site's size. Any other etcd argument is refused until classified here.
+ */
+export const MAPPED_ETCD_ARGS = ["quota-backend-bytes"] as const;
+
 /** k3s server config keys that become flags or files here. */
 export const MAPPED_K3S_KEYS = [
+  "etcd-arg",
   "kube-apiserver-arg",
   "kube-controller-manager-arg",
   "cluster-cidr",
@@ -58,17 +59,22 @@ export const MAPPED_K3S_KEYS = [
  * function whose output cloud-init writes, so the Pod Security defaults are the site's.
  */
 const HOST_FILES: Readonly<Record<string, { local: string; content?: () => string }>> = {
-  "admission-control-config-file": { local: "psa.yaml", content: podSecurityAdmissionConfig },
+  "admission-control-config-file": { local: "admission.yaml", content: admissionConfig },
   "audit-policy-file": { local: "audit.yaml", content: auditPolicy },
   "audit-log-path": { local: "logs/audit.log" },
 };
 
-/** A plain server of the stack, for rendering its k3s configuration. */
-export function renderedServerConfig(k3s: {
+/** What the local control plane takes from a stack's config (tools/cluster/cli.ts stackK3s). */
+export interface LocalK3s {
   version: string;
   clusterCidr: string;
   serviceCidr: string;
-}): Record<string, unknown> {
+  /** The datastore quota of the stack's control planes (components/site/k3s.ts etcdQuotaBytes). */
+  etcdQuotaBytes: number;
+}
+
+/** A plain server of the stack, for rendering its k3s configuration. */
+export function renderedServerConfig(k3s: LocalK3s): Record<string, unknown> {
   const cluster: ClusterSettings = {
     stack: "local",
     k3sVersion: k3s.version,
@@ -79,6 +85,7 @@ export function renderedServerConfig(k3s: {
     joinUrl: "https://127.0.0.1:6443",
     ha: false,
     etcdSnapshots: { schedule: "0 * * * *", retention: 1, bucket: "local", endpoint: "local", region: "local" },
+    etcdQuotaBytes: k3s.etcdQuotaBytes,
     sshAuthorizedKeys: [],
   };
   const node: NodeSpec = {
@@ -108,6 +115,8 @@ export interface LocalFile {
 }
 
 export interface ControlPlaneFlags {
+  /** etcd's flags from the site's etcd-arg (MAPPED_ETCD_ARGS). */
+  etcd: string[];
   /** Flags from the site's configuration (with host paths moved into the state directory). */
   apiserver: string[];
   controllerManager: string[];
@@ -138,6 +147,12 @@ export function controlPlaneFlags(
 ): ControlPlaneFlags {
   const files: LocalFile[] = [];
   const list = (k: string) => (Array.isArray(config[k]) ? (config[k] as string[]) : []);
+  const etcd = list("etcd-arg").map((a) => {
+    const key = a.split("=")[0];
+    if (!(MAPPED_ETCD_ARGS as readonly string[]).includes(key))
+      throw new Error(`k3s etcd-arg ${key} is not mapped to the local etcd: classify it in tools/cluster/flags.ts`);
+    return `--${a}`;
+  });
   const apiserver = relocate(list("kube-apiserver-arg"), dir, files);
   const controllerManager = relocate(list("kube-controller-manager-arg"), dir, files);
   if (typeof config["service-cidr"] === "string") {
@@ -164,7 +179,7 @@ export function controlPlaneFlags(
     });
     apiserver.push(`--encryption-provider-config=${dir}/encryption.yaml`);
   }
-  return { apiserver, controllerManager, files };
+  return { etcd, apiserver, controllerManager, files };
 }
 
 /**

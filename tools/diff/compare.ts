@@ -382,6 +382,22 @@ function replaceWithProviders(
   return byProvider;
 }
 
+/**
+ * A protected resource deleted or replaced: `pulumi up` will refuse. A tenant's (its Tenant
+ * component is gone or renamed) is lifted by the tenant file's `decommission: true` first, which
+ * runbook 05 walks through; anything else by a reviewed change that lifts `protect`.
+ */
+function protectedWarning(action: Action, old: PlannedResource): string {
+  const tenant = /::platform:tenant:Tenant::([^:]+)$/.exec(old.parent ?? "")?.[1];
+  if (action === "delete" && tenant)
+    return (
+      `protected: \`pulumi up\` refuses to delete it while tenant ${tenant} is deployed and not decommissioned: ` +
+      `set \`decommission: true\` in tenants/${tenant}.yaml and deploy that first, then remove the file ` +
+      "(runbook 05, docs/runbooks/05-decommission-tenant.md)"
+    );
+  return "protected: `pulumi up` refuses to delete it until protect is lifted in a reviewed change";
+}
+
 /** Warnings a reviewer must see next to the change: protection, retention, downtime, fan-out. */
 function addReviewWarnings(
   head: Plan,
@@ -395,7 +411,7 @@ function addReviewWarnings(
   for (const c of changes.values()) {
     const old = before.get(c.urn);
     if ((c.action === "delete" || c.action === "replace") && old?.options.protect)
-      c.warnings.push("protected: `pulumi up` refuses to delete it until protect is lifted in a reviewed change");
+      c.warnings.push(protectedWarning(c.action, old));
     if (c.action === "delete" && old?.options.retainOnDelete)
       c.warnings.push("retainOnDelete: only leaves Pulumi's state; the object itself stays");
     if (c.action === "replace") {

@@ -56,6 +56,51 @@ export function showValue(v: unknown, max = 80): string {
   return `${s.slice(0, max - 1)}… (${s.length} chars)`;
 }
 
+/** At most this many items of a list are named; the rest are counted. */
+const MAX_ITEMS = 20;
+
+/**
+ * For two lists: the items only in `after` (added) and only in `before` (removed), compared by
+ * value as multisets, and how many are in both. Undefined unless both are lists.
+ */
+export function listDelta(
+  before: unknown,
+  after: unknown,
+): { added: unknown[]; removed: unknown[]; kept: number } | undefined {
+  if (!Array.isArray(before) || !Array.isArray(after)) return undefined;
+  const left: (string | undefined)[] = before.map((x) => JSON.stringify(x));
+  const added: unknown[] = [];
+  for (const x of after) {
+    const i = left.indexOf(JSON.stringify(x));
+    if (i < 0) added.push(x);
+    else left[i] = undefined;
+  }
+  const removed = before.filter((_, i) => left[i] !== undefined);
+  return { added, removed, kept: after.length - added.length };
+}
+
+/** A list change in words: `added a, b; removed c; 12 unchanged` (each item through `item`). */
+export function listChangeText(d: { added: unknown[]; removed: unknown[]; kept: number }, item = showValue): string {
+  const some = (xs: unknown[]) =>
+    xs
+      .slice(0, MAX_ITEMS)
+      .map((x) => item(x))
+      .join(", ") + (xs.length > MAX_ITEMS ? ` and ${xs.length - MAX_ITEMS} more` : "");
+  return [
+    d.added.length ? `added ${some(d.added)}` : "",
+    d.removed.length ? `removed ${some(d.removed)}` : "",
+    d.kept ? `${d.kept} unchanged` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+}
+
+/** A changed value: for lists the items added and removed, otherwise before → after (`show` each side). */
+function valueChange(before: unknown, after: unknown, show: (v: unknown) => string): string {
+  const d = listDelta(before, after);
+  return d ? listChangeText(d, show) : `${show(before)} → ${show(after)}`;
+}
+
 function changeLine(c: InputChange): string {
   const flags = [
     c.replaces ? "**forces replacement**" : "",
@@ -66,7 +111,7 @@ function changeLine(c: InputChange): string {
   if (c.secret) what = c.kind === "changed" ? "secret changed" : `secret ${c.kind}`;
   else if (c.kind === "added") what = `added ${code(showValue(c.after))}`;
   else if (c.kind === "removed") what = `removed (was ${code(showValue(c.before))})`;
-  else what = `${code(showValue(c.before))} → ${code(showValue(c.after))}`;
+  else what = valueChange(c.before, c.after, (v) => code(showValue(v)));
   return `${code(c.path)}: ${what}${flags.length ? ` — ${flags.join("; ")}` : ""}`;
 }
 
@@ -204,7 +249,13 @@ function reviewMarkdown(r: TenantReview): string[] {
     for (const f of t.fields) out.push(`- ${FIELD_LABEL[f.field]}: ${code(f.before)} → ${code(f.after)}`);
     out.push("");
   }
-  for (const n of r.removed) out.push(`**Removed tenant ${code(n)}**: its namespace and everything in it go.`, "");
+  for (const n of r.removed)
+    out.push(
+      r.protected.includes(n)
+        ? `**Removed tenant ${code(n)}**: ⚠️ ${esc(stillDeployed(n))}`
+        : `**Removed tenant ${code(n)}**: its namespace and everything in it go.`,
+      "",
+    );
   if (r.capacity && (r.added.length || r.changed.length || r.removed.length))
     out.push(
       `Site capacity after this change: CPU ${code(r.capacity.cpu.used)} of ${code(r.capacity.cpu.total)} requested (${code(r.capacity.cpu.left)} left); ` +
@@ -213,11 +264,28 @@ function reviewMarkdown(r: TenantReview): string[] {
     );
   if (r.outputs.length) {
     out.push("| Stack output | Before | After |", "|---|---|---|");
-    for (const o of r.outputs)
-      out.push(`| ${code(o.key)} | ${code(showValue(o.before))} | ${code(showValue(o.after))} |`);
+    for (const o of r.outputs) {
+      const d = listDelta(o.before, o.after);
+      // A list shows what left it under Before and what joined it under After, never cut prefixes.
+      if (d) {
+        const items = (xs: unknown[], sign: string) => xs.map((x) => `${sign} ${code(showValue(x))}`).join("<br>");
+        const kept = d.kept ? `${d.added.length ? "<br>" : ""}(${d.kept} unchanged)` : "";
+        out.push(`| ${code(o.key)} | ${items(d.removed, "−") || "·"} | ${items(d.added, "+")}${kept} |`);
+      } else out.push(`| ${code(o.key)} | ${code(showValue(o.before))} | ${code(showValue(o.after))} |`);
+    }
     out.push("");
   }
   return out;
+}
+
+/** Why deleting a deployed tenant fails, and the way that works (runbook 05). */
+export function stillDeployed(name: string): string {
+  return (
+    `its file is gone, but the tenant is deployed and protected (not decommissioned): \`pulumi up\` will refuse ` +
+    `to delete its namespace and stream key. Put tenants/${name}.yaml back with \`decommission: true\` ` +
+    "and deploy that first, then remove the file in a second pull request (runbook 05, " +
+    "docs/runbooks/05-decommission-tenant.md)."
+  );
 }
 
 function reviewText(r: TenantReview): string[] {
@@ -231,12 +299,13 @@ function reviewText(r: TenantReview): string[] {
     out.push(`  changed tenant ${t.name}:`);
     for (const f of t.fields) out.push(`      ${FIELD_LABEL[f.field]}: ${f.before} → ${f.after}`);
   }
-  for (const n of r.removed) out.push(`  removed tenant ${n}`);
+  for (const n of r.removed)
+    out.push(`  removed tenant ${n}${r.protected.includes(n) ? `: ! ${stillDeployed(n)}` : ""}`);
   if (r.capacity)
     out.push(
       `  site capacity: CPU ${r.capacity.cpu.used} of ${r.capacity.cpu.total} (${r.capacity.cpu.left} left), memory ${r.capacity.memory.used} of ${r.capacity.memory.total} (${r.capacity.memory.left} left)`,
     );
-  for (const o of r.outputs) out.push(`  output ${o.key}: ${showValue(o.before)} → ${showValue(o.after)}`);
+  for (const o of r.outputs) out.push(`  output ${o.key}: ${valueChange(o.before, o.after, showValue)}`);
   return out;
 }
 
@@ -370,7 +439,7 @@ export function renderText(d: PlanDiff, meta: DiffMeta): string {
             ? `added ${showValue(c.after)}`
             : c.kind === "removed"
               ? `removed (was ${showValue(c.before)})`
-              : `${showValue(c.before)} → ${showValue(c.after)}`;
+              : valueChange(c.before, c.after, showValue);
         lines.push(
           `      ${c.path}: ${what}${c.replaces ? "  (forces replacement)" : ""}${c.note ? `  (${c.note})` : ""}`,
         );

@@ -7,7 +7,7 @@
  */
 import type { Plan } from "../plan/runtime";
 import { siteCapacity } from "../../components/tenant/sizing";
-import { formatBytes, formatCpu, parseBytes, parseCpu } from "../../components/tenant/quantity";
+import { describeCpu, formatBytes, parseBytes, parseCpu } from "../../components/tenant/quantity";
 import type { SiteConfig } from "../../components/config/schema";
 
 /** The fields of a tenant a reviewer checks, as display strings. */
@@ -20,6 +20,11 @@ export interface TenantReview {
   added: { name: string; spec: TenantView }[];
   changed: { name: string; fields: { field: keyof TenantView; before: string; after: string }[] }[];
   removed: string[];
+  /**
+   * Removed tenants still protected by the base (a protected stack, and the file did not say
+   * `decommission: true`): deleting them fails, runbook 05 is the way.
+   */
+  protected: string[];
   /** Requests against the site's capacity after the change (the capacity check's numbers). */
   capacity?: {
     cpu: { used: string; total: string; left: string };
@@ -30,6 +35,15 @@ export interface TenantReview {
 }
 
 const SECRET = "[secret]";
+
+/**
+ * A CPU quantity as the review shows every CPU figure: in cores (`6 cores`, `1.5 cores`), never
+ * a mix of bare numbers and millicores; text that is no quantity is shown as it is.
+ */
+function cores(v: unknown): string {
+  const c = parseCpu(String(v));
+  return c.ok ? describeCpu(c.value) : String(v);
+}
 const rec = (v: unknown): Record<string, unknown> =>
   v && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 
@@ -48,9 +62,9 @@ export function tenantViews(p: Plan): Map<string, TenantView> {
     const subjects = Array.isArray(rec(binding?.inputs).subjects) ? (rec(binding?.inputs).subjects as unknown[]) : [];
     out.set(name, {
       tier: String(t.tier ?? ""),
-      quota: `cpu ${String(q.cpu)}, memory ${String(q.memory)}, storage ${String(q.storage)}, pods ${String(q.pods)}, services ${String(q.services)}, PVCs ${String(q.persistentVolumeClaims)}`,
+      quota: `cpu ${cores(q.cpu)}, memory ${String(q.memory)}, storage ${String(q.storage)}, pods ${String(q.pods)}, services ${String(q.services)}, PVCs ${String(q.persistentVolumeClaims)}`,
       ingest:
-        ingest.workers !== undefined ? `${String(ingest.workers)} × (${String(req.cpu)}, ${String(req.memory)})` : "",
+        ingest.workers !== undefined ? `${String(ingest.workers)} × (${cores(req.cpu)}, ${String(req.memory)})` : "",
       domains: (Array.isArray(t.domains) ? (t.domains as string[]) : []).join(", ") || "(none)",
       admins:
         subjects
@@ -70,7 +84,7 @@ export function tenantViews(p: Plan): Map<string, TenantView> {
 export function tenantReview(base: Plan, head: Plan, site?: SiteConfig): TenantReview {
   const b = tenantViews(base);
   const h = tenantViews(head);
-  const review: TenantReview = { added: [], changed: [], removed: [], outputs: [] };
+  const review: TenantReview = { added: [], changed: [], removed: [], protected: [], outputs: [] };
   for (const [name, spec] of h) {
     const old = b.get(name);
     if (!old) review.added.push({ name, spec });
@@ -82,6 +96,9 @@ export function tenantReview(base: Plan, head: Plan, site?: SiteConfig): TenantR
     }
   }
   review.removed = [...b.keys()].filter((n) => !h.has(n)).sort();
+  review.protected = review.removed.filter((n) =>
+    base.resources.some((r) => r.name === `${n}-ns` && r.type === "kubernetes:core/v1:Namespace" && r.options.protect),
+  );
   if (site) {
     const cap = siteCapacity(site);
     let cpu = 0n;
@@ -94,7 +111,7 @@ export function tenantReview(base: Plan, head: Plan, site?: SiteConfig): TenantR
       if (m.ok) memory += m.value;
     }
     review.capacity = {
-      cpu: { used: formatCpu(cpu), total: formatCpu(cap.cpu), left: formatCpu(cap.cpu - cpu) },
+      cpu: { used: describeCpu(cpu), total: describeCpu(cap.cpu), left: describeCpu(cap.cpu - cpu) },
       memory: { used: formatBytes(memory), total: formatBytes(cap.memory), left: formatBytes(cap.memory - memory) },
     };
   }

@@ -58,8 +58,19 @@ export function committedReplaceBlock(wrapperGoMod: string): string | undefined 
 }
 
 /**
- * A go.mod with the generated block put in (replacing an existing one) and the k8s.io/kubernetes
- * requirement set to the version; `go mod tidy` then fills in the rest of the requirements.
+ * The etcd server version k8s.io/kubernetes' go.mod requires (its integration tests embed that
+ * server): the etcd the local control plane runs, so it is the etcd of that Kubernetes release.
+ */
+export function etcdServerVersionOf(kubernetesGoMod: string): string {
+  const m = /^\s*(?:require\s+)?go\.etcd\.io\/etcd\/server\/v3 (v3\.\d+\.\d+)\b/m.exec(kubernetesGoMod);
+  if (!m) throw new Error("k8s.io/kubernetes' go.mod requires no go.etcd.io/etcd/server/v3");
+  return m[1];
+}
+
+/**
+ * A go.mod with the generated block put in (replacing an existing one), the k8s.io/kubernetes
+ * requirement set to the version and etcd's server to the one that release requires; `go mod
+ * tidy` then fills in the rest of the requirements.
  */
 export function renderWrapperGoMod(
   current: string | undefined,
@@ -82,13 +93,17 @@ export function renderWrapperGoMod(
       "\tk8s.io/kubernetes/cmd/kubectl",
       ")",
       "",
+      `require go.etcd.io/etcd/server/v3 ${etcdServerVersionOf(kubernetesGoMod)}`,
+      "",
       `require k8s.io/kubernetes ${kubernetesVersion}`,
       "",
       block,
       "",
     ].join("\n");
   }
-  let next = current.replace(/(k8s\.io\/kubernetes )v1\.\d+\.\d+/, `$1${kubernetesVersion}`);
+  let next = current
+    .replace(/(k8s\.io\/kubernetes )v1\.\d+\.\d+/, `$1${kubernetesVersion}`)
+    .replace(/(go\.etcd\.io\/etcd\/server\/v3 )v3\.\d+\.\d+/, `$1${etcdServerVersionOf(kubernetesGoMod)}`);
   const old = committedReplaceBlock(next);
   next = old === undefined ? `${next.trimEnd()}\n\n${block}\n` : next.replace(old, block);
   return next;
