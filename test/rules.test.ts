@@ -435,6 +435,13 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       (r) => (r.inputs.spec.validationActions = ["Audit"]),
     ],
     [
+      "TEN-PSS-002",
+      "staging",
+      "platform-vap-pod-templates-binding",
+      "audit only",
+      (r) => (r.inputs.spec.validationActions = ["Audit"]),
+    ],
+    [
       "TEN-ETCD-001",
       "staging",
       "demo-football-quota",

@@ -209,6 +209,37 @@ function writeKubectl(dir: string, binDir: string, kubeconfigFile: string): void
   );
 }
 
+/** build/cluster/applied.json: what `up` applied and as whom, for the suites (test-cluster, test-gitops). */
+function writeApplied(
+  dir: string,
+  args: { stack: string; tenants?: string; gitops?: boolean; tenantRepos?: string },
+  a: {
+    server: string;
+    kubectl: string;
+    resources: Awaited<ReturnType<typeof guardedPlan>>;
+    objects: KubeObject[];
+    applied: string[];
+  },
+): void {
+  const applied = {
+    stack: args.stack,
+    tenants: args.tenants ?? null,
+    gitops: args.gitops === true,
+    tenantRepos: args.tenantRepos ?? null,
+    server: a.server,
+    kubectl: a.kubectl,
+    identities: identities(a.objects),
+    // Each Argo CD instance of the plan and its controller (test-cluster/argocd.test.ts).
+    argocd: argocdInstances(a.resources).map(({ release, namespace, controller }) => ({
+      release,
+      namespace,
+      controller,
+    })),
+    objects: [...a.applied].sort(),
+  };
+  writeFileSync(join(dir, "applied.json"), `${JSON.stringify(applied, null, 2)}\n`);
+}
+
 /** Everything `up` does; the bench and the tests call it too. */
 export async function up(args: {
   stack: string;
@@ -268,29 +299,7 @@ export async function up(args: {
     const missing = Object.entries(after).filter(([, v]) => v.startsWith("missing"));
     if (missing.length) throw new Error(`applied but not found: ${missing.map(([k2, v]) => `${k2} ${v}`).join(", ")}`);
     const changed = Object.keys(after).filter((key) => before[key] !== after[key]);
-    writeFileSync(
-      join(dir, "applied.json"),
-      `${JSON.stringify(
-        {
-          stack: args.stack,
-          tenants: args.tenants ?? null,
-          gitops: args.gitops === true,
-          tenantRepos: args.tenantRepos ?? null,
-          server: state.server,
-          kubectl: k.bin,
-          identities: identities(objects),
-          // Each Argo CD instance of the plan and its controller (test-cluster/argocd.test.ts).
-          argocd: argocdInstances(resources).map(({ release, namespace, controller }) => ({
-            release,
-            namespace,
-            controller,
-          })),
-          objects: Object.keys(after).sort(),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    writeApplied(dir, args, { server: state.server, kubectl: k.bin, resources, objects, applied: Object.keys(after) });
     say(
       `applied ${objects.length} objects in ${applySeconds.toFixed(2)} s (${changed.length} changed${changed.length && changed.length < objects.length ? `: ${changed.slice(0, 5).join(", ")}` : ""}); kubeconfig: ${relative(process.cwd(), state.kubeconfig)}`,
     );
