@@ -507,7 +507,14 @@ export const CASES: Case[] = [
         spec: {
           template: {
             spec: {
-              ...deployment("root-job", {}, { securityContext: { runAsUser: 0 } }).spec.template.spec,
+              // Restricted in every other control, so that root is the one refusal.
+              ...deployment(
+                "root-job",
+                {},
+                {
+                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsUser: 0 },
+                },
+              ).spec.template.spec,
               restartPolicy: "Never",
             },
           },
