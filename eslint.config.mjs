@@ -20,7 +20,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["test/**/*.ts", "test-cluster/**/*.ts", "test-engine/**/*.ts"],
+    files: ["test/**/*.ts", "test-cluster/**/*.ts", "test-engine/**/*.ts", "test-gitops/**/*.ts"],
     rules: { "@typescript-eslint/no-explicit-any": "off", "@typescript-eslint/no-unused-expressions": "off" },
   },
 );

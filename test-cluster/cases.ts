@@ -9,7 +9,6 @@
  */
 import { collectionPath, Impersonate } from "../tools/cluster/client";
 import type { TenantIdentity } from "../tools/cluster/identities";
-import { strict as assert } from "node:assert";
 import {
   admitted,
   client,
@@ -20,7 +19,6 @@ import {
   httpRoute,
   mergePatch,
   rejected,
-  replicaFailure,
   restrictedPod,
 } from "./cluster";
 
@@ -478,22 +476,55 @@ export const CASES: Case[] = [
   },
   {
     id: "sync-pods-via-workloads",
-    rules: ["TEN-PSS-001", "TEN-ARGO-003"],
+    rules: ["TEN-PSS-001", "TEN-PSS-002", "TEN-ARGO-003"],
     title:
-      "creates no bare Pods (its role holds none); a privileged Deployment's pods are refused by Pod Security when the controller creates them",
+      "creates no bare Pods (its role holds none); a Deployment whose pod template is privileged, on the host network or mounts a hostPath is refused at admission; a restricted one is admitted",
     async run({ t, as }) {
       rejected(await create(core(t.namespace, "pods"), restrictedPod("bare"), as), 403, forbiddenBy("create", "pods"));
       const path = collectionPath("apps/v1", "deployments", t.namespace);
-      const priv = deployment("priv", {}, { securityContext: { privileged: true } });
-      // Pod Security enforces on Pods; for a template it only warns, so the Deployment is stored and
-      // the ReplicaSet controller's pod creations are what Pod Security refuses.
-      admitted(await create(path, priv, as, false));
-      try {
-        const failure = await replicaFailure(t.namespace, "priv");
-        assert.match(failure, /violates PodSecurity "restricted:v1\.\d+": .*privileged/);
-      } finally {
-        await client().request("DELETE", `${path}/priv`, undefined, { query: { propagationPolicy: "Foreground" } });
-      }
+      // Pod Security admission only warns on a template; TEN-PSS-002 refuses the workload itself.
+      const refused =
+        "ValidatingAdmissionPolicy 'platform-tenant-pod-templates' with binding 'platform-tenant-pod-templates' denied request: tenant workload pod templates must meet Pod Security restricted: ";
+      rejected(
+        await create(path, deployment("priv", {}, { securityContext: { privileged: true } }), as),
+        403,
+        new RegExp(`${refused}no container may be privileged`),
+      );
+      rejected(
+        await create(path, deployment("hostnet", { hostNetwork: true }), as),
+        403,
+        new RegExp(`${refused}hostNetwork, hostPID and hostIPC must be unset or false`),
+      );
+      rejected(
+        await create(path, deployment("hostpath", { volumes: [{ name: "root", hostPath: { path: "/" } }] }), as),
+        403,
+        new RegExp(`${refused}volumes may only be`),
+      );
+      const job = {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        metadata: { name: "root-job" },
+        spec: {
+          template: {
+            spec: {
+              // Restricted in every other control, so that root is the one refusal.
+              ...deployment(
+                "root-job",
+                {},
+                {
+                  securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, runAsUser: 0 },
+                },
+              ).spec.template.spec,
+              restartPolicy: "Never",
+            },
+          },
+        },
+      };
+      rejected(
+        await create(collectionPath("batch/v1", "jobs", t.namespace), job, as),
+        403,
+        new RegExp(`${refused}runAsUser may not be 0`),
+      );
       admitted(await create(path, deployment("fine"), as));
     },
   },

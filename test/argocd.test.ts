@@ -15,7 +15,19 @@ import { gitPort } from "../components/rules/argocd";
 import { isPublicArgocdClusterSecret } from "../components/rules/secrets";
 import { CRD_SOURCES, DEFAULT_VERSIONS, githubRawUrl } from "../components/versions";
 import { chartPrerequisites } from "../tools/cluster/prereqs";
-import { byName, input, Plan, PlannedResource, planStack, readStackConfig, repoRoot } from "./helpers/harness";
+import { argocdReleases } from "../tools/argocd/chart";
+import { PLAN_REVEAL } from "../tools/cluster/apply";
+import {
+  byName,
+  input,
+  plan,
+  Plan,
+  PlannedResource,
+  planStack,
+  readStackConfig,
+  repoRoot,
+  serial,
+} from "./helpers/harness";
 
 const STACKS = ["staging", "prod"] as const;
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -196,7 +208,18 @@ describe("Argo CD: the tenant-facing instance, written out", () => {
       notifications: { enabled: false },
       applicationSet: { replicas: 0 },
       server: { replicas: 0 },
-      repoServer: { automountServiceAccountToken: false, serviceAccount: { automountServiceAccountToken: false } },
+      // The name the tenant namespaces' RoleBindings grant; the chart's default would be
+      // argocd-application-controller.
+      // A render above 8 MiB is refused whole by both ends of the repo-server call.
+      controller: {
+        serviceAccount: { name: "argocd-tenants-application-controller" },
+        env: [{ name: "ARGOCD_GRPC_MAX_SIZE_MB", value: "8" }],
+      },
+      repoServer: {
+        automountServiceAccountToken: false,
+        serviceAccount: { automountServiceAccountToken: false },
+        env: [{ name: "ARGOCD_GRPC_MAX_SIZE_MB", value: "8" }],
+      },
       redis: { image: { repository: "ecr-public.aws.com/docker/library/redis" } },
     });
   });
@@ -478,10 +501,14 @@ describe("docs/tenant-isolation.md §1: every Argo CD path names its rule and a 
   });
 });
 
-describe("test:cluster's chart stand-ins come from the plan's argo-cd releases (tools/cluster/prereqs.ts)", () => {
-  it("the tenant instance gets its controller's ServiceAccount only; the platform's, its values' ClusterRole and binding", async () => {
-    const p = await planStack("staging");
-    const objects = chartPrerequisites(p.resources);
+describe("test:cluster's chart stand-ins come from the plan's argo-cd releases (tools/cluster/prereqs.ts)", function () {
+  this.timeout(120_000);
+  it("the tenant instance gets its controller's ServiceAccount and no cluster-wide role; the platform's, its values' ClusterRole and binding", async () => {
+    // The platform's values are a secret in the plan (the admin password hash): planned with reveal, as `up` does.
+    const p = await serial(() => plan({ stack: "staging", reveal: PLAN_REVEAL }));
+    const objects = chartPrerequisites([], argocdReleases(p.resources), {}).filter((o) =>
+      ["ServiceAccount", "ClusterRole", "ClusterRoleBinding"].includes(o.kind),
+    );
     assert.deepEqual(
       objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ""}/${o.metadata.name}`),
       [
@@ -491,7 +518,6 @@ describe("test:cluster's chart stand-ins come from the plan's argo-cd releases (
         "ServiceAccount argocd-tenants/argocd-tenants-application-controller",
       ],
     );
-    // The platform's values are a secret in the plan: the program's own builder renders the rules.
     const role = objects.find((o) => o.kind === "ClusterRole") as any;
     assert.deepEqual(role.rules[2], {
       apiGroups: [""],
@@ -499,18 +525,23 @@ describe("test:cluster's chart stand-ins come from the plan's argo-cd releases (
       verbs: ["impersonate"],
       resourceNames: ["argocd-platform-sync"],
     });
-    // A release whose secret values no builder renders is refused rather than guessed.
-    const unknown = structuredClone(p.resources).map((r) =>
-      r.name === "platform-argocd-tenants" ? { ...r, inputs: { ...r.inputs, values: "[secret]" } } : r,
-    );
-    assert.throws(() => chartPrerequisites(unknown), /argo-cd release argocd-tenants: its values are secret/);
-    // Without createClusterRoles: false, the chart's default role is everything.
-    const open = structuredClone(p.resources).map((r) =>
+    // A release whose values are masked is refused rather than guessed.
+    const masked = p.resources.map((r) =>
       r.name === "platform-argocd-tenants"
-        ? { ...r, inputs: { ...r.inputs, values: { ...(r.inputs.values as object), createClusterRoles: true } } }
+        ? { ...r, inputs: { ...r.inputs, values: "[secret]" }, revealedInputs: undefined }
         : r,
     );
-    const wide = chartPrerequisites(open).find(
+    assert.throws(
+      () => argocdReleases(masked),
+      /platform-argocd-tenants: the argo-cd release's values are not readable/,
+    );
+    // Without createClusterRoles: false, the chart's default role is everything.
+    const open = p.resources.map((r) => {
+      if (r.name !== "platform-argocd-tenants") return r;
+      const values = { ...(r.inputs.values as object), createClusterRoles: true };
+      return { ...r, inputs: { ...r.inputs, values }, revealedInputs: undefined };
+    });
+    const wide = chartPrerequisites([], argocdReleases(open), {}).find(
       (o) => o.kind === "ClusterRole" && o.metadata.name === "argocd-tenants-application-controller",
     ) as any;
     assert.deepEqual(wide.rules, [

@@ -365,6 +365,27 @@ describe("tools/cluster: the CLI", function () {
     });
     assert.deepEqual(parseClusterArgs(["up", "--stack=prod"]), { command: "up", stack: "prod", json: false });
   });
+
+  it("up --gitops [--tenant-repos <dir>] starts Argo CD too; --tenant-repos alone or on other commands is refused", () => {
+    assert.deepEqual(parseClusterArgs(["up", "--gitops", "--tenant-repos", "charts", "--tenants=t"]), {
+      command: "up",
+      stack: "staging",
+      tenants: "t",
+      json: false,
+      gitops: true,
+      tenantRepos: "charts",
+    });
+    assert.deepEqual(parseClusterArgs(["up", "--gitops"]), {
+      command: "up",
+      stack: "staging",
+      json: false,
+      gitops: true,
+    });
+    assert.throws(() => parseClusterArgs(["up", "--tenant-repos", "charts"]), /--tenant-repos needs --gitops/);
+    assert.throws(() => parseClusterArgs(["up", "--gitops", "--tenant-repos"]), /--tenant-repos needs a value/);
+    assert.throws(() => parseClusterArgs(["down", "--gitops"]), /unknown argument --gitops for down/);
+    assert.throws(() => parseClusterArgs(["identities", "--gitops"]), /unknown argument --gitops for identities/);
+  });
 });
 
 describe("test:cluster covers the rules the cluster enforces", function () {

@@ -181,7 +181,7 @@ const NORMAL: [string, Request][] = [
   ],
 ];
 
-const HARDENING = ["TEN-SCHED-001", "TEN-PRIO-001", "TEN-PDB-001", "TEN-SEAL-001"];
+const HARDENING = ["TEN-SCHED-001", "TEN-PRIO-001", "TEN-PDB-001", "TEN-SEAL-001", "TEN-PSS-002"];
 
 describe("tenant hardening at admission (issue 14): the normal tenant workload passes", () => {
   for (const [what, req] of NORMAL)
@@ -890,5 +890,157 @@ describe("SITE-NODE-001: every node's real user-data carries the host guard, the
       /processes of each pod/,
     );
     assert.doesNotMatch(worker, /quota-backend-bytes|EventRateLimit/);
+  });
+});
+
+describe("TEN-PSS-002: tenant workload pod templates meet Pod Security restricted at admission", () => {
+  /** The template's only container, with `sc` merged into its securityContext. */
+  const container = (sc: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+    containers: [
+      {
+        name: "app",
+        image: "registry.acme-tv.example/player:1.4.2",
+        securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, ...sc },
+        ...extra,
+      },
+    ],
+  });
+  const restricted = "^tenant workload pod templates must meet Pod Security restricted: ";
+  const cases: [string, Record<string, unknown>, RegExp][] = [
+    ["hostNetwork", { hostNetwork: true }, /hostNetwork, hostPID and hostIPC must be unset or false/],
+    ["hostPID", { hostPID: true }, /hostNetwork, hostPID and hostIPC/],
+    ["hostIPC", { hostIPC: true }, /hostNetwork, hostPID and hostIPC/],
+    ["a privileged container", container({ privileged: true }), /no container may be privileged/],
+    ["a container not dropping ALL", container({ capabilities: { drop: ["NET_RAW"] } }), /drops ALL capabilities/],
+    ["a container without capabilities", container({ capabilities: undefined }), /drops ALL capabilities/],
+    [
+      "SYS_ADMIN added",
+      container({ capabilities: { drop: ["ALL"], add: ["SYS_ADMIN"] } }),
+      /adds none but NET_BIND_SERVICE/,
+    ],
+    ["a hostPath volume", { volumes: [{ name: "root", hostPath: { path: "/" } }] }, /volumes may only be/],
+    ["an nfs volume", { volumes: [{ name: "n", nfs: { server: "10.0.0.1", path: "/" } }] }, /no hostPath, no network/],
+    ["a hostPort", container({}, { ports: [{ containerPort: 80, hostPort: 80 }] }), /no container may use a hostPort/],
+    ["privilege escalation allowed", container({ allowPrivilegeEscalation: true }), /allowPrivilegeEscalation: false/],
+    [
+      "privilege escalation unset",
+      container({ allowPrivilegeEscalation: undefined }),
+      /allowPrivilegeEscalation: false/,
+    ],
+    ["runAsNonRoot false on a container", container({ runAsNonRoot: false }), /runAsNonRoot: true/],
+    [
+      "runAsUser 0 on the pod",
+      { securityContext: { runAsNonRoot: true, runAsUser: 0, seccompProfile: { type: "RuntimeDefault" } } },
+      /runAsUser may not be 0/,
+    ],
+    ["runAsUser 0 on a container", container({ runAsUser: 0 }), /runAsUser may not be 0/],
+    ["seccomp Unconfined on a container", container({ seccompProfile: { type: "Unconfined" } }), /never Unconfined/],
+    ["procMount Unmasked", container({ procMount: "Unmasked" }), /procMount must be unset or Default/],
+    ["an SELinux user", container({ seLinuxOptions: { user: "system_u" } }), /SELinux: type only/],
+    ["an SELinux type of the host", container({ seLinuxOptions: { type: "spc_t" } }), /SELinux: type only/],
+    [
+      "an unsafe sysctl",
+      {
+        securityContext: {
+          runAsNonRoot: true,
+          seccompProfile: { type: "RuntimeDefault" },
+          sysctls: [{ name: "kernel.msgmax", value: "1" }],
+        },
+      },
+      /only the safe sysctls/,
+    ],
+    [
+      // Safe only from Pod Security v1.37 on; the namespaces enforce v1.36, whose pods would be refused.
+      "a sysctl Pod Security allows only from v1.37",
+      {
+        securityContext: {
+          runAsNonRoot: true,
+          seccompProfile: { type: "RuntimeDefault" },
+          sysctls: [{ name: "net.ipv4.tcp_notsent_lowat", value: "16384" }],
+        },
+      },
+      /only the safe sysctls/,
+    ],
+    ["AppArmor Unconfined", container({ appArmorProfile: { type: "Unconfined" } }), /AppArmor may not be Unconfined/],
+    [
+      "a probe on another host",
+      container({}, { livenessProbe: { httpGet: { host: "169.254.169.254", path: "/", port: 80 } } }),
+      /probes and lifecycle handlers may not name a host/,
+    ],
+    ["a Windows host process", container({ windowsOptions: { hostProcess: true } }), /no Windows host process/],
+  ];
+  for (const [what, spec, message] of cases)
+    it(`denies a Deployment whose template has ${what}`, () => {
+      const d = denials("TEN-PSS-002", deploy(spec));
+      assert.ok(
+        d?.some((m) => new RegExp(restricted).test(m) && message.test(m)),
+        JSON.stringify(d),
+      );
+    });
+
+  it("denies the pod templates of every workload kind tenants may create, and leaves Pods to Pod Security admission", () => {
+    const privileged = container({ privileged: true });
+    assert.ok(denials("TEN-PSS-002", cronJob(privileged))?.length);
+    for (const [group, resource] of [
+      ["apps", "statefulsets"],
+      ["apps", "replicasets"],
+      ["batch", "jobs"],
+    ])
+      assert.ok(denials("TEN-PSS-002", { ...deploy(privileged), group, resource })?.length, `${group}/${resource}`);
+    assert.equal(denials("TEN-PSS-002", pod(privileged)), undefined);
+    const platformNs = { metadata: { name: "kube-system", labels: { "kubernetes.io/metadata.name": "kube-system" } } };
+    assert.equal(denials("TEN-PSS-002", { ...deploy(privileged), namespace: platformNs }), undefined);
+  });
+
+  it("admits restricted templates: runAsNonRoot and seccomp per container instead of on the pod, NET_BIND_SERVICE, the restricted volume types, safe sysctls, a localhost AppArmor profile", () => {
+    const perContainer = {
+      securityContext: {},
+      containers: [
+        {
+          name: "app",
+          image: "registry.acme-tv.example/player:1.4.2",
+          ports: [{ containerPort: 8080 }],
+          livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            runAsNonRoot: true,
+            runAsUser: 10001,
+            seccompProfile: { type: "RuntimeDefault" },
+            capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] },
+            seLinuxOptions: { type: "container_t" },
+            procMount: "Default",
+            appArmorProfile: { type: "Localhost", localhostProfile: "player" },
+          },
+        },
+      ],
+      volumes: [
+        { name: "cfg", configMap: { name: "player" } },
+        { name: "tmp", emptyDir: {} },
+        { name: "data", persistentVolumeClaim: { claimName: "media" } },
+        { name: "key", secret: { secretName: "stream-key" } },
+        { name: "token", projected: { sources: [{ serviceAccountToken: { path: "t" } }] } },
+      ],
+    };
+    assert.deepEqual(denials("TEN-PSS-002", deploy(perContainer)), []);
+    const sysctls = {
+      securityContext: {
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+        sysctls: [{ name: "net.ipv4.ip_unprivileged_port_start", value: "80" }],
+      },
+    };
+    assert.deepEqual(denials("TEN-PSS-002", deploy(sysctls)), []);
+  });
+
+  it("denies a template without runAsNonRoot or without seccomp anywhere", () => {
+    const d = denials("TEN-PSS-002", deploy({ securityContext: {} }));
+    assert.ok(
+      d?.some((m) => /runAsNonRoot: true/.test(m)),
+      JSON.stringify(d),
+    );
+    assert.ok(
+      d?.some((m) => /seccompProfile\.type RuntimeDefault or Localhost/.test(m)),
+      JSON.stringify(d),
+    );
   });
 });

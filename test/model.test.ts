@@ -12,6 +12,7 @@ import {
   providerUrn,
   tenantChainSeconds,
   TENANT_TYPE,
+  restoreSeconds,
 } from "../tools/model/model";
 import { expectedRebuild } from "../tools/model/cli";
 import { Plan, planStack, planWith, readStackConfig, serial } from "./helpers/harness";
@@ -185,6 +186,35 @@ async function generatedPlan(n: number): Promise<Plan> {
   }
 }
 
+describe("model: the restore measured on the real Argo CD", () => {
+  const m = {
+    points: [
+      { tenants: 50, seconds: 240 },
+      { tenants: 3, seconds: 75 },
+    ],
+  };
+  it("is linear between the measured sizes and along the outermost line beyond them", () => {
+    assert.equal(restoreSeconds(3, m), 75);
+    assert.equal(restoreSeconds(50, m), 240);
+    assert.equal(restoreSeconds(26.5, m), 157.5);
+    assert.equal(restoreSeconds(97, m), 405);
+    assert.equal(restoreSeconds(1, m), 75 - (165 * 2) / 47);
+    assert.equal(
+      restoreSeconds(0, {
+        points: [
+          { tenants: 3, seconds: 10 },
+          { tenants: 4, seconds: 100 },
+        ],
+      }),
+      0,
+    );
+  });
+  it("is one measurement's number when only one was made, and undefined before any", () => {
+    assert.equal(restoreSeconds(200, { points: [{ tenants: 3, seconds: 75 }] }), 75);
+    assert.equal(restoreSeconds(3, { points: [] }), undefined);
+  });
+});
+
 describe("model: no dependency chain between tenants (graph check)", () => {
   let p10: Plan;
   let p50: Plan;
@@ -270,5 +300,8 @@ describe("model: the runbooks' entry point", () => {
     assert.equal(last.finish, r.seconds.p8);
     for (let i = 1; i < r.criticalPath.length; i++)
       assert.ok(r.criticalPath[i].ready >= r.criticalPath[i - 1].finish, "each step waits for the one before");
+    // The restore Argo CD was measured to take, for the stack's own tenant count.
+    assert.ok(r.tenants > 0);
+    assert.equal(r.restoreSeconds, restoreSeconds(r.tenants));
   });
 });

@@ -48,7 +48,7 @@ describe("guardrails: the catalog", () => {
   it("every rule has a unique id, a one-line description, a fix and where it is enforced", () => {
     const ids = RULES.map((r) => r.id);
     assert.equal(new Set(ids).size, ids.length, "ids are unique");
-    assert.equal(RULES.length, 40);
+    assert.equal(RULES.length, 41);
     for (const r of RULES) {
       assert.match(r.id, /^(TEN|SITE|SEC|PROT)(-[A-Z]+)?-\d{3}$/, r.id);
       assert.ok(r.description.length > 20 && !r.description.includes("\n"), `${r.id}: one line`);
@@ -431,6 +431,13 @@ describe("guardrails: each rule catches a violation crafted from the real plan, 
       "TEN-SEAL-001",
       "staging",
       "platform-vap-sealed-secret-scope-binding",
+      "audit only",
+      (r) => (r.inputs.spec.validationActions = ["Audit"]),
+    ],
+    [
+      "TEN-PSS-002",
+      "staging",
+      "platform-vap-pod-templates-binding",
       "audit only",
       (r) => (r.inputs.spec.validationActions = ["Audit"]),
     ],
@@ -869,6 +876,11 @@ describe("guardrails in the cluster: ValidatingAdmissionPolicies (CEL evaluated)
         policy: "platform-tenant-platform-objects",
         resources: ["*"],
         operations: ["CREATE", "UPDATE", "DELETE"],
+      },
+      "pod-templates": {
+        policy: "platform-tenant-pod-templates",
+        resources: ["deployments", "statefulsets", "replicasets", "jobs", "cronjobs"],
+        operations: ["CREATE", "UPDATE", "CREATE", "UPDATE"],
       },
       priority: {
         policy: "platform-tenant-priority",

@@ -511,6 +511,26 @@ describe("runbooks: the project commands they use", () => {
         }
       assert.ok(n >= 3, "the rebuild runbooks state the modeled time");
     });
+
+    it("the Argo CD restore times the runbooks state are what `npm run model` prints (measured on the real Argo CD)", () => {
+      let n = 0;
+      for (const r of runbooks())
+        for (const m of r.text.matchAll(/measured\s+Argo\s+CD\s+restore:\s+\*\*([^*]+)\*\*\s+for\s+(\w+)/g)) {
+          const out = modelOut.get(m[2]);
+          assert.ok(
+            out,
+            `${r.file}: states a restore for ${m[2]} but no runbook runs \`npm run model -- --stack ${m[2]}\``,
+          );
+          const measured = /Argo CD restore \(measured\): every tenant Synced (\S+) after/.exec(out)?.[1];
+          assert.equal(
+            m[1],
+            measured,
+            `${r.file}: update the stated restore to \`npm run model -- --stack ${m[2]}\`'s`,
+          );
+          n++;
+        }
+      assert.ok(n >= 3, "the rebuild runbooks state the measured restore");
+    });
   });
 });
 

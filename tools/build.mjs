@@ -7,7 +7,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(fileURLToPath(new URL(".", import.meta.url)), "..");
-const roots = ["index.ts", "components", "tools", "test", "test-cluster", "test-engine", "policy"];
+const roots = ["index.ts", "components", "tools", "test", "test-cluster", "test-engine", "test-gitops", "policy"];
 const skip = new Set(["node_modules", "build", "fixtures"]);
 
 function collect(path, out) {

@@ -15,6 +15,10 @@
 #   `unshare -rn`, a user namespace: test/helpers/tools.ts).
 # - jq and openssl: test/runbooks.test.ts runs the runbooks' jq filters on the planned outputs and
 #   their agent-token derivation.
+# - redis-tools and git: `npm run test:gitops` runs Argo CD's Redis and serves the tenants' Git
+#   repositories locally (docs/gitops-tests.md); the repo server runs git. Debian's Redis server
+#   binary ships in redis-tools (as redis-check-rdb; the redis-server package only adds the
+#   `redis-server` name and a system service, which a test machine does not want running).
 # - python3: test/installer.test.ts runs the bootstrap's installer step, which unpacks a zip with it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,10 +36,12 @@ command -v openssl >/dev/null 2>&1 || missing_pkgs+=(openssl)
 command -v python3 >/dev/null 2>&1 || missing_pkgs+=(python3)
 # nft: tests check the host guard's rules with `nft -c` (parses and validates, loads nothing).
 command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || missing_pkgs+=(nftables)
+[ -x /usr/bin/redis-check-rdb ] || missing_pkgs+=(redis-tools)
+command -v git >/dev/null 2>&1 || missing_pkgs+=(git)
 [ "$need_shellcheck" = 0 ] && [ -f "$schema" ] && [ "${#missing_pkgs[@]}" = 0 ] && exit 0
 
 if ! command -v apt-get >/dev/null 2>&1 || [ "$(id -u)" != 0 ]; then
-  echo "ensure-tools: need shellcheck, jq, openssl, python3, nftables and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
+  echo "ensure-tools: need shellcheck, jq, openssl, python3, nftables, redis-tools, git and Debian's cloud-init schema; install them as root with apt (run: sudo bash tools/ensure-tools.sh)" >&2
   exit 1
 fi
 apt-get update -qq >/dev/null

@@ -17,7 +17,7 @@ import { TENANT_SETTINGS } from "../rules/argocd";
 import { ARGOCD_VERSION, REGISTRIES } from "../versions";
 import { argocdBasePolicies, argocdNetwork, argocdRepoServerPolicy } from "./argocd-network";
 import { KubeObject } from "./kube-object";
-import { ARGOCD_INSTANCES, IN_CLUSTER } from "./namespaces";
+import { ARGOCD_INSTANCES, IN_CLUSTER, TENANT_ARGOCD } from "./namespaces";
 import { k8sOpts, PlatformContext, platformNamespace, release } from "./releases";
 
 const INSTANCE = ARGOCD_INSTANCES.tenants;
@@ -30,7 +30,19 @@ const INSTANCE = ARGOCD_INSTANCES.tenants;
  * The chart creates no ClusterRole at all and no argocd-cm (the platform declares it:
  * argocdTenantSettings); the CRDs are the platform's (components/platform/argocd.ts).
  */
+/**
+ * The largest render (MiB) the tenant instance moves between its repo-server and controller: a
+ * bigger one is refused whole, before anything is applied (Argo CD's ARGOCD_GRPC_MAX_SIZE_MB; the
+ * repo-server enforces it on send and receive, the controller on its calls; reposerver/server.go,
+ * reposerver/apiclient/clientset.go at v3.6.2, where it defaults to 100). Tenant charts render
+ * kilobytes; every render is also cached in the instance's shared Redis, so the bound is that
+ * cache's cost per tenant revision too. test:gitops shows a 12 MB render refused with nothing of
+ * it applied (issue 26).
+ */
+export const TENANT_RENDER_MAX_MIB = 8;
+
 export function argocdTenantValues(): Record<string, unknown> {
+  const renderBound = [{ name: "ARGOCD_GRPC_MAX_SIZE_MB", value: String(TENANT_RENDER_MAX_MIB) }];
   return {
     global: {
       image: { repository: `${REGISTRIES.argocd}/argoproj/argocd`, tag: ARGOCD_VERSION },
@@ -46,8 +58,18 @@ export function argocdTenantValues(): Record<string, unknown> {
     notifications: { enabled: false },
     applicationSet: { replicas: 0 },
     server: { replicas: 0 },
+    // The name every tenant namespace's RoleBinding grants (tenant/gitops.ts). Written out: the
+    // chart's default is the literal `argocd-application-controller` (values.yaml
+    // controller.serviceAccount.name), not `<release>-application-controller`, and with that name
+    // the controller had no right in any tenant namespace (test:gitops, issue 26: "cannot get
+    // resource sealedsecrets ... in the namespace").
+    controller: { serviceAccount: { name: TENANT_ARGOCD.controller.name }, env: renderBound },
     // The repo-server never calls the Kubernetes API: it gets no token to call it with.
-    repoServer: { automountServiceAccountToken: false, serviceAccount: { automountServiceAccountToken: false } },
+    repoServer: {
+      automountServiceAccountToken: false,
+      serviceAccount: { automountServiceAccountToken: false },
+      env: renderBound,
+    },
     redis: { image: { repository: `${REGISTRIES.redis}/docker/library/redis` } },
   };
 }

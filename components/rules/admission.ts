@@ -16,6 +16,7 @@ import { K8sObject } from "./tenant-objects";
 import { platformUrn } from "./view";
 import { AdmissionPolicy, arr, rec, Rule, RuleResource, str, Violation } from "./types";
 import { WORKLOAD_POLICIES, WORKLOAD_RULE_TEXT } from "./workloads";
+import { POD_TEMPLATE_POLICIES, POD_TEMPLATE_RULE_TEXT } from "./pod-templates";
 import { CLUSTER_ADMIN_GROUP, OWNERSHIP_POLICIES, OWNERSHIP_RULE_TEXT } from "./ownership";
 import { EVENT_POLICY, EVENT_RULE_TEXT } from "./budgets";
 
@@ -156,6 +157,8 @@ export const ADMISSION_POLICIES: readonly AdmissionPolicy[] = [
   },
   // Tenant hardening (issue 14): scheduling, priority, disruption budgets, SealedSecret scope.
   ...WORKLOAD_POLICIES,
+  // Workload pod templates at Pod Security restricted (issue 26).
+  ...POD_TEMPLATE_POLICIES,
   // Issue 25: the platform's objects and credentials in tenant namespaces, the size of events.
   ...OWNERSHIP_POLICIES,
   EVENT_POLICY,
@@ -288,7 +291,7 @@ export const ADMISSION_RULES: Rule[] = [
     check: (resources) => declarationProblems(resources, policyOf("TEN-NSL-001")),
   },
   // Tenant hardening (issue 14): each policy's plan check is its declaration.
-  ...[...WORKLOAD_RULE_TEXT, ...OWNERSHIP_RULE_TEXT, EVENT_RULE_TEXT].map((r): Rule => ({
+  ...[...WORKLOAD_RULE_TEXT, ...POD_TEMPLATE_RULE_TEXT, ...OWNERSHIP_RULE_TEXT, EVENT_RULE_TEXT].map((r): Rule => ({
     ...r,
     enforcedIn: ["plan", "preview", "cluster"],
     check: (resources) => declarationProblems(resources, policyOf(r.id)),

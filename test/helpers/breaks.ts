@@ -213,6 +213,21 @@ export const BREAKS: readonly Break[] = [
       })),
   },
   {
+    rules: ["TEN-PSS-002"],
+    name: "platform-vap-pod-templates",
+    what: "the pod template policy stops matching Deployments",
+    props: (p) =>
+      spec(p, (s) => ({
+        ...s,
+        matchConstraints: {
+          ...s.matchConstraints,
+          resourceRules: [
+            { apiGroups: ["batch"], apiVersions: ["v1"], operations: ["CREATE", "UPDATE"], resources: ["jobs"] },
+          ],
+        },
+      })),
+  },
+  {
     rules: ["TEN-RTE-001"],
     name: "demo-football-ns",
     what: "namespace admits a host the tenant does not declare",

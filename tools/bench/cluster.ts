@@ -1,5 +1,6 @@
 /**
  * `npm run bench:cluster -- [--sizes 10,100,200] [--repeats 3] [--stack staging] [--write-model]`
+ * `npm run bench:cluster -- --restore 3,50 [--repeats 3] [--write-model]`: restore after a site loss (tools/bench/restore.ts)
  *
  * How fast a real API server takes the plan's Kubernetes layer: for each N, N generated tenants
  * (the scale bench's generator, pools scaled to fit) are planned offline, then applied
@@ -9,26 +10,30 @@
  * round trip). `--write-model` records the median seconds/object of the largest N in
  * tools/model/measured.ts, which the from-scratch time model uses for plain Kubernetes objects.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { plan, readStackConfig, repoRoot } from "../plan/runtime";
-import { applyCrds, applyStream, Kubectl, planObjects } from "../cluster/apply";
+import { applyCrds, applyStream, Kubectl, PLAN_REVEAL, planObjects } from "../cluster/apply";
 import { stackK3s } from "../cluster/cli";
 import { ensureBinaries, startControlPlane, stopControlPlane } from "../cluster/controlplane";
 import { loadCrds } from "../cluster/crds";
 import { renderedServerConfig } from "../cluster/flags";
 import { generateTenants, scaledStackConfig } from "./generate";
-import { measuredModuleSource } from "./model-source";
+import { measuredRestore, RestoreRow, restoreRow } from "./restore";
+import { MEASURED_APPLY, MEASURED_RESTORE } from "../model/measured";
 
 interface Args {
   sizes: number[];
   repeats: number;
   stack: string;
   writeModel: boolean;
+  /** Tenant counts for the restore bench (tools/bench/restore.ts) instead of the apply bench. */
+  restore?: number[];
 }
 
-const USAGE = "usage: npm run bench:cluster -- [--sizes 10,100,200] [--repeats 3] [--stack <name>] [--write-model]";
+const USAGE =
+  "usage: npm run bench:cluster -- [--sizes 10,100,200 | --restore 3,50] [--repeats 3] [--stack <name>] [--write-model]";
 
 function parse(argv: string[]): Args {
   const a: Args = { sizes: [10, 100, 200], repeats: 3, stack: "staging", writeModel: false };
@@ -42,9 +47,14 @@ function parse(argv: string[]): Args {
     else if (argv[i] === "--repeats") a.repeats = Number(v());
     else if (argv[i] === "--stack") a.stack = v();
     else if (argv[i] === "--write-model") a.writeModel = true;
+    else if (argv[i] === "--restore") a.restore = v().split(",").map(Number);
     else throw new Error(`unknown argument ${argv[i]}\n${USAGE}`);
   }
-  if (a.sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(a.repeats) || a.repeats < 1)
+  if (
+    [...a.sizes, ...(a.restore ?? [])].some((n) => !Number.isInteger(n) || n < 1) ||
+    !Number.isInteger(a.repeats) ||
+    a.repeats < 1
+  )
     throw new Error(`--sizes wants positive integers, --repeats a positive integer\n${USAGE}`);
   return a;
 }
@@ -65,6 +75,7 @@ export interface ClusterBenchRow {
 
 async function main(argv: string[]): Promise<number> {
   const args = parse(argv);
+  if (args.restore) return restoreBench(args, args.restore);
   const binDir = ensureBinaries(repoRoot);
   const k3s = renderedServerConfig(stackK3s(args.stack));
   const crds = loadCrds();
@@ -73,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
     const tenantsDir = mkdtempSync(join(tmpdir(), `vp-cluster-bench-${n}-`));
     const tenants = generateTenants(n, tenantsDir);
     const { stackConfig } = scaledStackConfig(readStackConfig(args.stack), tenants);
-    const p = await plan({ stack: args.stack, tenantsDir, stackConfig });
+    const p = await plan({ stack: args.stack, tenantsDir, stackConfig, reveal: PLAN_REVEAL });
     const seconds: number[] = [];
     let objects = 0;
     for (let r = 0; r < args.repeats; r++) {
@@ -114,33 +125,83 @@ async function main(argv: string[]): Promise<number> {
       `${String(r.tenants).padStart(7)}  ${String(r.objects).padStart(7)}  ${r.medianSeconds.toFixed(2).padStart(8)}  ${r.objectsPerSecond.toFixed(1).padStart(9)}  ${(r.secondsPerObject * 1000).toFixed(1).padStart(9)}  (${r.seconds.map((s) => s.toFixed(2)).join(", ")})\n`,
     );
   const out = join(repoRoot, "bench-results", "cluster.json");
-  const { mkdirSync } = await import("node:fs");
   mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
   writeFileSync(out, `${JSON.stringify({ stack: args.stack, repeats: args.repeats, rows }, null, 2)}\n`);
   process.stdout.write(`written to ${out}\n`);
   if (args.writeModel) {
     const largest = rows.reduce((a, b) => (b.tenants > a.tenants ? b : a));
-    writeFileSync(join(repoRoot, "tools", "model", "measured.ts"), measuredSource(largest, args.repeats));
+    writeFileSync(
+      join(repoRoot, "tools", "model", "measured.ts"),
+      measuredSource({ apply: measuredApply(largest, args.repeats), restore: MEASURED_RESTORE }),
+    );
     process.stdout.write("tools/model/measured.ts updated (run prettier on it before committing)\n");
   }
   return 0;
 }
 
-/** tools/model/measured.ts for a bench row. */
-export function measuredSource(row: ClusterBenchRow, repeats: number): string {
-  return measuredModuleSource({
-    script: "bench:cluster",
-    source: "tools/bench/cluster.ts",
-    name: "MEASURED_APPLY",
-    doc: "Per-object server-side apply time measured against the local kube-apiserver (tools/cluster).",
-    fields: {
-      secondsPerObject: row.secondsPerObject.toFixed(4),
-      objectsPerSecond: row.objectsPerSecond.toFixed(1),
-      tenants: row.tenants,
-      objects: row.objects,
-      repeats,
-    },
-  });
+/** The restore bench (tools/bench/restore.ts): a table, bench-results/cluster-restore.json, the model. */
+async function restoreBench(args: Args, sizes: number[]): Promise<number> {
+  const rows: RestoreRow[] = [];
+  const refused: string[] = [];
+  for (const n of sizes) {
+    try {
+      rows.push(await restoreRow(n, args.repeats, args.stack));
+    } catch (err) {
+      // A size the stack refuses (e.g. TEN-ETCD-001: the tenants' worst case exceeds the datastore)
+      // is reported and skipped; the sizes that ran are still written.
+      refused.push(`${n} tenants: ${(err as Error).message}`);
+      process.stderr.write(`bench:cluster: ${n} tenants not measured: ${(err as Error).message}\n`);
+    }
+  }
+  if (!rows.length) throw new Error(`no size could be measured:\n${refused.join("\n")}`);
+  process.stdout.write("tenants  median s  (runs: Synced s; applied / quotas counting / Argo CD running s)\n");
+  for (const r of rows)
+    process.stdout.write(
+      `${String(r.tenants).padStart(7)}  ${r.medianSeconds.toFixed(1).padStart(8)}  (${r.runs.map((x) => `${x.seconds.toFixed(1)}; ${x.applied.toFixed(1)}/${x.counted.toFixed(1)}/${x.argo.toFixed(1)}`).join(", ")})\n`,
+    );
+  mkdirSync(join(repoRoot, "bench-results"), { recursive: true });
+  const out = join(repoRoot, "bench-results", "cluster-restore.json");
+  writeFileSync(out, `${JSON.stringify({ stack: args.stack, repeats: args.repeats, rows, refused }, null, 2)}\n`);
+  process.stdout.write(`written to ${out}\n`);
+  // A partial set would drop the sizes it could not measure from the model: keep the model as it is.
+  if (args.writeModel && refused.length)
+    process.stderr.write("bench:cluster: tools/model/measured.ts not updated (not every size was measured)\n");
+  else if (args.writeModel) {
+    writeFileSync(
+      join(repoRoot, "tools", "model", "measured.ts"),
+      measuredSource({ apply: MEASURED_APPLY, restore: measuredRestore(rows, args.repeats) }),
+    );
+    process.stdout.write("tools/model/measured.ts updated (run prettier on it before committing)\n");
+  }
+  return refused.length ? 1 : 0;
+}
+
+/** MEASURED_APPLY's value for a bench row. */
+export function measuredApply(row: ClusterBenchRow, repeats: number) {
+  return {
+    secondsPerObject: Number(row.secondsPerObject.toFixed(4)),
+    objectsPerSecond: Number(row.objectsPerSecond.toFixed(1)),
+    tenants: row.tenants,
+    objects: row.objects,
+    repeats,
+    measuredOn: new Date().toISOString().slice(0, 10),
+  };
+}
+
+/** tools/model/measured.ts with both measurements (the one not re-measured is kept as it was). */
+export function measuredSource(m: { apply: unknown; restore: unknown }): string {
+  return [
+    "// Generated by `npm run bench:cluster -- --write-model` (tools/bench/cluster.ts): do not edit by hand.",
+    "/** Per-object server-side apply time measured against the local kube-apiserver (tools/cluster). */",
+    `export const MEASURED_APPLY = ${JSON.stringify(m.apply, null, 2)} as const;`,
+    "",
+    "/**",
+    " * Restore after a site loss measured on the real software (`npm run bench:cluster -- --restore`,",
+    " * tools/bench/restore.ts): empty API server -> every tenant's Application Synced, median seconds.",
+    " */",
+    `export const MEASURED_RESTORE = ${JSON.stringify(m.restore, null, 2)} as const;`,
+    "",
+  ].join("\n");
 }
 
 if (require.main === module) {

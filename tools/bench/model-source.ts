@@ -1,7 +1,8 @@
 /**
- * The generated files of tools/model/ that hold a bench's measurement (measured.ts from
- * bench:cluster, measured-engine.ts from bench:engine): one writer, so both have the same shape
- * (a header naming the command, one `as const` object, the date it was measured).
+ * A generated file of tools/model/ that holds one bench's measurement as one `as const` object
+ * (measured-engine.ts from bench:engine): a header naming the command, the fields, the date it was
+ * measured. bench:cluster writes measured.ts itself (two measurements, each kept when the other is
+ * re-measured: tools/bench/cluster.ts measuredSource).
  */
 
 export interface MeasuredModule {

@@ -12,8 +12,15 @@ import { collectionPath, KubeClient } from "./client";
 import type { CrdBundle } from "./crds";
 import { fillSecrets, KubeObject, orderedObjects } from "./objects";
 import { chartPrerequisites } from "./prereqs";
+import { argocdReleases, RELEASE_TYPE } from "../argocd/chart";
 
 export const FIELD_MANAGER = "video-platform";
+
+/**
+ * What the harness plans with `reveal`: Helm releases, whose values (a secret for argo-cd, as they
+ * carry the admin password hash) decide the chart stand-ins (prereqs.ts).
+ */
+export const PLAN_REVEAL = [RELEASE_TYPE] as const;
 
 /** The plan's objects (secrets filled from/into `<dir>/secrets.json`), namespaces first, then the chart stand-ins. */
 export function planObjects(
@@ -25,10 +32,11 @@ export function planObjects(
   const store = existsSync(storeFile) ? (JSON.parse(readFileSync(storeFile, "utf8")) as Record<string, unknown>) : {};
   const tlsPem = { crt: readFileSync(tls.crt, "utf8"), key: readFileSync(tls.key, "utf8") };
   const planned = orderedObjects(resources).map((r) => fillSecrets(r.inputs, store, tlsPem));
+  const chart = chartPrerequisites(planned, argocdReleases(resources), store);
   writeFileSync(storeFile, `${JSON.stringify(store, null, 2)}\n`, { mode: 0o600 });
   const namespaces = planned.filter((o) => o.kind === "Namespace");
   const rest = planned.filter((o) => o.kind !== "Namespace");
-  return [...namespaces, ...chartPrerequisites(resources), ...rest];
+  return [...namespaces, ...chart, ...rest];
 }
 
 export function yamlStream(objects: readonly KubeObject[]): string {

@@ -1,6 +1,9 @@
 /**
- * `npm run cluster -- up [--stack <name>] [--tenants <dir>]`   start (or reuse) the local control
- *                                                              plane and apply the stack's Kubernetes layer
+ * `npm run cluster -- up [--stack <name>] [--tenants <dir>] [--gitops [--tenant-repos <dir>]]`
+ *                                                              start (or reuse) the local control
+ *                                                              plane and apply the stack's Kubernetes layer;
+ *                                                              --gitops also starts the tenant-facing
+ *                                                              Argo CD (tools/argocd/gitops.ts)
  * `npm run cluster -- down`                                    stop it
  * `npm run cluster -- identities [--json] [--stack <name>] [--tenants <dir>]`
  *                                                              who acts in each tenant (from the plan)
@@ -14,7 +17,8 @@ import { etcdQuotaBytes } from "../../components/site/k3s";
 import { checkResources, formatViolation, siteContext } from "../../components/rules";
 import { FlagSpec, Flags, readFlags, reportFailure, UsageError } from "../cli/args";
 import { plan, PlannedResource, readStackConfig, repoRoot } from "../plan/runtime";
-import { applyCrds, applyStream, Kubectl, planObjects, resourceVersions } from "./apply";
+import { applyCrds, applyStream, Kubectl, PLAN_REVEAL, planObjects, resourceVersions } from "./apply";
+import { ensureArgocd, GITOPS_PROCESSES, GitopsState, startGitops, stopGitops } from "../argocd/gitops";
 import { KubeClient } from "./client";
 import {
   COMPONENTS,
@@ -35,7 +39,7 @@ import { fillSecrets, orderedObjects } from "./objects";
 export const STATE_DIR = join(repoRoot, "build", "cluster");
 
 const USAGE = [
-  "usage: npm run cluster -- up [--stack <name>] [--tenants <dir>]",
+  "usage: npm run cluster -- up [--stack <name>] [--tenants <dir>] [--gitops [--tenant-repos <dir>]]",
   "       npm run cluster -- down",
   "       npm run cluster -- identities [--json] [--stack <name>] [--tenants <dir>]",
 ].join("\n");
@@ -45,6 +49,10 @@ export interface ClusterArgs {
   stack: string;
   tenants?: string;
   json: boolean;
+  /** up: also start the tenant-facing Argo CD against the cluster. */
+  gitops?: true;
+  /** up --gitops: a directory with one chart directory per tenant (`<dir>/<tenant>/`). */
+  tenantRepos?: string;
 }
 
 export class ClusterUsageError extends Error {}
@@ -59,7 +67,12 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
     command === "down"
       ? {}
       : command === "up"
-        ? { stack: { type: "string" }, tenants: { type: "string" } }
+        ? {
+            stack: { type: "string" },
+            tenants: { type: "string" },
+            gitops: { type: "boolean" },
+            "tenant-repos": { type: "string" },
+          }
         : { stack: { type: "string" }, tenants: { type: "string" }, json: { type: "boolean" } };
   let flags: Flags<FlagSpec>;
   try {
@@ -69,16 +82,21 @@ export function parseClusterArgs(argv: readonly string[]): ClusterArgs {
     throw new ClusterUsageError(
       err.message
         .replace(/^Unknown option '(--[^']+)'.*$/m, `unknown argument $1 for ${command}`)
-        .replace(/^Option '(--\w+)[^']*' argument missing.*$/m, "$1 needs a value"),
+        .replace(/^Option '(--[\w-]+)[^']*' argument missing.*$/m, "$1 needs a value"),
     );
   }
   const stack = typeof flags.stack === "string" ? flags.stack : "staging";
   if (!/^[A-Za-z0-9._-]+$/.test(stack)) throw new ClusterUsageError(`--stack: "${stack}" is not a stack name`);
+  const tenantRepos = flags["tenant-repos"];
+  if (typeof tenantRepos === "string" && flags.gitops !== true)
+    throw new ClusterUsageError(`--tenant-repos needs --gitops\n${USAGE}`);
   return {
     command,
     stack,
     ...(typeof flags.tenants === "string" ? { tenants: flags.tenants } : {}),
     json: flags.json === true,
+    ...(flags.gitops === true ? { gitops: true as const } : {}),
+    ...(typeof tenantRepos === "string" ? { tenantRepos } : {}),
   };
 }
 
@@ -109,9 +127,13 @@ async function quotasCounting(client: KubeClient, objects: readonly KubeObject[]
 }
 
 /** The plan of a stack, with the same guardrails `npm run plan` enforces. */
-export async function guardedPlan(stack: string, tenants?: string): Promise<PlannedResource[]> {
-  const p = await plan({ stack, tenantsDir: tenants });
-  const violations = checkResources(p.resources, siteContext(stack, readStackConfig(stack)));
+export async function guardedPlan(
+  stack: string,
+  tenants?: string,
+  stackConfig?: Record<string, unknown>,
+): Promise<PlannedResource[]> {
+  const p = await plan({ stack, tenantsDir: tenants, reveal: PLAN_REVEAL, ...(stackConfig ? { stackConfig } : {}) });
+  const violations = checkResources(p.resources, siteContext(stack, stackConfig ?? readStackConfig(stack)));
   if (violations.length) {
     const err = new Error(
       `${violations.map(formatViolation).join("\n")}\nplan: ${violations.length} guardrail violation(s); nothing applied`,
@@ -140,6 +162,14 @@ export interface UpResult {
   applySeconds: number;
   startSeconds: number;
   changed: string[];
+  /** When the API server answered /readyz (ms since the epoch): the start of a restore's clock. */
+  readyAt: number;
+  /** When the layer was applied, when every quota counted its keys, when Argo CD ran (ms since the epoch). */
+  appliedAt: number;
+  countedAt: number;
+  gitopsAt?: number;
+  /** With --gitops: what runs and where (also in build/cluster/gitops/gitops.json). */
+  gitops?: GitopsState;
 }
 
 const say = (s: string) => process.stderr.write(`cluster: ${s}\n`);
@@ -155,38 +185,91 @@ function readApplied(dir: string): { stack: string; tenants: string | null } | u
 
 export class ClusterStateError extends Error {}
 
+/**
+ * One stack per datastore: another stack's objects would clash (immutable fields) or linger. A
+ * state directory of another stack or tenant set is removed, unless its processes still run.
+ */
+function oneStackPerDatastore(dir: string, args: { stack: string; tenants?: string }): void {
+  const previous = readApplied(dir);
+  if (!previous || (previous.stack === args.stack && (previous.tenants ?? null) === (args.tenants ?? null))) return;
+  if ([...COMPONENTS, ...GITOPS_PROCESSES].some((c) => runningPid(dir, c) !== undefined))
+    throw new ClusterStateError(
+      `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
+    );
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/** build/cluster/bin/kubectl: the cluster's kubectl with its admin kubeconfig. */
+function writeKubectl(dir: string, binDir: string, kubeconfigFile: string): void {
+  mkdirSync(join(dir, "bin"), { recursive: true });
+  writeFileSync(
+    join(dir, "bin", "kubectl"),
+    `#!/bin/sh\n# The local cluster's kubectl (npm run cluster -- up), with its admin kubeconfig.\nexec '${binDir}/kubectl' --kubeconfig='${kubeconfigFile}' "$@"\n`,
+    { mode: 0o755 },
+  );
+}
+
+/** build/cluster/applied.json: what `up` applied and as whom, for the suites (test-cluster, test-gitops). */
+function writeApplied(
+  dir: string,
+  args: { stack: string; tenants?: string; gitops?: boolean; tenantRepos?: string },
+  a: {
+    server: string;
+    kubectl: string;
+    resources: Awaited<ReturnType<typeof guardedPlan>>;
+    objects: KubeObject[];
+    applied: string[];
+  },
+): void {
+  const applied = {
+    stack: args.stack,
+    tenants: args.tenants ?? null,
+    gitops: args.gitops === true,
+    tenantRepos: args.tenantRepos ?? null,
+    server: a.server,
+    kubectl: a.kubectl,
+    identities: identities(a.objects),
+    // Each Argo CD instance of the plan and its controller (test-cluster/argocd.test.ts).
+    argocd: argocdInstances(a.resources).map(({ release, namespace, controller }) => ({
+      release,
+      namespace,
+      controller,
+    })),
+    objects: [...a.applied].sort(),
+  };
+  writeFileSync(join(dir, "applied.json"), `${JSON.stringify(applied, null, 2)}\n`);
+}
+
 /** Everything `up` does; the bench and the tests call it too. */
-export async function up(args: { stack: string; tenants?: string; dir?: string }): Promise<UpResult> {
+export async function up(args: {
+  stack: string;
+  tenants?: string;
+  dir?: string;
+  gitops?: boolean;
+  tenantRepos?: string;
+  /** Replaces the stack file's config (the bench's scaled stacks for generated tenants). */
+  stackConfig?: Record<string, unknown>;
+}): Promise<UpResult> {
   const dir = args.dir ?? STATE_DIR;
   // Input first: a bad tenant file or stack fails here, before anything starts.
-  const resources = await guardedPlan(args.stack, args.tenants);
+  const resources = await guardedPlan(args.stack, args.tenants, args.stackConfig);
   const k3s = renderedServerConfig(stackK3s(args.stack));
   const unknown = unclassifiedKeys(k3s);
   if (unknown.length)
     say(
       `k3s config keys not mapped to the local control plane (classify them in tools/cluster/flags.ts): ${unknown.join(", ")}`,
     );
-  // One stack per datastore: another stack's objects would clash (immutable fields) or linger.
-  const previous = readApplied(dir);
-  if (previous && (previous.stack !== args.stack || (previous.tenants ?? null) !== (args.tenants ?? null))) {
-    if (COMPONENTS.some((c) => runningPid(dir, c) !== undefined))
-      throw new ClusterStateError(
-        `the running local cluster holds stack ${previous.stack}${previous.tenants ? ` with tenants ${previous.tenants}` : ""}; run \`npm run cluster -- down\` first`,
-      );
-    rmSync(dir, { recursive: true, force: true });
-  }
+  oneStackPerDatastore(dir, args);
   const binDir = ensureBinaries(repoRoot);
+  // Built before anything starts: a cold build takes minutes and must not eat a restore's clock.
+  const argocdBin = args.gitops ? ensureArgocd(repoRoot) : undefined;
   const t0 = Date.now();
   mkdirSync(dir, { recursive: true });
   const state = await startControlPlane({ dir, binDir, k3sConfig: k3s });
-  const startSeconds = (Date.now() - t0) / 1000;
+  const readyAt = Date.now();
+  const startSeconds = (readyAt - t0) / 1000;
   say(`control plane ready at ${state.server} in ${startSeconds.toFixed(1)} s`);
-  mkdirSync(join(dir, "bin"), { recursive: true });
-  writeFileSync(
-    join(dir, "bin", "kubectl"),
-    `#!/bin/sh\n# The local cluster's kubectl (npm run cluster -- up), with its admin kubeconfig.\nexec '${binDir}/kubectl' --kubeconfig='${state.kubeconfig}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  writeKubectl(dir, binDir, state.kubeconfig);
   const k: Kubectl = {
     bin: join(binDir, "kubectl"),
     kubeconfig: state.kubeconfig,
@@ -210,35 +293,31 @@ export async function up(args: { stack: string; tenants?: string; dir?: string }
     if (Object.values(before).some((v) => v.startsWith("missing")))
       applySeconds += applyStream(k, join(dir, "objects.yaml"), objects);
     const after = await resourceVersions(client, objects);
+    const appliedAt = Date.now();
     await quotasCounting(client, objects);
+    const countedAt = Date.now();
     const missing = Object.entries(after).filter(([, v]) => v.startsWith("missing"));
     if (missing.length) throw new Error(`applied but not found: ${missing.map(([k2, v]) => `${k2} ${v}`).join(", ")}`);
     const changed = Object.keys(after).filter((key) => before[key] !== after[key]);
-    writeFileSync(
-      join(dir, "applied.json"),
-      `${JSON.stringify(
-        {
-          stack: args.stack,
-          tenants: args.tenants ?? null,
-          server: state.server,
-          kubectl: k.bin,
-          identities: identities(objects),
-          // Each Argo CD instance of the plan and its controller (test-cluster/argocd.test.ts).
-          argocd: argocdInstances(resources).map(({ release, namespace, controller }) => ({
-            release,
-            namespace,
-            controller,
-          })),
-          objects: Object.keys(after).sort(),
-        },
-        null,
-        2,
-      )}\n`,
-    );
+    writeApplied(dir, args, { server: state.server, kubectl: k.bin, resources, objects, applied: Object.keys(after) });
     say(
       `applied ${objects.length} objects in ${applySeconds.toFixed(2)} s (${changed.length} changed${changed.length && changed.length < objects.length ? `: ${changed.slice(0, 5).join(", ")}` : ""}); kubeconfig: ${relative(process.cwd(), state.kubeconfig)}`,
     );
-    return { server: state.server, objects: objects.length, crdSeconds, applySeconds, startSeconds, changed };
+    const gitops = argocdBin
+      ? await startGitops({ dir, state, resources, objects, tenantRepos: args.tenantRepos, binDir: argocdBin })
+      : undefined;
+    return {
+      server: state.server,
+      objects: objects.length,
+      crdSeconds,
+      applySeconds,
+      startSeconds,
+      changed,
+      readyAt,
+      appliedAt,
+      countedAt,
+      ...(gitops ? { gitops, gitopsAt: Date.now() } : {}),
+    };
   } finally {
     client.close();
   }
@@ -254,7 +333,7 @@ async function main(argv: string[]): Promise<number> {
   }
   try {
     if (args.command === "down") {
-      const stopped = await stopControlPlane(STATE_DIR);
+      const stopped = [...(await stopGitops(STATE_DIR)), ...(await stopControlPlane(STATE_DIR))];
       say(stopped.length ? `stopped ${stopped.join(", ")}` : "nothing was running");
       return 0;
     }
@@ -270,7 +349,7 @@ async function main(argv: string[]): Promise<number> {
           );
       return 0;
     }
-    await up({ stack: args.stack, tenants: args.tenants });
+    await up({ stack: args.stack, tenants: args.tenants, gitops: args.gitops, tenantRepos: args.tenantRepos });
     return 0;
   } catch (err) {
     if (err instanceof StartError || err instanceof ClusterStateError) {

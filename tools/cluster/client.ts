@@ -11,8 +11,11 @@ import { readFileSync } from "node:fs";
 export interface ClusterEndpoint {
   server: string;
   ca: string;
-  crt: string;
-  key: string;
+  /** Client certificate and key (the admin); or, instead, a bearer token. */
+  crt?: string;
+  key?: string;
+  /** A bearer token (e.g. a ServiceAccount's, from the TokenRequest API). */
+  token?: string;
 }
 
 export interface Impersonate {
@@ -42,15 +45,16 @@ export class KubeClient {
   private readonly agent: Agent;
   private readonly tokenAgent: Agent;
   private readonly url: URL;
+  private readonly token?: string;
 
   constructor(endpoint: ClusterEndpoint) {
     this.url = new URL(endpoint.server);
+    this.token = endpoint.token;
     this.agent = new Agent({
       keepAlive: true,
       maxSockets: 8,
       ca: readFileSync(endpoint.ca),
-      cert: readFileSync(endpoint.crt),
-      key: readFileSync(endpoint.key),
+      ...(endpoint.crt && endpoint.key ? { cert: readFileSync(endpoint.crt), key: readFileSync(endpoint.key) } : {}),
     });
     this.tokenAgent = new Agent({ keepAlive: true, maxSockets: 4, ca: readFileSync(endpoint.ca) });
   }
@@ -65,7 +69,8 @@ export class KubeClient {
     if (opts.dryRun) query.set("dryRun", "All");
     const qs = query.toString();
     const headers: Record<string, string | string[]> = { Accept: "application/json" };
-    if (opts.bearer) headers.Authorization = `Bearer ${opts.bearer}`;
+    const bearer = opts.bearer ?? this.token;
+    if (bearer) headers.Authorization = `Bearer ${bearer}`;
     if (opts.as) {
       headers["Impersonate-User"] = opts.as.user;
       if (opts.as.groups?.length) headers["Impersonate-Group"] = opts.as.groups;

@@ -31,7 +31,7 @@ export interface ClusterState {
 }
 
 /** A free loopback port (the OS picks; closed again at once, so the component can bind it). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.unref();
@@ -43,11 +43,14 @@ function freePort(): Promise<number> {
   });
 }
 
-const pidFile = (dir: string, c: Component) => join(dir, "pids", `${c}.pid`);
-export const logFile = (dir: string, c: Component) => join(dir, "logs", `${c}.log`);
+const pidFile = (dir: string, c: string) => join(dir, "pids", `${c}.pid`);
+export const logFile = (dir: string, c: string) => join(dir, "logs", `${c}.log`);
 
-/** The pid of a running component, or undefined (a stale pidfile counts as not running). */
-export function runningPid(dir: string, c: Component): number | undefined {
+/**
+ * The pid of a running component (a control-plane component, or any other process the harness
+ * started with startProcess), or undefined (a stale pidfile counts as not running).
+ */
+export function runningPid(dir: string, c: string): number | undefined {
   let pid: number;
   try {
     pid = Number(readFileSync(pidFile(dir, c), "utf8").trim());
@@ -71,7 +74,7 @@ export function runningPid(dir: string, c: Component): number | undefined {
 
 export class StartError extends Error {
   constructor(
-    readonly component: Component,
+    readonly component: string,
     readonly log: string,
     detail: string,
   ) {
@@ -87,12 +90,27 @@ function tail(file: string, lines = 15): string {
   }
 }
 
-function start(dir: string, c: Component, bin: string, args: string[]): number {
+/**
+ * Starts a background process with a pidfile and a log under `dir` (its command line must name
+ * `dir`, which is how runningPid tells it from a recycled pid). `env` replaces the environment.
+ */
+export function startProcess(
+  dir: string,
+  c: string,
+  bin: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; builtBy?: string } = {},
+): number {
+  for (const sub of ["pids", "logs"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   const log = logFile(dir, c);
   if (!existsSync(bin))
-    throw new StartError(c, shown(process.cwd(), log), `no binary at ${bin} (tools/kube/build.sh builds it)`);
+    throw new StartError(
+      c,
+      shown(process.cwd(), log),
+      `no binary at ${bin} (${opts.builtBy ?? "tools/kube/build.sh"} builds it)`,
+    );
   const fd = openSync(log, "a");
-  const child = spawn(bin, args, { detached: true, stdio: ["ignore", fd, fd] });
+  const child = spawn(bin, args, { detached: true, stdio: ["ignore", fd, fd], env: opts.env, cwd: opts.cwd });
   closeSync(fd);
   child.on("error", () => undefined); // reported below: no pid, or the process is gone when polled
   if (child.pid === undefined) throw new StartError(c, shown(process.cwd(), log), `could not run ${bin}`);
@@ -117,9 +135,9 @@ function alive(pid: number): boolean {
   }
 }
 
-async function waitFor(
+export async function waitFor(
   dir: string,
-  c: Component,
+  c: string,
   what: string,
   probe: () => Promise<boolean>,
   timeoutMs: number,
@@ -250,7 +268,7 @@ async function startEtcd(opts: StartOptions, ports: Ports, siteFlags: string[], 
   const etcdUrl = `http://127.0.0.1:${ports.etcdClient}`;
   if (runningPid(dir, "etcd") === undefined) {
     const peer = `http://127.0.0.1:${ports.etcdPeer}`;
-    start(dir, "etcd", join(binDir, "etcd"), [
+    startProcess(dir, "etcd", join(binDir, "etcd"), [
       "--name=local",
       `--data-dir=${join(dir, "etcd")}`,
       `--listen-client-urls=${etcdUrl}`,
@@ -280,7 +298,7 @@ async function startEtcd(opts: StartOptions, ports: Ports, siteFlags: string[], 
 /** kube-apiserver with k3s's defaults and the site's k3s-derived flags (tools/cluster/flags.ts). */
 function startApiserver(opts: StartOptions, ports: Ports, etcdUrl: string, pki: Pki, flags: ControlPlaneFlags): void {
   const { dir, binDir } = opts;
-  start(dir, "kube-apiserver", join(binDir, "kube-apiserver"), [
+  startProcess(dir, "kube-apiserver", join(binDir, "kube-apiserver"), [
     `--etcd-servers=${etcdUrl}`,
     "--bind-address=127.0.0.1",
     "--advertise-address=127.0.0.1",
@@ -308,7 +326,7 @@ function startControllerManager(
   flags: ControlPlaneFlags,
 ): void {
   const { dir, binDir } = opts;
-  start(dir, "kube-controller-manager", join(binDir, "kube-controller-manager"), [
+  startProcess(dir, "kube-controller-manager", join(binDir, "kube-controller-manager"), [
     `--kubeconfig=${kcmKubeconfig}`,
     `--authentication-kubeconfig=${kcmKubeconfig}`,
     `--authorization-kubeconfig=${kcmKubeconfig}`,
@@ -337,17 +355,25 @@ export async function stopControlPlane(dir: string, timeoutMs = 30_000): Promise
 }
 
 /**
- * Stops the given components in order: SIGTERM, then SIGKILL once `timeoutMs` has passed (an API
- * server's graceful shutdown can outlast a dead etcd); returns when each is gone, with what was
- * stopped. The others keep running, so a later startControlPlane keeps the ports (same address).
+ * Stops the given control-plane components in order (stopProcesses); the others keep running, so
+ * a later startControlPlane keeps the ports (same address).
  */
 export async function stopComponents(
   dir: string,
   components: readonly Component[],
   timeoutMs = 30_000,
 ): Promise<Component[]> {
-  const stopped: Component[] = [];
-  for (const c of components) {
+  return (await stopProcesses(dir, components, timeoutMs)) as Component[];
+}
+
+/**
+ * Stops the named processes in order: SIGTERM, then SIGKILL once `timeoutMs` has passed (an API
+ * server's graceful shutdown can outlast a dead etcd); returns when each is gone, with what was
+ * stopped.
+ */
+export async function stopProcesses(dir: string, names: readonly string[], timeoutMs = 30_000): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const c of names) {
     const pid = runningPid(dir, c);
     if (pid === undefined) {
       rmSync(pidFile(dir, c), { force: true });

@@ -71,6 +71,15 @@ function signed(dir: string, name: string, subject: string, san?: string): void 
   );
 }
 
+/**
+ * A serving certificate signed by the harness CA in `pkiDir` (made once per name): the local Git
+ * hosts' certificate for the tenants' repoURL host names (tools/argocd/gitops.ts).
+ */
+export function signServing(pkiDir: string, name: string, subject: string, san: string): { crt: string; key: string } {
+  signed(pkiDir, name, subject, san);
+  return { crt: join(pkiDir, `${name}.crt`), key: join(pkiDir, `${name}.key`) };
+}
+
 export function ensurePki(stateDir: string): Pki {
   const dir = join(stateDir, "pki");
   mkdirSync(dir, { recursive: true, mode: 0o700 });

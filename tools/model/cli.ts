@@ -13,7 +13,17 @@ import { checkStackName, readFlags, reportFailure, UsageError } from "../cli/arg
 import { plan, readStackConfig, type Plan } from "../plan/runtime";
 import { generateTenants, scaledStackConfig } from "../bench/generate";
 import { MODEL_ASSUMPTIONS } from "./latency";
-import { DEFAULT_PARALLELISM, crossTenantChains, modelPlan, renderCriticalPath, summarize } from "./model";
+import {
+  DEFAULT_PARALLELISM,
+  crossTenantChains,
+  fmtSeconds,
+  modelPlan,
+  renderCriticalPath,
+  restoreSeconds,
+  summarize,
+  TENANT_TYPE,
+} from "./model";
+import { MEASURED_RESTORE } from "./measured";
 
 const USAGE =
   "usage: npm run model -- [--stack <name>] [--tenants <dir> | --generate <N>] [--parallel <P|unbounded>] [--sources]";
@@ -78,16 +88,20 @@ export async function planForModel(stack: string, opts: { tenants?: string; gene
 
 /**
  * Expected from-scratch rebuild time of a stack (with its committed tenants, a directory, or N
- * generated ones), for runbooks: seconds at the default parallelism, at 16 and unbounded, and the
- * critical path at the default.
+ * generated ones), for runbooks: seconds at the default parallelism, at 16 and unbounded, the
+ * critical path at the default, and Argo CD's measured restore of that many tenants (undefined
+ * before `npm run bench:cluster -- --restore` recorded one).
  */
 export async function expectedRebuild(stack: string, opts: { tenants?: string; generate?: number } = {}) {
   const { plan: p } = await planForModel(stack, opts);
   const [atDefault, at16, unbounded] = [DEFAULT_PARALLELISM, 16, Infinity].map((P) => modelPlan(p, { parallelism: P }));
+  const tenants = p.resources.filter((r) => r.type === TENANT_TYPE).length;
   return {
     resources: p.resources.length,
     seconds: { [`p${DEFAULT_PARALLELISM}`]: atDefault.total, p16: at16.total, unbounded: unbounded.total },
     criticalPath: atDefault.criticalPath,
+    tenants,
+    restoreSeconds: restoreSeconds(tenants),
   };
 }
 
@@ -120,12 +134,23 @@ export function renderModelReport(p: Plan, label: string, parallel = DEFAULT_PAR
   return out.join("\n") + "\n";
 }
 
+/** The measured Argo CD restore for a tenant count, as `npm run model` prints it (the runbooks state it). */
+export function restoreLine(tenants: number): string {
+  const s = restoreSeconds(tenants);
+  const pts = MEASURED_RESTORE.points.map((x) => `${x.tenants} tenants ${fmtSeconds(x.seconds)}`).join(", ");
+  return s === undefined
+    ? "Argo CD restore (measured): not measured yet (npm run bench:cluster -- --restore 3,50 --write-model)"
+    : `Argo CD restore (measured): every tenant Synced ${fmtSeconds(s)} after the API server answers, ${tenants} tenants (${pts}; medians of ${MEASURED_RESTORE.repeats}, ${MEASURED_RESTORE.measuredOn}; linear between)`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const a = parseModelArgs(argv);
   const { plan: p, note } = await planForModel(a.stack, a);
   if (note) process.stdout.write(`${note}\n`);
-  const label = `${a.stack} (${p.resources.filter((r) => r.type === "platform:tenant:Tenant").length} tenants, ${p.resources.length} resources)`;
+  const tenants = p.resources.filter((r) => r.type === TENANT_TYPE).length;
+  const label = `${a.stack} (${tenants} tenants, ${p.resources.length} resources)`;
   process.stdout.write(renderModelReport(p, label, a.parallel, a.sources));
+  process.stdout.write(`${restoreLine(tenants)}\n`);
   return 0;
 }
 

@@ -267,7 +267,8 @@ export const MODEL_ASSUMPTIONS = [
   "Each Kubernetes provider's client is rate limited (KUBE_CLIENT below): a create waits, holding its slot, " +
     "until the client may send its requests. It only binds above ~16 concurrent one-second creates.",
   "Not modelled: per-step checkpoint writes of the state backend (grow with state size on a DIY backend), " +
-    "ArgoCD syncing tenant apps after their Application exists (asynchronous, not awaited by pulumi up), retries.",
+    "retries. Argo CD syncing tenant apps after their Application exists (asynchronous, not awaited by pulumi up) " +
+    "is not simulated: `npm run model` prints the restore measured on the real Argo CD instead (tools/model/measured.ts).",
 ];
 
 function glob(pattern: string): RegExp {

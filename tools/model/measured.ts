@@ -2,9 +2,28 @@
 /** Per-object server-side apply time measured against the local kube-apiserver (tools/cluster). */
 export const MEASURED_APPLY = {
   secondsPerObject: 0.0095,
-  objectsPerSecond: 105.0,
+  objectsPerSecond: 105,
   tenants: 200,
   objects: 1621,
   repeats: 3,
   measuredOn: "2026-11-30",
+} as const;
+
+/**
+ * Restore after a site loss measured on the real software (`npm run bench:cluster -- --restore`,
+ * tools/bench/restore.ts): empty API server -> every tenant's Application Synced, median seconds.
+ */
+export const MEASURED_RESTORE = {
+  points: [
+    {
+      tenants: 3,
+      seconds: 55.8,
+    },
+    {
+      tenants: 50,
+      seconds: 187.2,
+    },
+  ],
+  repeats: 3,
+  measuredOn: "2026-12-06",
 } as const;

@@ -7,6 +7,7 @@
  */
 import type { Plan, PlannedResource } from "../plan/runtime";
 import { KUBE_CLIENT, LATENCY, LatencyRule, latencyOf } from "./latency";
+import { MEASURED_RESTORE } from "./measured";
 
 /** Pulumi's default --parallel is 4 × GOMAXPROCS; 8 is a 2-vCPU runner (see MODEL_ASSUMPTIONS). */
 export const DEFAULT_PARALLELISM = 8;
@@ -585,4 +586,24 @@ export function modelLevels(
   levels = [DEFAULT_PARALLELISM, 16, Infinity],
 ) {
   return levels.map((P) => modelPlan(plan, { parallelism: P }));
+}
+
+/**
+ * After the from-scratch `pulumi up`, Argo CD restores the tenants: seconds from the empty API
+ * server answering to every tenant's Application Synced, for `tenants` tenants, from the restores
+ * measured on the real software (tools/model/measured.ts MEASURED_RESTORE, `npm run bench:cluster
+ * -- --restore`): linear through the two measured sizes nearest (beyond them, the line through the
+ * two outermost). Undefined before a measurement exists.
+ */
+export function restoreSeconds(
+  tenants: number,
+  m: { points: readonly { tenants: number; seconds: number }[] } = MEASURED_RESTORE,
+): number | undefined {
+  const pts = [...m.points].sort((a, b) => a.tenants - b.tenants);
+  if (pts.length === 0) return undefined;
+  if (pts.length === 1) return pts[0].seconds;
+  let i = pts.findIndex((p) => p.tenants >= tenants);
+  if (i <= 0) i = i === 0 ? 1 : pts.length - 1;
+  const [a, b] = [pts[i - 1], pts[i]];
+  return Math.max(0, a.seconds + ((b.seconds - a.seconds) * (tenants - a.tenants)) / (b.tenants - a.tenants));
 }

@@ -43,6 +43,13 @@ export interface PlannedResource {
    * guess low-entropy secrets; absent from ordinary plans, whose shape stays as documented.
    */
   secretDigests?: Record<string, string>;
+  /**
+   * Only for the resource types a plan is asked to reveal (`PlanOptions.reveal`): the inputs with
+   * secrets unwrapped. An offline plan's secrets are placeholders and mocked outputs, never real
+   * ones; the local cluster harness reads the argo-cd release's values this way (they are a
+   * secret as a whole because they carry the admin password hash).
+   */
+  revealedInputs?: Record<string, unknown>;
 }
 
 export interface Plan {
@@ -69,6 +76,8 @@ export interface PlanOptions {
   program?: string | (() => unknown);
   /** Key for `secretDigests` (hex); defaults to $VP_PLAN_DIGEST_KEY; none means no digests. */
   secretDigestKey?: string;
+  /** Resource types whose inputs are also recorded unmasked (`revealedInputs`); none by default. */
+  reveal?: readonly string[];
 }
 
 /** Marker text for every secret value in a plan: never the value itself. */
@@ -220,7 +229,10 @@ export class RecordingMonitor extends MockMonitor {
   stackOutputs: Record<string, unknown> = {};
   private stackUrn = "";
 
-  constructor(private readonly digestKey?: string) {
+  constructor(
+    private readonly digestKey?: string,
+    private readonly reveal: readonly string[] = [],
+  ) {
     super({
       newResource: () => {
         throw new Error("unreachable: RecordingMonitor answers registrations itself");
@@ -258,6 +270,7 @@ export class RecordingMonitor extends MockMonitor {
         custom,
         inputs: redact(raw) as Record<string, unknown>,
         ...(this.digestKey ? secretDigestsOf(raw, urn, this.digestKey) : {}),
+        ...(this.reveal.includes(type) ? { revealedInputs: plain(raw) as Record<string, unknown> } : {}),
         options: {
           protect: req.getProtect() ?? false,
           retainOnDelete: req.getRetainondelete() ?? false,
@@ -415,7 +428,10 @@ export async function plan(opts: PlanOptions): Promise<Plan> {
     if (opts.tenantsDir) overrides.tenantsDir = { value: resolve(root, opts.tenantsDir) };
     const { config, secretKeys } = buildConfig(project, stackConfig, overrides, opts.placeholders ?? true);
 
-    const monitor = new RecordingMonitor(opts.secretDigestKey ?? (process.env.VP_PLAN_DIGEST_KEY || undefined));
+    const monitor = new RecordingMonitor(
+      opts.secretDigestKey ?? (process.env.VP_PLAN_DIGEST_KEY || undefined),
+      opts.reveal,
+    );
     settings.setMockOptions(monitor, project.name, opts.stack, false);
     // Same feature set as pulumi.runtime.setMocks: secrets and resource references on the wire.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
