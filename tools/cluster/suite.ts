@@ -1,6 +1,6 @@
 /**
- * The runner the real-software suites share (`npm run test:cluster`, `npm run test:gitops`): a
- * fresh state directory unless a cluster the developer started is up (then it is reused), `up`,
+ * The runner the real-software suites share (`npm run test:cluster`, `test:engine`, `test:gitops`):
+ * a fresh state directory unless a cluster the developer started is up (then it is reused), `up`,
  * mocha with the suite's config, then everything stopped, also when `up` or the suite fails.
  */
 import { spawnSync } from "node:child_process";
@@ -18,6 +18,10 @@ export interface Suite {
   mocharc: string;
   /** The processes whose running pid means the developer's cluster is up. */
   processes: readonly string[];
+  /** Where those processes keep their state (build/cluster unless the suite has its own). */
+  stateDir?: string;
+  /** Extra mocha arguments (e.g. `--grep drift` from the command line). */
+  mochaArgs?: readonly string[];
   /** Brings the cluster up (the suite's `up` arguments). */
   up: () => Promise<unknown>;
   /** Stops what `up` started; returns what it stopped. */
@@ -29,12 +33,17 @@ export async function runSuite(s: Suite): Promise<number> {
   const started = Date.now();
   let code = 1;
   try {
-    if (s.processes.every((c) => runningPid(STATE_DIR, c) === undefined))
-      rmSync(STATE_DIR, { recursive: true, force: true });
+    const dir = s.stateDir ?? STATE_DIR;
+    if (s.processes.every((c) => runningPid(dir, c) === undefined)) rmSync(dir, { recursive: true, force: true });
     await s.up();
     const mocha = spawnSync(
       process.execPath,
-      [join(repoRoot, "node_modules", "mocha", "bin", "mocha.js"), "--config", join(repoRoot, s.mocharc)],
+      [
+        join(repoRoot, "node_modules", "mocha", "bin", "mocha.js"),
+        "--config",
+        join(repoRoot, s.mocharc),
+        ...(s.mochaArgs ?? []),
+      ],
       { cwd: repoRoot, stdio: "inherit" },
     );
     code = mocha.status ?? 1;

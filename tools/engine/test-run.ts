@@ -1,49 +1,38 @@
 /**
  * `npm run test:engine`: builds the Pulumi CLI and provider if their pins changed
  * (tools/pulumi/build.sh) and the control plane's binaries (tools/kube/build.sh), then runs the
- * engine suite (.mocharc.engine.json, test-engine/) from an empty build/engine/, and stops the
- * control plane afterwards, also when the suite fails. Exits with mocha's status. Arguments go to
- * mocha (`npm run test:engine -- --grep drift`).
+ * engine suite (.mocharc.engine.json, test-engine/) from an empty build/engine/ through the runner
+ * the real-software suites share (tools/cluster/suite.ts), which stops the control plane afterwards,
+ * also when the suite fails. Exits with mocha's status. Arguments go to mocha
+ * (`npm run test:engine -- --grep drift`).
  */
-import { spawnSync } from "node:child_process";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { reportFailure } from "../cli/args";
-import { ensureBinaries, stopControlPlane } from "../cluster/controlplane";
+import { COMPONENTS, ensureBinaries, stopControlPlane } from "../cluster/controlplane";
+import { runSuite } from "../cluster/suite";
 import { repoRoot } from "../plan/runtime";
 import { ENGINE_DIR, ensureEngineBinaries } from "./workspace";
 
+const CLUSTER_DIR = join(ENGINE_DIR, "cluster");
+
 async function main(): Promise<number> {
-  const started = Date.now();
-  let code = 1;
-  try {
+  // The harness starts its own control plane inside the suite (workspace.ts, in build/engine/cluster),
+  // so one left running by an interrupted run is never reused: stopped here, and runSuite then
+  // empties build/engine/ (no process of the suite runs from it).
+  await stopControlPlane(CLUSTER_DIR);
+  return runSuite({
+    name: "test:engine",
+    mocharc: ".mocharc.engine.json",
+    processes: COMPONENTS,
+    stateDir: ENGINE_DIR,
+    mochaArgs: process.argv.slice(2),
     // Built here, before mocha's clock starts: a cold build takes half an hour.
-    ensureEngineBinaries();
-    ensureBinaries(repoRoot);
-    await stopControlPlane(join(ENGINE_DIR, "cluster"));
-    rmSync(ENGINE_DIR, { recursive: true, force: true });
-    const mocha = spawnSync(
-      process.execPath,
-      [
-        join(repoRoot, "node_modules", "mocha", "bin", "mocha.js"),
-        "--config",
-        join(repoRoot, ".mocharc.engine.json"),
-        // Mocha's own options, e.g. `npm run test:engine -- --grep gate`.
-        ...process.argv.slice(2),
-      ],
-      { cwd: repoRoot, stdio: "inherit" },
-    );
-    code = mocha.status ?? 1;
-  } catch (err) {
-    reportFailure(err);
-    code = 1;
-  } finally {
-    const stopped = await stopControlPlane(join(ENGINE_DIR, "cluster"));
-    process.stderr.write(
-      `engine: stopped ${stopped.join(", ") || "nothing"}; test:engine took ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
-    );
-  }
-  return code;
+    up: async () => {
+      ensureEngineBinaries();
+      ensureBinaries(repoRoot);
+    },
+    stop: () => stopControlPlane(CLUSTER_DIR),
+  });
 }
 
 main().then(

@@ -15,10 +15,23 @@ version=$(sed -n 's/^[[:space:]]*k8s\.io\/kubernetes \(v[0-9.]*\).*$/\1/p;s/^req
 cache=${VP_KUBE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/video-platform/kube}/$version
 stamp=$(cat go.mod go.sum etcd/main.go build.sh | sha256sum | cut -d' ' -f1)
 bins=(etcd kube-apiserver kube-controller-manager kubectl)
-if [ "$(cat "$cache/stamp" 2>/dev/null || true)" = "$stamp" ]; then
-  ok=1
-  for b in "${bins[@]}"; do [ -x "$cache/bin/$b" ] || ok=0; done
-  if [ "$ok" = 1 ]; then echo "$cache/bin"; exit 0; fi
+
+fresh() {
+  [ "$(cat "$cache/stamp" 2>/dev/null || true)" = "$stamp" ] || return 1
+  for b in "${bins[@]}"; do [ -x "$cache/bin/$b" ] || return 1; done
+}
+if fresh; then echo "$cache/bin"; exit 0; fi
+
+# One build at a time per version (.ci/run starts the Go builds in the background while the Node
+# checks run; a suite that needs the binaries meanwhile waits here, then finds them built).
+if command -v flock >/dev/null; then
+  mkdir -p "$(dirname "$cache")"
+  exec 9>"$cache.lock"
+  if ! flock -n 9; then
+    echo "kube/build.sh: another build of $version is running; waiting for it ($cache.lock)" >&2
+    flock 9
+  fi
+  if fresh; then echo "$cache/bin"; exit 0; fi
 fi
 
 # /version must report the real release: the same -X flags as upstream's hack/lib/version.sh, for
