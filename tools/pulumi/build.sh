@@ -47,6 +47,17 @@ fi
 # The other build may have finished what we came for.
 if fresh; then echo "$cache/bin"; exit 0; fi
 
+# A module's directory in the module cache. `go list -m` alone prints an empty directory for a
+# module not downloaded yet (a cold cache: the provider's build failed there before its first
+# compile), so download it first.
+moddir() {
+  go mod download "$1"
+  local d
+  d=$(go list -m -f '{{.Dir}}' "$1")
+  if [ -z "$d" ] || [ ! -d "$d" ]; then say "module $1 is not in the module cache after go mod download"; exit 1; fi
+  echo "$d"
+}
+
 rm -rf "$cache.tmp"
 mkdir -p "$cache.tmp/bin"
 start=$(date +%s)
@@ -58,7 +69,7 @@ if [ "$what" = kubernetes ]; then
   src=$cache.tmp/src
   mkdir -p "$src"
   cp go.mod go.sum main.go "$src/"
-  dir=$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)
+  dir=$(moddir github.com/pulumi/pulumi-kubernetes/provider/v4)
   say "generating schema-embed.json (version ${version#v}) from $dir"
   go run ./embed "$dir" "${version#v}" "$src"
 fi
@@ -88,7 +99,7 @@ if [ "$what" = cli ]; then
   # Upstream's CLI distribution ships the dynamic-provider host next to `pulumi`, where the engine
   # looks for bundled plugins; it is the sdk module's own script (it runs @pulumi/pulumi's
   # dynamic-provider from the program's node_modules).
-  install -m 0755 "$(go list -m -f '{{.Dir}}' github.com/pulumi/pulumi/sdk/v3)/nodejs/dist/pulumi-resource-pulumi-nodejs" "$cache.tmp/bin/"
+  install -m 0755 "$(moddir github.com/pulumi/pulumi/sdk/v3)/nodejs/dist/pulumi-resource-pulumi-nodejs" "$cache.tmp/bin/"
 fi
 echo "$stamp" >"$cache.tmp/stamp"
 rm -rf "$cache"
