@@ -10,6 +10,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { CRD_SOURCES, githubRawUrl } from "../components/versions";
+import { TENANT_SCOPE_SECRET } from "../tools/bench/locality";
 import { loadCrds } from "../tools/cluster/crds";
 import { CHART_TYPE, chartOf, CONFIG_GROUP_TYPE } from "../tools/engine/charts";
 import { Engine, freshDatastore } from "../tools/engine/workspace";
@@ -123,6 +124,19 @@ const tenantUrns = (p: Plan, name: string) =>
     )
     .map((r) => r.urn)
     .sort();
+
+/**
+ * The one shared object adding or removing a tenant updates in place: the tenant Argo CD's cluster
+ * Secret, whose namespace list holds every tenant's (the offline locality test's exception too).
+ */
+const scopeSecretUrn = (p: Plan) => {
+  const urn = p.resources.find((r) => r.urn.endsWith(`::${TENANT_SCOPE_SECRET}`))?.urn;
+  assert.ok(urn, `the plan has no ${TENANT_SCOPE_SECRET}`);
+  return urn;
+};
+/** A tenant's resources with `op`, and the shared scope Secret updated, sorted as `changes` are. */
+const tenantChange = (p: Plan, name: string, op: string) =>
+  [...tenantUrns(p, name).map((u) => [u, op]), [scopeSecretUrn(p), "update"]].sort();
 
 describe("the real engine: up, drift, onboarding, decommission and DR on a real API server", function () {
   this.timeout(20 * 60_000);
@@ -256,7 +270,7 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
       changes(run)
         .map((s) => [s.urn, s.op])
         .sort(),
-      expected.map((u) => [u, "create"]),
+      tenantChange(plan, fixtureName, "create"),
     );
     await step(e, (on) => e.stack.up(on));
   });
@@ -282,13 +296,13 @@ describe("the real engine: up, drift, onboarding, decommission and DR on a real 
       );
       // Reviewed change 2: the file goes, and with it exactly the tenant's resources.
       rmSync(file);
-      const gone = tenantUrns(plan, fixtureName);
+      const gone = tenantChange(plan, fixtureName, "delete");
       const { run: removal } = await step(e, (on) => e.stack.up(on));
       assert.deepEqual(
         changes(removal)
           .map((s) => [s.urn, s.op])
           .sort(),
-        gone.map((u) => [u, "delete"]),
+        gone,
       );
       plan = suitePlan();
       for (const o of plannedObjects(plan))
