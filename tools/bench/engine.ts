@@ -9,12 +9,12 @@
  *      from scratch (tools/engine: CLI, provider, stand-ins), then `preview` of the same (no changes);
  *   3. one more tenant: `preview`, then `up`.
  * Medians of the repeats; objects per second are the plan's Kubernetes objects over the wall time.
- * `--write-model` records the largest N's engine seconds per object in tools/model/measured.ts.
+ * `--write-model` records the largest N's engine seconds per object in tools/model/measured-engine.ts.
  */
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
-import { applyCrds, applyStream, Kubectl, planObjects } from "../cluster/apply";
+import { applyCrds, applyStream, Kubectl, PLAN_REVEAL, planObjects } from "../cluster/apply";
 import { stopControlPlane } from "../cluster/controlplane";
 import { loadCrds } from "../cluster/crds";
 import { isKubeObject } from "../cluster/objects";
@@ -72,7 +72,9 @@ async function repeat(
   generateTenants(n, tenantsDir);
   try {
     const e = await prepareEngine({ stack, dir, tenants: tenantsDir, stackConfig });
-    const planned = plannedInChild({ stack, tenantsDir, stackConfig }, join(dir, "plan.json"));
+    // The Argo CD releases' values are read to render their objects for the floor (planObjects, as
+    // test:cluster does); the offline plan's secrets are placeholders.
+    const planned = plannedInChild({ stack, tenantsDir, stackConfig, reveal: PLAN_REVEAL }, join(dir, "plan.json"));
     const k: Kubectl = { bin: e.kubectl, kubeconfig: e.cluster.kubeconfig, cacheDir: join(dir, "kubectl-cache") };
     applyCrds(k, dir, loadCrds());
     const floor = applyStream(

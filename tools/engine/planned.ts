@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Plan, plan, PlanOptions, planJson, repoRoot } from "../plan/runtime";
 
-export type PlanRequest = Pick<PlanOptions, "stack" | "tenantsDir" | "stackConfig" | "overrides">;
+export type PlanRequest = Pick<PlanOptions, "stack" | "tenantsDir" | "stackConfig" | "overrides" | "reveal">;
 
 /** The plan of `req`, as `npm run plan` makes it (the product's index.ts under the mock runtime). */
 export function plannedInChild(req: PlanRequest, out: string): Plan {
