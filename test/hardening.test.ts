@@ -899,7 +899,7 @@ describe("TEN-PSS-002: tenant workload pod templates meet Pod Security restricte
     containers: [
       {
         name: "app",
-        image: "registry.acme-tv.example/player:1.4.2",
+        image: "registry.demo-tv.example/player:1.4.2",
         securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, ...sc },
         ...extra,
       },
@@ -998,7 +998,7 @@ describe("TEN-PSS-002: tenant workload pod templates meet Pod Security restricte
       containers: [
         {
           name: "app",
-          image: "registry.acme-tv.example/player:1.4.2",
+          image: "registry.demo-tv.example/player:1.4.2",
           ports: [{ containerPort: 8080 }],
           livenessProbe: { httpGet: { path: "/healthz", port: 8080 } },
           securityContext: {
