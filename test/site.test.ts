@@ -419,10 +419,8 @@ describe("site: rendered cloud-init (pure)", () => {
         "anonymous-auth=false",
         "event-ttl=1h",
       ]);
-      // The datastore's quota: half the control planes' memory (cx33: 8 GB, cx43: 16 GB).
-      assert.deepEqual(k3s["etcd-arg"], [
-        `quota-backend-bytes=${v.label.startsWith("staging") ? 4294967296 : 8589934592}`,
-      ]);
+      // The datastore's quota: half the control planes' memory (both stacks cx43: 16 GB), at most 8 GiB.
+      assert.deepEqual(k3s["etcd-arg"], ["quota-backend-bytes=8589934592"]);
       assert.deepEqual(k3s["kube-controller-manager-arg"], [
         "terminated-pod-gc-threshold=10",
         "use-service-account-credentials=true",

@@ -1081,7 +1081,7 @@ describe("tenants: npm run plan -- --tenants <dir>", () => {
       );
       assert.match(
         lines[0],
-        /^TEN-ETCD-001 urn:pulumi:staging::video-platform::platform:tenant:Tenant\$kubernetes:core\/v1:ResourceQuota::gen-0002-quota: the 12 tenants' quotas let up to 9\.75 GiB into etcd \(every counted object at 1\.5 MiB\), more than the 3 GiB the datastore leaves tenants \(etcd quota 4 GiB on cx33 control planes, 1 GiB kept for the platform\); largest: gen-0002 1\.35 GiB \(gen-0002\.yaml\), gen-0005 1\.35 GiB \(gen-0005\.yaml\), gen-0008 1\.35 GiB \(gen-0008\.yaml\); fix: lower quota\.pods or the tier in the largest tenants' files/,
+        /^TEN-ETCD-001 urn:pulumi:staging::video-platform::platform:tenant:Tenant\$kubernetes:core\/v1:ResourceQuota::gen-0002-quota: the 12 tenants' quotas let up to 9\.75 GiB into etcd \(every counted object at 1\.5 MiB\), more than the 7 GiB the datastore leaves tenants \(etcd quota 8 GiB on cx43 control planes, 1 GiB kept for the platform\); largest: gen-0002 1\.35 GiB \(gen-0002\.yaml\), gen-0005 1\.35 GiB \(gen-0005\.yaml\), gen-0008 1\.35 GiB \(gen-0008\.yaml\); fix: lower quota\.pods or the tier in the largest tenants' files/,
       );
     } finally {
       rmSync(dir, { recursive: true, force: true });
