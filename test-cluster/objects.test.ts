@@ -59,8 +59,8 @@ describe("the plan's Kubernetes objects on the real API server", function () {
     const metrics = await (await fetch(`http://127.0.0.1:${ports.etcdClient}/metrics`)).text();
     const quota = /^etcd_server_quota_backend_bytes (\S+)$/m.exec(metrics);
     assert.ok(quota, "etcd reports no quota_backend_bytes");
-    // Half the control planes' memory: staging's cx33 has 8 GB, prod's cx43 16 GB (8 GiB: etcd's cap).
-    assert.equal(Number(quota[1]), applied().stack === "prod" ? 8589934592 : 4294967296);
+    // Half the control planes' memory: both stacks' cx43 has 16 GB (8 GiB, etcd's cap).
+    assert.equal(Number(quota[1]), 8589934592);
   });
 
   it("a second server-side apply of the same objects changes nothing (resourceVersions unchanged)", async function () {
