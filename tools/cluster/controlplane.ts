@@ -173,6 +173,11 @@ export interface StartOptions {
   k3sConfig: Record<string, unknown>;
   /** How long each component may take to become ready. */
   timeoutMs?: number;
+  /**
+   * Start on the ports recorded in ports.json even when nothing is running (the same site address
+   * after a full stop, as disaster recovery needs); fresh ports otherwise.
+   */
+  keepPorts?: boolean;
 }
 
 /** Starts whatever is not running yet and waits until the API server is ready (/readyz). */
@@ -181,7 +186,7 @@ export async function startControlPlane(opts: StartOptions): Promise<ClusterStat
   const timeoutMs = opts.timeoutMs ?? 180_000;
   for (const sub of ["pids", "logs", "etcd"]) mkdirSync(join(dir, sub), { recursive: true, mode: 0o700 });
   const pki = ensurePki(dir);
-  const ports = await controlPlanePorts(dir);
+  const ports = await controlPlanePorts(dir, opts.keepPorts ?? false);
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const files = writeControlPlaneFiles(dir, opts.k3sConfig, pki, server);
   const etcdUrl = await startEtcd(opts, ports, files.flags.etcd, timeoutMs);
@@ -219,11 +224,14 @@ export async function startControlPlane(opts: StartOptions): Promise<ClusterStat
   return { dir, ports, pki, server, kubeconfig: files.adminKubeconfig };
 }
 
-/** The ports of a running control plane, or fresh free ones (written to ports.json) for a new one. */
-async function controlPlanePorts(dir: string): Promise<Ports> {
+/**
+ * The ports of a running control plane (or the recorded ones when `keep` asks), or fresh free ones
+ * (written to ports.json) for a new one.
+ */
+async function controlPlanePorts(dir: string, keep: boolean): Promise<Ports> {
   const portsFile = join(dir, "ports.json");
   const running = COMPONENTS.filter((c) => runningPid(dir, c) !== undefined);
-  if (running.length && existsSync(portsFile)) return JSON.parse(readFileSync(portsFile, "utf8")) as Ports;
+  if ((running.length || keep) && existsSync(portsFile)) return JSON.parse(readFileSync(portsFile, "utf8")) as Ports;
   const ports: Ports = {
     etcdClient: await freePort(),
     etcdPeer: await freePort(),

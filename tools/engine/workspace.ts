@@ -226,11 +226,20 @@ export function recorder(): { onEvent: (e: EngineEvent) => void; done: (t0: numb
 
 /**
  * Disaster recovery's starting point: the same site address and CA with an empty datastore. Stops
- * etcd and the API server (the controller manager keeps running, so the ports are kept), deletes
- * etcd's data and starts both again.
+ * the whole control plane, deletes etcd's data and starts it again on the recorded ports. The
+ * controller manager restarts too: kept running, its informers could resume their watches on the
+ * new etcd from the old resource versions and keep objects that no longer exist (CI saw the
+ * `default` ServiceAccount never recreated), which a real site rebuilt from nothing never has.
  */
 export async function freshDatastore(e: Engine): Promise<void> {
-  await stopComponents(e.cluster.dir, ["kube-apiserver", "etcd"], 10_000);
+  await stopComponents(e.cluster.dir, ["kube-controller-manager", "kube-apiserver", "etcd"], 10_000);
   rmSync(join(e.cluster.dir, "etcd"), { recursive: true, force: true });
-  await startControlPlane({ dir: e.cluster.dir, binDir: dirname(e.kubectl), k3sConfig: e.k3sConfig });
+  const back = await startControlPlane({
+    dir: e.cluster.dir,
+    binDir: dirname(e.kubectl),
+    k3sConfig: e.k3sConfig,
+    keepPorts: true,
+  });
+  if (back.server !== e.cluster.server)
+    throw new Error(`the control plane came back at ${back.server}, not at ${e.cluster.server}`);
 }
