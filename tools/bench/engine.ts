@@ -167,7 +167,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(`written to ${out}\n`);
   if (flags["write-model"]) {
     // The smallest size, not the largest: each engine step costs more as the state grows (0.33 s
-    // per object at 10 tenants, 0.48 at 100, 0.75 at 200 on 2026-12-06), so a 200-tenant rate
+    // per object at 10 tenants, 0.50 at 100, 0.75 at 200 on 2026-12-06), so a 200-tenant rate
     // would model a site of a few tenants several times too slow; a site holds tens at most.
     const nearestSite = rows.reduce((a, b) => (b.tenants < a.tenants ? b : a));
     writeFileSync(
