@@ -359,19 +359,7 @@ function startControllerManager(
 
 /** Stops every component (controller manager first, etcd last); returns what was stopped. */
 export async function stopControlPlane(dir: string, timeoutMs = 30_000): Promise<Component[]> {
-  return stopComponents(dir, [...COMPONENTS].reverse(), timeoutMs);
-}
-
-/**
- * Stops the given control-plane components in order (stopProcesses); the others keep running, so
- * a later startControlPlane keeps the ports (same address).
- */
-export async function stopComponents(
-  dir: string,
-  components: readonly Component[],
-  timeoutMs = 30_000,
-): Promise<Component[]> {
-  return (await stopProcesses(dir, components, timeoutMs)) as Component[];
+  return (await stopProcesses(dir, [...COMPONENTS].reverse(), timeoutMs)) as Component[];
 }
 
 /**

@@ -20,7 +20,7 @@ import { dirname, join, resolve } from "node:path";
 import { parse, stringify } from "yaml";
 import { SECRET_KEYS } from "../../components/config/schema";
 import { stackK3s } from "../cluster/cli";
-import { ClusterState, ensureBinaries, startControlPlane, stopComponents } from "../cluster/controlplane";
+import { ClusterState, ensureBinaries, startControlPlane, stopControlPlane } from "../cluster/controlplane";
 import { loadCrds } from "../cluster/crds";
 import { renderedServerConfig } from "../cluster/flags";
 import { readStackConfig, repoRoot } from "../plan/runtime";
@@ -232,7 +232,7 @@ export function recorder(): { onEvent: (e: EngineEvent) => void; done: (t0: numb
  * `default` ServiceAccount never recreated), which a real site rebuilt from nothing never has.
  */
 export async function freshDatastore(e: Engine): Promise<void> {
-  await stopComponents(e.cluster.dir, ["kube-controller-manager", "kube-apiserver", "etcd"], 10_000);
+  await stopControlPlane(e.cluster.dir, 10_000);
   rmSync(join(e.cluster.dir, "etcd"), { recursive: true, force: true });
   const back = await startControlPlane({
     dir: e.cluster.dir,
